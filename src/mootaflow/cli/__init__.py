@@ -1,0 +1,1 @@
+"""The `mootaflow` command: composes every other package into running processes."""

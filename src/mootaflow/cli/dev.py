@@ -1,0 +1,167 @@
+"""`mootaflow dev`: the whole system on embedded defaults, supervised in one terminal.
+
+Three child processes: the Temporal dev server (state under ./var), the worker
+and the receiver. Ctrl-C stops all of them; if one dies, the rest are stopped.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mootaflow.cli.devserver import DEV_RETENTION, dev_server_command, ensure_retention
+from mootaflow.domain.settings import DEV_WEBHOOK_SECRET, Settings
+from mootaflow.workflows.temporal import connect
+
+_STARTUP_TIMEOUT = 60.0
+_STOP_TIMEOUT = 15.0
+
+
+@dataclass
+class DevStack:
+    settings: Settings
+    var: Path
+    temporal_port: int
+    ui_port: int
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["MOOTAFLOW_ENV"] = "dev"
+        env["MOOTAFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.temporal_port}"
+        env.setdefault("MOOTAFLOW_LOG_FORMAT", "console")
+        return env
+
+    def spawn(self, name: str, command: list[str], log_file: Path | None = None) -> None:
+        output = log_file.open("ab") if log_file else None
+        self.children[name] = subprocess.Popen(  # noqa: S603 (our own binaries)
+            command, env=self.child_env(), stdout=output, stderr=output
+        )
+
+    def run(self) -> int:
+        busy = [
+            f"{port} ({what})"
+            for port, what in (
+                (self.temporal_port, "Temporal"),
+                (self.ui_port, "Temporal UI"),
+                (self.settings.receiver_port, "receiver"),
+            )
+            if _port_in_use(port)
+        ]
+        if busy:
+            print(
+                f"error: port {', '.join(busy)} already in use; is another `mootaflow dev` "
+                "running? Stop it or choose other ports (--port, --temporal-port, --ui-port).",
+                file=sys.stderr,
+            )
+            return 1
+        # `kill` or a service manager sends SIGTERM: stop the children as for Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
+        self.var.mkdir(parents=True, exist_ok=True)
+        temporal_log = self.var / "temporal.log"
+        self.spawn(
+            "temporal",
+            dev_server_command(
+                self.var / "temporal.db", port=self.temporal_port, ui_port=self.ui_port
+            ),
+            temporal_log,
+        )
+        try:
+            print(f"Starting Temporal dev server (log: {temporal_log}) ...", flush=True)
+            if not self._wait_for_temporal():
+                print(
+                    f"error: Temporal did not start; last lines of {temporal_log}:",
+                    file=sys.stderr,
+                )
+                print(_tail(temporal_log), file=sys.stderr)
+                return 1
+            me = [sys.executable, "-m", "mootaflow.cli.main"]
+            self.spawn("worker", [*me, "worker"])
+            self.spawn("receiver", [*me, "receiver"])
+            self._banner()
+            return self._supervise()
+        except KeyboardInterrupt:
+            print("\nStopping ...", flush=True)
+            return 0
+        finally:
+            self._stop_all()
+
+    def _wait_for_temporal(self) -> bool:
+        settings = self.settings.model_copy(
+            update={"temporal_address": f"127.0.0.1:{self.temporal_port}"}
+        )
+
+        async def probe() -> bool:
+            deadline = time.monotonic() + _STARTUP_TIMEOUT
+            while time.monotonic() < deadline:
+                if self.children["temporal"].poll() is not None:
+                    return False
+                try:
+                    client = await connect(settings)
+                    await ensure_retention(client, settings.temporal_namespace, DEV_RETENTION)
+                    return True
+                except Exception:
+                    await asyncio.sleep(0.5)
+            return False
+
+        return asyncio.run(probe())
+
+    def _banner(self) -> None:
+        secret = (self.settings.webhook_secrets or [DEV_WEBHOOK_SECRET])[0]
+        shown = secret if secret == DEV_WEBHOOK_SECRET else "(from MOOTAFLOW_WEBHOOK_SECRETS)"
+        port = self.settings.receiver_port
+        print(
+            "\nmootaflow dev is running\n"
+            f"  receiver        http://127.0.0.1:{port}/webhooks/moota\n"
+            f"  health          http://127.0.0.1:{port}/readyz\n"
+            f"  Temporal UI     http://127.0.0.1:{self.ui_port}\n"
+            f"  Temporal gRPC   127.0.0.1:{self.temporal_port}\n"
+            f"  webhook secret  {shown}\n"
+            f"  data            {self.var}/ (kept between runs)\n"
+            "Try it:  mootaflow simulate --amount 150123\n"
+            "Ctrl-C stops everything.\n",
+            flush=True,
+        )
+
+    def _supervise(self) -> int:
+        while True:
+            for name, child in self.children.items():
+                code = child.poll()
+                if code is not None:
+                    print(f"error: {name} exited with status {code}; stopping", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+
+    def _stop_all(self) -> None:
+        # Receiver first (stop accepting), then the worker, then Temporal.
+        for name in ("receiver", "worker", "temporal"):
+            child = self.children.get(name)
+            if child is not None and child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+                try:
+                    child.wait(_STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

@@ -1,0 +1,190 @@
+"""Entry point of the `mootaflow` command."""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+
+from mootaflow import __version__
+from mootaflow.cli import logs
+from mootaflow.domain.money import AmountError, parse_amount
+from mootaflow.domain.settings import DEV_WEBHOOK_SECRET, Settings, SettingsError, load_settings
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"count must be a whole number from 1 to 1000: {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mootaflow",
+        description="Moota bank-mutation webhooks as durable Temporal payment workflows. "
+        "Settings come from MOOTAFLOW_* environment variables (and ./.env).",
+    )
+    parser.add_argument("--version", action="version", version=f"mootaflow {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dev = commands.add_parser(
+        "dev",
+        help="run everything locally: Temporal dev server, worker, receiver (SQLite under ./var)",
+        description="Start the Temporal dev server (Web UI included), the worker and the "
+        "receiver, with state under ./var kept between runs. Ctrl-C stops all of it.",
+    )
+    dev.add_argument("--port", type=_port, help="receiver port (default 8000)")
+    dev.add_argument("--temporal-port", type=_port, default=7233, help="default 7233")
+    dev.add_argument("--ui-port", type=_port, default=8233, help="Temporal Web UI, default 8233")
+    dev.add_argument("--var", type=Path, default=Path("var"), help="state folder (./var)")
+
+    receiver = commands.add_parser(
+        "receiver", help="run the webhook receiver against configured Temporal and database"
+    )
+    receiver.add_argument("--host", help="bind address (default MOOTAFLOW_RECEIVER_HOST)")
+    receiver.add_argument("--port", type=_port, help="port (default MOOTAFLOW_RECEIVER_PORT)")
+
+    commands.add_parser("worker", help="run the Temporal worker (workflows and activities)")
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="post a correctly signed Moota-style delivery to a receiver",
+        description="Post a signed delivery of COUNT credit mutations, as Moota would, and "
+        "print the receiver's reply. For sandbox testing.",
+    )
+    simulate.add_argument(
+        "--url", default=None, help="webhook URL (default http://127.0.0.1:PORT/webhooks/moota)"
+    )
+    simulate.add_argument(
+        "--secret", help="signing secret (default: first MOOTAFLOW_WEBHOOK_SECRETS, else dev)"
+    )
+    simulate.add_argument("--account", default="1234567890", help="receiving account number")
+    simulate.add_argument("--bank-id", default="simbank01", help="Moota bank_id")
+    simulate.add_argument("--amount", type=_amount, default=Decimal(10000), help="rupiah")
+    simulate.add_argument("--description", default="TRSF E-BANKING CR MOOTAFLOW SIMULATE")
+    simulate.add_argument("--note", default="")
+    simulate.add_argument("--type", choices=["CR", "DB"], default="CR", dest="mutation_type")
+    simulate.add_argument("--count", type=_count, default=1, help="mutations (1-1000)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level, settings.log_format)
+    try:
+        if args.command == "dev":
+            return _dev(args, settings)
+        if args.command == "receiver":
+            return _receiver(args, settings)
+        if args.command == "worker":
+            return _worker(settings)
+        return _simulate(args, settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dev(args: argparse.Namespace, settings: Settings) -> int:
+    from mootaflow.cli.dev import DevStack
+    from mootaflow.cli.devserver import DevServerError
+
+    if args.port:
+        os.environ["MOOTAFLOW_RECEIVER_PORT"] = str(args.port)
+        settings = settings.model_copy(update={"receiver_port": args.port})
+    try:
+        stack = DevStack(settings, args.var, args.temporal_port, args.ui_port)
+        return stack.run()
+    except DevServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _receiver(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from mootaflow.receiver.app import create_app
+
+    settings.require_production_secrets()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.receiver_host,
+        port=args.port or settings.receiver_port,
+        # We decide ourselves whom to believe about the client address (trusted_proxies).
+        proxy_headers=False,
+        server_header=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _worker(settings: Settings) -> int:
+    from mootaflow.cli.worker import run_worker
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(run())
+    return 0
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from mootaflow.cli.simulate import build_delivery, post_delivery
+
+    url = args.url or f"http://127.0.0.1:{settings.receiver_port}/webhooks/moota"
+    secret = args.secret or (settings.webhook_secrets or [DEV_WEBHOOK_SECRET])[0]
+    body = build_delivery(
+        account=args.account,
+        amount=args.amount,
+        description=args.description,
+        note=args.note,
+        mutation_type=args.mutation_type,
+        count=args.count,
+        bank_id=args.bank_id,
+        now=datetime.now(UTC),
+    )
+    try:
+        response = post_delivery(url, body, secret)
+    except httpx.HTTPError as exc:
+        print(f"error: could not post to {url}: {exc}", file=sys.stderr)
+        return 1
+    ids = [item["mutation_id"] for item in json.loads(body)]
+    print(f"POST {url} -> {response.status_code}")
+    print(response.text)
+    if response.is_success:
+        print("mutation ids: " + ", ".join(ids))
+        print("workflow ids: " + ", ".join(f"moota-mutation-{i}" for i in ids))
+    return 0 if response.is_success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

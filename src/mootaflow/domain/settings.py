@@ -1,0 +1,118 @@
+"""All configuration in one class: environment variables prefixed MOOTAFLOW_ (and `.env`)."""
+
+import ipaddress
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Public on purpose: it signs sandbox deliveries in `mootaflow dev` and is refused elsewhere.
+DEV_WEBHOOK_SECRET = "mootaflow-dev-secret"  # noqa: S105
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+CommaList = Annotated[list[str], NoDecode]
+
+
+class SettingsError(ValueError):
+    """Configuration is missing or invalid; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MOOTAFLOW_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["production", "dev"] = Field(
+        default="production", description="'dev' only under `mootaflow dev`."
+    )
+    webhook_secrets: CommaList = Field(
+        default_factory=list, description="Moota webhook secret tokens, comma-separated."
+    )
+    database_url: str = "sqlite+aiosqlite:///./var/mootaflow.db"
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "mootaflow"
+
+    receiver_host: str = "127.0.0.1"
+    receiver_port: int = Field(default=8000, ge=1, le=65535)
+    allowed_ips: CommaList = Field(
+        default_factory=list, description="IPs/CIDRs allowed to post webhooks; empty allows all."
+    )
+    trusted_proxies: CommaList = Field(
+        default_factory=list, description="Peers whose X-Forwarded-For is believed."
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    start_concurrency: int = Field(default=8, ge=1, le=256)
+    start_queue_size: int = Field(default=10_000, ge=1)
+    redrive_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+
+    @field_validator("webhook_secrets", "allowed_ips", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_ips", "trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _valid_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def allowed_networks(self) -> list[IPNetwork]:
+        return [ipaddress.ip_network(entry, strict=False) for entry in self.allowed_ips]
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPNetwork]:
+        return [ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies]
+
+    @property
+    def effective_webhook_secrets(self) -> list[str]:
+        """The configured secrets; in dev mode with none configured, the public dev secret."""
+        if not self.webhook_secrets and self.env == "dev":
+            return [DEV_WEBHOOK_SECRET]
+        return list(self.webhook_secrets)
+
+    def require_production_secrets(self) -> None:
+        """Outside dev mode, refuse to run without a real webhook secret."""
+        if self.env == "dev":
+            return
+        if not self.webhook_secrets:
+            raise SettingsError(
+                "MOOTAFLOW_WEBHOOK_SECRETS is not set: put the secret token of your Moota "
+                "webhook there (comma-separate several during rotation)"
+            )
+        if DEV_WEBHOOK_SECRET in self.webhook_secrets:
+            raise SettingsError(
+                "MOOTAFLOW_WEBHOOK_SECRETS contains the public dev secret; "
+                "use the secret token configured on your Moota webhook"
+            )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one readable SettingsError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "MOOTAFLOW_" + "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""The Starlette receiver: verifies, persists and acknowledges; never runs business steps."""

@@ -1,0 +1,66 @@
+"""The receiver application: routes, and the lifespan that owns database and starter."""
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from temporalio.client import Client
+
+from mootaflow.domain.settings import Settings
+from mootaflow.receiver.health import healthz, readyz
+from mootaflow.receiver.metrics import metrics
+from mootaflow.receiver.starter import WorkflowStarter
+from mootaflow.receiver.webhook import moota_webhook
+from mootaflow.store.db import create_engine, create_schema, session_factory
+from mootaflow.workflows.temporal import connect
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        await create_schema(engine)
+        sessions = session_factory(engine)
+
+        async def connect_temporal() -> Client:
+            return await connect(settings)
+
+        starter = WorkflowStarter(settings, sessions, connect_temporal)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessions = sessions
+        app.state.starter = starter
+        await starter.start()
+        # Rows a previous process acknowledged but never started go first.
+        starter.redrive_soon()
+        try:
+            yield
+        finally:
+            await starter.stop()
+            await engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/webhooks/moota", moota_webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ],
+        exception_handlers={404: _not_found, 405: _method_not_allowed},
+        lifespan=lifespan,
+    )
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": "not_found", "detail": f"no route {request.url.path}"}, 404)
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"error": "method_not_allowed", "detail": f"{request.method} is not allowed here"},
+        405,
+        headers=getattr(exc, "headers", None),
+    )

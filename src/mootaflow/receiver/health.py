@@ -1,0 +1,39 @@
+"""Liveness and readiness probes."""
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mootaflow.receiver.starter import WorkflowStarter
+from mootaflow.store.db import ping
+
+_CHECK_TIMEOUT = 2.0
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database answers and Temporal answers, each within 2 s."""
+    starter: WorkflowStarter = request.app.state.starter
+    checks: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(_CHECK_TIMEOUT):
+            await ping(request.app.state.engine)
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    try:
+        async with asyncio.timeout(_CHECK_TIMEOUT):
+            client = await starter.client()
+            await client.service_client.check_health()
+        checks["temporal"] = "ok"
+    except Exception as exc:
+        checks["temporal"] = f"unavailable: {type(exc).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )

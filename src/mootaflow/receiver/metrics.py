@@ -1,0 +1,31 @@
+"""Prometheus metrics of the receiver, served at /metrics."""
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+DELIVERIES = Counter(
+    "mootaflow_webhook_deliveries", "Webhook requests by verdict.", ["verdict"]
+)
+MUTATIONS = Counter(
+    "mootaflow_webhook_mutations",
+    "Mutations in accepted deliveries by outcome (new, duplicate, quarantined).",
+    ["outcome"],
+)
+ACK_SECONDS = Histogram(
+    "mootaflow_webhook_ack_seconds",
+    "Time from request start to the acknowledgement of an accepted delivery.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+WORKFLOW_STARTS = Counter(
+    "mootaflow_workflow_starts",
+    "Workflow start attempts by result (started, already_started, failed).",
+    ["result"],
+)
+REDRIVE_BACKLOG = Gauge(
+    "mootaflow_redrive_backlog", "Inbox rows acknowledged but not yet started in Temporal."
+)
+
+
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

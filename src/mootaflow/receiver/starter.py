@@ -1,0 +1,179 @@
+"""Starts PaymentWorkflows off the reply path, and redrives whatever was left unstarted.
+
+The webhook handler only hands new mutations to `submit`, which never waits.
+A bounded pool of tasks does the Temporal calls; a redrive loop re-reads the
+inbox for rows still pending (Temporal was down, the queue was full, the
+process died after the commit) so nothing acknowledged is lost.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from mootaflow.domain.money import format_rupiah
+from mootaflow.domain.moota import Mutation
+from mootaflow.domain.settings import Settings
+from mootaflow.receiver import metrics
+from mootaflow.store import inbox
+from mootaflow.store.db import Sessions
+from mootaflow.workflows import search_attributes
+from mootaflow.workflows.payment import PaymentInput, PaymentWorkflow
+
+log = logging.getLogger("mootaflow.starter")
+
+_REDRIVE_BATCH = 500
+
+
+class WorkflowStarter:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: Sessions,
+        connect: Callable[[], Awaitable[Client]],
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._connect = connect
+        self._client: Client | None = None
+        self._client_lock = asyncio.Lock()
+        self._queue: asyncio.Queue[Mutation] = asyncio.Queue(settings.start_queue_size)
+        # Ids queued or being started, so the redrive loop does not double-submit.
+        self._in_flight: set[str] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._redrive_now = asyncio.Event()
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._start_loop(), name=f"workflow-starter-{n}")
+            for n in range(self._settings.start_concurrency)
+        ]
+        self._tasks.append(asyncio.create_task(self._redrive_loop(), name="redrive"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    def submit(self, mutations: Iterable[Mutation]) -> None:
+        """Queue workflow starts; never blocks. What does not fit waits for the redrive."""
+        for mutation in mutations:
+            if mutation.mutation_id in self._in_flight:
+                continue
+            try:
+                self._queue.put_nowait(mutation)
+            except asyncio.QueueFull:
+                return
+            self._in_flight.add(mutation.mutation_id)
+
+    def redrive_soon(self) -> None:
+        self._redrive_now.set()
+
+    async def client(self) -> Client:
+        """The Temporal client, connecting on first use (Temporal may be down at boot)."""
+        async with self._client_lock:
+            if self._client is None:
+                self._client = await self._connect()
+            return self._client
+
+    async def _start_loop(self) -> None:
+        while True:
+            mutation = await self._queue.get()
+            try:
+                await self._start_one(mutation)
+            finally:
+                self._in_flight.discard(mutation.mutation_id)
+
+    async def _start_one(self, mutation: Mutation) -> None:
+        try:
+            client = await self.client()
+            await client.start_workflow(
+                PaymentWorkflow.run,
+                PaymentInput(mutation),
+                id=mutation.workflow_id,
+                task_queue=self._settings.task_queue,
+                # A start repeated for any reason must never make a second run:
+                # a running one is reused, a closed one is rejected (and that is fine).
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=search_attributes.at_start(mutation),
+                static_summary=_summary(mutation),
+            )
+            result = "started"
+        except WorkflowAlreadyStartedError:
+            result = "already_started"
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            metrics.WORKFLOW_STARTS.labels("failed").inc()
+            log.warning(
+                "workflow start failed; the redrive loop will retry",
+                extra={"mutation_id": mutation.mutation_id, "error": _describe(exc)},
+            )
+            with contextlib.suppress(Exception):
+                async with self._sessions() as session:
+                    await inbox.mark_start_failed(session, mutation.mutation_id, _describe(exc))
+            return
+        metrics.WORKFLOW_STARTS.labels(result).inc()
+        try:
+            async with self._sessions() as session:
+                await inbox.mark_started(session, [mutation.mutation_id], datetime.now(UTC))
+        except Exception as exc:
+            # The workflow exists; a later redrive repeats the start harmlessly.
+            log.warning(
+                "could not mark inbox row started",
+                extra={"mutation_id": mutation.mutation_id, "error": _describe(exc)},
+            )
+            return
+        log.info(
+            "workflow started",
+            extra={
+                "mutation_id": mutation.mutation_id,
+                "workflow_id": mutation.workflow_id,
+                "result": result,
+            },
+        )
+
+    async def _redrive_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._redrive_now.wait(), self._settings.redrive_interval_seconds
+                )
+            self._redrive_now.clear()
+            try:
+                await self.redrive()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("redrive pass failed", extra={"error": _describe(exc)})
+
+    async def redrive(self) -> int:
+        """Submit pending inbox rows not already in flight; returns how many."""
+        async with self._sessions() as session:
+            backlog = await inbox.count_pending(session)
+            metrics.REDRIVE_BACKLOG.set(backlog)
+            if not backlog:
+                return 0
+            pending = await inbox.pending_mutations(session, _REDRIVE_BATCH)
+        fresh = [m for m in pending if m.mutation_id not in self._in_flight]
+        self.submit(fresh)
+        if fresh:
+            log.info("redriving pending mutations", extra={"count": len(fresh), "backlog": backlog})
+        return len(fresh)
+
+
+def _summary(mutation: Mutation) -> str:
+    return f"{format_rupiah(mutation.amount)} {mutation.type} to account {mutation.account_number}"
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]

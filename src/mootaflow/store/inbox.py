@@ -1,0 +1,201 @@
+"""The receiver's SQL: delivery audit rows and the mutation inbox (persist, then ack)."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from mootaflow.domain.moota import Mutation, ParsedDelivery
+from mootaflow.domain.redact import redact, redact_headers
+from mootaflow.store.db import insert_ignore
+from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
+
+# Stays well under SQLite's limit of bound parameters per statement.
+_CHUNK = 500
+
+
+@dataclass
+class RequestFacts:
+    received_at: datetime
+    source_ip: str
+    headers: dict[str, str]
+    body_bytes: int | None
+    body_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    delivery_id: int
+    new: list[Mutation]
+    duplicates: int
+
+
+def dump_json(value: object) -> str:
+    # Decimal (the exact numbers of a payload) is stored as its string.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _delivery(facts: RequestFacts, **values: Any) -> Delivery:
+    return Delivery(
+        received_at=facts.received_at,
+        source_ip=facts.source_ip,
+        headers=dump_json(redact_headers(facts.headers)),
+        body_bytes=facts.body_bytes,
+        body_sha256=facts.body_sha256,
+        **values,
+    )
+
+
+async def save_rejected(
+    session: AsyncSession, facts: RequestFacts, verdict: str, status_code: int, detail: str
+) -> None:
+    async with session.begin():
+        session.add(_delivery(facts, verdict=verdict, status_code=status_code, detail=detail))
+
+
+async def save_accepted(
+    session: AsyncSession, facts: RequestFacts, parsed: ParsedDelivery, items: list[object]
+) -> Accepted:
+    """One transaction: the audit row, an inbox row per new mutation, quarantined items.
+
+    Insert-or-ignore on the mutation id is what counts duplicates, also between
+    concurrent deliveries of the same mutations.
+    """
+    async with session.begin():
+        delivery = _delivery(
+            facts,
+            verdict="accepted",
+            status_code=200,
+            detail="accepted",
+            body=dump_json(redact(items)),
+            received=parsed.size,
+            quarantined=len(parsed.quarantined),
+        )
+        session.add(delivery)
+        await session.flush()
+        assert delivery.id is not None
+        delivery_id = delivery.id
+
+        inserted: set[str] = set()
+        rows = [_inbox_row(delivery_id, facts.received_at, a.mutation, a.raw) for a in parsed.accepted]
+        for chunk in _chunks(rows):
+            statement = insert_ignore(session, InboxMutation.__table__, "mutation_id")  # type: ignore[arg-type]
+            result = await session.execute(
+                statement.values(chunk).returning(col(InboxMutation.mutation_id))
+            )
+            inserted.update(result.scalars())
+
+        quarantine_rows = [
+            {
+                "fingerprint": q.fingerprint,
+                "delivery_id": delivery_id,
+                "mutation_id": q.mutation_id,
+                "reason": q.reason,
+                "payload": dump_json(redact(q.raw)),
+                "received_at": facts.received_at,
+            }
+            for q in parsed.quarantined
+        ]
+        for chunk in _chunks(quarantine_rows):
+            statement = insert_ignore(session, QuarantinedMutation.__table__, "fingerprint")  # type: ignore[arg-type]
+            await session.execute(statement.values(chunk))
+
+        new: list[Mutation] = []
+        for accepted in parsed.accepted:
+            # The same id twice in one delivery: only its first occurrence is new.
+            if accepted.mutation.mutation_id in inserted:
+                inserted.discard(accepted.mutation.mutation_id)
+                new.append(accepted.mutation)
+        duplicates = len(parsed.accepted) - len(new)
+        delivery.duplicates = duplicates
+    return Accepted(delivery_id=delivery_id, new=new, duplicates=duplicates)
+
+
+async def pending_mutations(session: AsyncSession, limit: int) -> list[Mutation]:
+    """Acknowledged mutations whose workflow has not been started yet, oldest first."""
+    result = await session.execute(
+        select(InboxMutation)
+        .where(col(InboxMutation.state) == "pending")
+        .order_by(col(InboxMutation.received_at))
+        .limit(limit)
+    )
+    return [_mutation(row) for row in result.scalars()]
+
+
+async def count_pending(session: AsyncSession) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(InboxMutation).where(col(InboxMutation.state) == "pending")
+    )
+    return int(result.scalar_one())
+
+
+async def mark_started(session: AsyncSession, mutation_ids: Sequence[str], at: datetime) -> None:
+    async with session.begin():
+        await session.execute(
+            update(InboxMutation)
+            .where(col(InboxMutation.mutation_id).in_(mutation_ids))
+            .values(
+                state="started",
+                started_at=at,
+                start_attempts=InboxMutation.start_attempts + 1,
+                last_error=None,
+            )
+        )
+
+
+async def mark_start_failed(session: AsyncSession, mutation_id: str, error: str) -> None:
+    async with session.begin():
+        await session.execute(
+            update(InboxMutation)
+            .where(col(InboxMutation.mutation_id) == mutation_id)
+            .values(start_attempts=InboxMutation.start_attempts + 1, last_error=error[:500])
+        )
+
+
+async def get_inbox_row(session: AsyncSession, mutation_id: str) -> InboxMutation | None:
+    return await session.get(InboxMutation, mutation_id)
+
+
+def _inbox_row(
+    delivery_id: int, received_at: datetime, mutation: Mutation, raw: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "mutation_id": mutation.mutation_id,
+        "delivery_id": delivery_id,
+        "workflow_id": mutation.workflow_id,
+        "id_derived": mutation.id_derived,
+        "account_number": mutation.account_number,
+        "bank_id": mutation.bank_id,
+        "type": mutation.type,
+        "amount_sen": mutation.amount,
+        "mutation_date": mutation.date,
+        "description": mutation.description,
+        "note": mutation.note,
+        "payload": dump_json(redact(raw)),
+        "state": "pending",
+        "received_at": received_at,
+        "start_attempts": 0,
+    }
+
+
+def _mutation(row: InboxMutation) -> Mutation:
+    return Mutation(
+        mutation_id=row.mutation_id,
+        account_number=row.account_number,
+        bank_id=row.bank_id,
+        type="CR" if row.type == "CR" else "DB",
+        amount=row.amount,
+        date=row.mutation_date,
+        description=row.description,
+        note=row.note,
+        id_derived=row.id_derived,
+    )
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + _CHUNK] for i in range(0, len(rows), _CHUNK)]

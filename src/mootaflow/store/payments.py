@@ -1,0 +1,36 @@
+"""The workflow side's SQL: payment rows."""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mootaflow.domain.moota import Mutation
+from mootaflow.store.db import insert_ignore
+from mootaflow.store.tables import Payment
+
+
+async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
+    """Insert the payment row once; True if this call created it."""
+    async with session.begin():
+        statement = insert_ignore(session, Payment.__table__, "mutation_id")  # type: ignore[arg-type]
+        result = await session.execute(
+            statement.values(
+                mutation_id=mutation.mutation_id,
+                workflow_id=mutation.workflow_id,
+                account_number=mutation.account_number,
+                bank_id=mutation.bank_id,
+                type=mutation.type,
+                amount_sen=mutation.amount,
+                mutation_date=mutation.date,
+                description=mutation.description,
+                note=mutation.note,
+                status="received",
+                recorded_at=at,
+                updated_at=at,
+            )
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_payment(session: AsyncSession, mutation_id: str) -> Payment | None:
+    return await session.get(Payment, mutation_id)

@@ -1,0 +1,31 @@
+"""Search attributes operators filter on in the Temporal Web UI (see the design)."""
+
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
+
+from mootaflow.domain.money import whole_rupiah
+from mootaflow.domain.moota import Mutation
+
+MOOTA_MUTATION_ID = SearchAttributeKey.for_keyword("MootaMutationId")
+MOOTA_ACCOUNT = SearchAttributeKey.for_keyword("MootaAccount")
+ORDER_REF = SearchAttributeKey.for_keyword("OrderRef")
+PAYMENT_STATUS = SearchAttributeKey.for_keyword("PaymentStatus")
+FLAG_REASON = SearchAttributeKey.for_keyword("FlagReason")
+AMOUNT_IDR = SearchAttributeKey.for_int("AmountIdr")
+
+ALL = (MOOTA_MUTATION_ID, MOOTA_ACCOUNT, ORDER_REF, PAYMENT_STATUS, FLAG_REASON, AMOUNT_IDR)
+
+
+def at_start(mutation: Mutation) -> TypedSearchAttributes:
+    """Set when the workflow starts, so a payment is findable before a worker runs it."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(MOOTA_MUTATION_ID, mutation.mutation_id),
+            SearchAttributePair(MOOTA_ACCOUNT, mutation.account_number),
+            SearchAttributePair(AMOUNT_IDR, whole_rupiah(mutation.amount)),
+            SearchAttributePair(PAYMENT_STATUS, "received"),
+        ]
+    )
