@@ -1,0 +1,117 @@
+"""Session-wide real servers (Temporal dev server) and per-test isolation.
+
+Each test gets its own SQLite database file and its own Temporal task queue,
+so tests never see each other's rows or workflows.
+"""
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from mootaflow.cli.devserver import temporal_binary
+from mootaflow.cli.worker import build_worker
+from mootaflow.domain.settings import Settings
+from mootaflow.store.db import Sessions, create_engine, create_schema, session_factory
+from mootaflow.workflows import search_attributes
+from mootaflow.workflows.temporal import DATA_CONVERTER
+
+FIXTURES = Path(__file__).parent / "fixtures" / "moota"
+TEST_SECRET = "test-webhook-secret"
+SDK_SECRET = "FcZnoVBN"
+LARAVEL_SECRET = "secret-token"
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        search_attributes=list(search_attributes.ALL),
+        data_converter=DATA_CONVERTER,
+        dev_server_log_level="error",
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture
+def temporal_address(temporal_env: WorkflowEnvironment) -> str:
+    return temporal_env.client.service_client.config.target_host
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'mootaflow.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str, temporal_address: str, task_queue: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        webhook_secrets=[TEST_SECRET, SDK_SECRET, LARAVEL_SECRET],
+        database_url=database_url,
+        temporal_address=temporal_address,
+        task_queue=task_queue,
+        redrive_interval_seconds=0.2,
+    )
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.database_url)
+    await create_schema(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> Sessions:
+    return session_factory(engine)
+
+
+@pytest.fixture
+async def worker(client: Client, task_queue: str, sessions: Sessions) -> AsyncIterator[Worker]:
+    worker = build_worker(client, task_queue, sessions)
+    async with worker:
+        yield worker
+
+
+# The Temporal SDK can crash at interpreter exit while its native runtime is
+# still alive (sdk-python#300, exit 139). Everything is shut down explicitly
+# above; this makes sure the exit status is the tests' verdict, not that crash.
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT] = int(exitstatus)
+
+
+_EXIT = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EXIT in config.stash:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(config.stash[_EXIT])

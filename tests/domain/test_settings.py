@@ -1,0 +1,48 @@
+import pytest
+
+from mootaflow.domain.settings import DEV_WEBHOOK_SECRET, Settings, SettingsError, load_settings
+
+
+def test_comma_separated_lists_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOOTAFLOW_WEBHOOK_SECRETS", "old, new ,")
+    monkeypatch.setenv("MOOTAFLOW_ALLOWED_IPS", "103.236.201.178,10.0.0.0/8")
+    settings = load_settings(_env_file=None)
+    assert settings.webhook_secrets == ["old", "new"]
+    assert [str(n) for n in settings.allowed_networks] == ["103.236.201.178/32", "10.0.0.0/8"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MOOTAFLOW_ALLOWED_IPS", "not-an-ip", "MOOTAFLOW_ALLOWED_IPS"),
+        ("MOOTAFLOW_RECEIVER_PORT", "eighty", "MOOTAFLOW_RECEIVER_PORT"),
+        ("MOOTAFLOW_MAX_BODY_BYTES", "10", "MOOTAFLOW_MAX_BODY_BYTES"),
+        ("MOOTAFLOW_LOG_LEVEL", "loud", "MOOTAFLOW_LOG_LEVEL"),
+        ("MOOTAFLOW_ENV", "staging", "MOOTAFLOW_ENV"),
+    ],
+)
+def test_garbage_settings_give_one_readable_error(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(_env_file=None)
+
+
+def test_production_refuses_missing_or_dev_secret() -> None:
+    with pytest.raises(SettingsError, match="MOOTAFLOW_WEBHOOK_SECRETS is not set"):
+        Settings(_env_file=None).require_production_secrets()  # type: ignore[call-arg]
+    with pytest.raises(SettingsError, match="public dev secret"):
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            webhook_secrets=[DEV_WEBHOOK_SECRET],
+        ).require_production_secrets()
+    Settings(_env_file=None, webhook_secrets=["real"]).require_production_secrets()  # type: ignore[call-arg]
+
+
+def test_dev_mode_falls_back_to_the_dev_secret() -> None:
+    dev = Settings(_env_file=None, env="dev")  # type: ignore[call-arg]
+    dev.require_production_secrets()
+    assert dev.effective_webhook_secrets == [DEV_WEBHOOK_SECRET]
+    production = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert production.effective_webhook_secrets == []

@@ -1,0 +1,57 @@
+"""Real servers on loopback for tests: the receiver under uvicorn, a Temporal worker."""
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+
+from mootaflow.domain.settings import Settings
+from mootaflow.receiver.app import create_app
+from mootaflow.receiver.starter import WorkflowStarter
+
+
+@dataclass
+class RunningReceiver:
+    url: str
+    app: Starlette
+    http: httpx.AsyncClient
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.url}/webhooks/moota"
+
+    @property
+    def starter(self) -> WorkflowStarter:
+        starter: WorkflowStarter = self.app.state.starter
+        return starter
+
+
+@asynccontextmanager
+async def running_receiver(settings: Settings) -> AsyncIterator[RunningReceiver]:
+    """The receiver app served by uvicorn on a free loopback port, as in production."""
+    app = create_app(settings)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, proxy_headers=False, log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("receiver exited during start-up")
+            await asyncio.sleep(0.01)
+        url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            yield RunningReceiver(url=url, app=app, http=http)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

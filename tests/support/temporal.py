@@ -1,0 +1,32 @@
+"""Asking Temporal what exists, with the patience its visibility store needs."""
+
+import asyncio
+
+from temporalio.client import Client, WorkflowExecutionDescription
+from temporalio.service import RPCError, RPCStatusCode
+
+
+async def describe_or_none(client: Client, workflow_id: str) -> WorkflowExecutionDescription | None:
+    try:
+        return await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def wait_for_workflow(
+    client: Client, workflow_id: str, timeout: float = 20.0
+) -> WorkflowExecutionDescription:
+    async with asyncio.timeout(timeout):
+        while True:
+            description = await describe_or_none(client, workflow_id)
+            if description is not None:
+                return description
+            await asyncio.sleep(0.1)
+
+
+async def count_runs(client: Client, workflow_id: str) -> int:
+    """All runs (open and closed) ever recorded under this workflow id."""
+    runs = [run async for run in client.list_workflows(f'WorkflowId = "{workflow_id}"')]
+    return len(runs)
