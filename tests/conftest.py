@@ -70,7 +70,7 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str, temporal_address: str, task_queue: str) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         webhook_secrets=[TEST_SECRET, SDK_SECRET, LARAVEL_SECRET],
         database_url=database_url,
         temporal_address=temporal_address,

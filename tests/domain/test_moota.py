@@ -155,7 +155,12 @@ def test_invalid_items_are_quarantined_not_fatal() -> None:
         (b"\xff\xfe\x00", "not valid"),
         (b"[NaN]", "not valid JSON"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-        (json.dumps([[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]).encode(), "nested deeper"),
+        (
+            json.dumps(
+                [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+            ).encode(),
+            "nested deeper",
+        ),
     ],
 )
 def test_unusable_bodies_raise_delivery_error(body: bytes, message: str) -> None:

@@ -31,18 +31,18 @@ def test_garbage_settings_give_one_readable_error(
 
 def test_production_refuses_missing_or_dev_secret() -> None:
     with pytest.raises(SettingsError, match="MOOTAFLOW_WEBHOOK_SECRETS is not set"):
-        Settings(_env_file=None).require_production_secrets()  # type: ignore[call-arg]
+        Settings(_env_file=None).require_production_secrets()
     with pytest.raises(SettingsError, match="public dev secret"):
         Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             webhook_secrets=[DEV_WEBHOOK_SECRET],
         ).require_production_secrets()
-    Settings(_env_file=None, webhook_secrets=["real"]).require_production_secrets()  # type: ignore[call-arg]
+    Settings(_env_file=None, webhook_secrets=["real"]).require_production_secrets()
 
 
 def test_dev_mode_falls_back_to_the_dev_secret() -> None:
-    dev = Settings(_env_file=None, env="dev")  # type: ignore[call-arg]
+    dev = Settings(_env_file=None, env="dev")
     dev.require_production_secrets()
     assert dev.effective_webhook_secrets == [DEV_WEBHOOK_SECRET]
-    production = Settings(_env_file=None)  # type: ignore[call-arg]
+    production = Settings(_env_file=None)
     assert production.effective_webhook_secrets == []

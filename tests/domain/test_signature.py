@@ -32,9 +32,7 @@ def test_any_configured_secret_matches_for_rotation() -> None:
     assert not verify(body, sign(body, "other"), ["old", "new"])
 
 
-@pytest.mark.parametrize(
-    "signature", [None, "", "abc", "é" * 64, "0" * 63, "0" * 65, "\x00" * 64]
-)
+@pytest.mark.parametrize("signature", [None, "", "abc", "é" * 64, "0" * 63, "0" * 65, "\x00" * 64])
 def test_garbage_signatures_fail_without_raising(signature: str | None) -> None:
     assert not verify(b"[]", signature, ["secret"])
 

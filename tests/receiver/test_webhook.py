@@ -78,7 +78,10 @@ async def test_tampered_delivery_never_reaches_temporal(
     response = await receiver.http.post(
         "/webhooks/moota",
         content=tampered,
-        headers={"Content-Type": "application/json", "Signature": sign(signed, "test-webhook-secret")},
+        headers={
+            "Content-Type": "application/json",
+            "Signature": sign(signed, "test-webhook-secret"),
+        },
     )
     assert response.status_code == 401
     await receiver.starter.redrive()
@@ -107,26 +110,60 @@ async def test_refusals_in_order_each_with_status_message_and_audit_row(
         big = body_of(mutation(description="x" * 2000))
         cases = [
             # Size before content type and signature.
-            (await http.post("/webhooks/moota", content=big, headers={"Content-Type": "text/plain"}),
-             413, "too_large", "body larger than the limit of 1024 bytes"),
-            (await http.post("/webhooks/moota", content=_chunks(big)),
-             413, "too_large", "body larger than the limit of 1024 bytes"),
-            (await post_signed(http, signed, headers={"Content-Type": "text/plain"}),
-             415, "unsupported_media_type", "content type must be application/json, got text/plain"),
-            (await http.post("/webhooks/moota", content=signed),
-             415, "unsupported_media_type", "content type must be application/json, got none"),
-            (await http.post("/webhooks/moota", content=signed, headers={"Content-Type": "application/json"}),
-             401, "missing_signature", "Signature header is missing"),
-            (await post_signed(http, signed, secret="wrong-secret"),
-             401, "bad_signature", "Signature does not match the body"),
-            (await post_signed(http, b'{"mutation_id": "x"}'),
-             400, "bad_payload", "body must be a JSON array of mutations, got a JSON object"),
-            (await post_signed(http, b"[{"),
-             400, "bad_payload", None),
-            (await post_signed(http, b"\xff\xfe[]"),
-             400, "bad_payload", None),
-            (await post_signed(http, b"[" * 500 + b"]" * 500),
-             400, "bad_payload", "body is nested deeper than 32 levels"),
+            (
+                await http.post(
+                    "/webhooks/moota", content=big, headers={"Content-Type": "text/plain"}
+                ),
+                413,
+                "too_large",
+                "body larger than the limit of 1024 bytes",
+            ),
+            (
+                await http.post("/webhooks/moota", content=_chunks(big)),
+                413,
+                "too_large",
+                "body larger than the limit of 1024 bytes",
+            ),
+            (
+                await post_signed(http, signed, headers={"Content-Type": "text/plain"}),
+                415,
+                "unsupported_media_type",
+                "content type must be application/json, got text/plain",
+            ),
+            (
+                await http.post("/webhooks/moota", content=signed),
+                415,
+                "unsupported_media_type",
+                "content type must be application/json, got none",
+            ),
+            (
+                await http.post(
+                    "/webhooks/moota", content=signed, headers={"Content-Type": "application/json"}
+                ),
+                401,
+                "missing_signature",
+                "Signature header is missing",
+            ),
+            (
+                await post_signed(http, signed, secret="wrong-secret"),
+                401,
+                "bad_signature",
+                "Signature does not match the body",
+            ),
+            (
+                await post_signed(http, b'{"mutation_id": "x"}'),
+                400,
+                "bad_payload",
+                "body must be a JSON array of mutations, got a JSON object",
+            ),
+            (await post_signed(http, b"[{"), 400, "bad_payload", None),
+            (await post_signed(http, b"\xff\xfe[]"), 400, "bad_payload", None),
+            (
+                await post_signed(http, b"[" * 500 + b"]" * 500),
+                400,
+                "bad_payload",
+                "body is nested deeper than 32 levels",
+            ),
         ]
         for response, status, verdict, detail in cases:
             assert response.status_code == status, response.text
@@ -134,7 +171,9 @@ async def test_refusals_in_order_each_with_status_message_and_audit_row(
             if detail is not None:
                 assert response.json()["detail"] == detail
         # Content-Type with parameters and any case is still JSON.
-        ok = await post_signed(http, body_of(), headers={"Content-Type": "Application/JSON; charset=utf-8"})
+        ok = await post_signed(
+            http, body_of(), headers={"Content-Type": "Application/JSON; charset=utf-8"}
+        )
         assert ok.status_code == 200
 
     rows = await deliveries(sessions)
@@ -193,12 +232,14 @@ async def test_secrets_are_not_stored(receiver: RunningReceiver, sessions: Sessi
     item["mutation_id"] = "secret-check-1"
     item["bank"]["meta"] = {"access_token": "bank-session-token-xyz", "otp": "998877"}
     body = body_of(item)
-    response = await post_signed(receiver.http, body, headers={"Authorization": "Bearer api-key-abc"})
+    response = await post_signed(
+        receiver.http, body, headers={"Authorization": "Bearer api-key-abc"}
+    )
     assert response.status_code == 200
     async with sessions() as session:
         stored = [
-            *(await session.execute(select(Delivery.body, Delivery.headers))).all(),
-            *(await session.execute(select(InboxMutation.payload))).all(),
+            *(await session.execute(select(col(Delivery.body), col(Delivery.headers)))).all(),
+            *(await session.execute(select(col(InboxMutation.payload)))).all(),
         ]
     dump = json.dumps([list(row) for row in stored])
     for secret in ("bank-session-token-xyz", "998877", "OASiuh(DYNb97", "api-key-abc"):

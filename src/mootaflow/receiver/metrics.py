@@ -4,9 +4,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from starlette.requests import Request
 from starlette.responses import Response
 
-DELIVERIES = Counter(
-    "mootaflow_webhook_deliveries", "Webhook requests by verdict.", ["verdict"]
-)
+DELIVERIES = Counter("mootaflow_webhook_deliveries", "Webhook requests by verdict.", ["verdict"])
 MUTATIONS = Counter(
     "mootaflow_webhook_mutations",
     "Mutations in accepted deliveries by outcome (new, duplicate, quarantined).",

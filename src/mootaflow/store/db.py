@@ -3,10 +3,15 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, Table, event, text
+from sqlalchemy import Insert, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel import SQLModel
 
 from mootaflow.store import tables as _tables  # noqa: F401  (registers the tables)
@@ -60,7 +65,7 @@ async def ping(engine: AsyncEngine) -> None:
         await connection.execute(text("SELECT 1"))
 
 
-def insert_ignore(session: AsyncSession, table: Table, key: str) -> Insert:
+def insert_ignore(session: AsyncSession, table: type[SQLModel], key: str) -> Insert:
     """INSERT ... ON CONFLICT (key) DO NOTHING, for the dialects we support."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":

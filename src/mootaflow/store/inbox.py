@@ -82,9 +82,11 @@ async def save_accepted(
         delivery_id = delivery.id
 
         inserted: set[str] = set()
-        rows = [_inbox_row(delivery_id, facts.received_at, a.mutation, a.raw) for a in parsed.accepted]
+        rows = [
+            _inbox_row(delivery_id, facts.received_at, a.mutation, a.raw) for a in parsed.accepted
+        ]
         for chunk in _chunks(rows):
-            statement = insert_ignore(session, InboxMutation.__table__, "mutation_id")  # type: ignore[arg-type]
+            statement = insert_ignore(session, InboxMutation, "mutation_id")
             result = await session.execute(
                 statement.values(chunk).returning(col(InboxMutation.mutation_id))
             )
@@ -102,7 +104,7 @@ async def save_accepted(
             for q in parsed.quarantined
         ]
         for chunk in _chunks(quarantine_rows):
-            statement = insert_ignore(session, QuarantinedMutation.__table__, "fingerprint")  # type: ignore[arg-type]
+            statement = insert_ignore(session, QuarantinedMutation, "fingerprint")
             await session.execute(statement.values(chunk))
 
         new: list[Mutation] = []

@@ -12,7 +12,7 @@ from mootaflow.store.tables import Payment
 async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
     """Insert the payment row once; True if this call created it."""
     async with session.begin():
-        statement = insert_ignore(session, Payment.__table__, "mutation_id")  # type: ignore[arg-type]
+        statement = insert_ignore(session, Payment, "mutation_id")
         result = await session.execute(
             statement.values(
                 mutation_id=mutation.mutation_id,
