@@ -1,0 +1,127 @@
+"""`mootaflow dev` from a clean folder, as a new user runs it, then `mootaflow simulate`."""
+
+import asyncio
+import signal
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+
+from mootaflow.workflows import search_attributes as sa
+from mootaflow.workflows.payment import PaymentState
+from mootaflow.workflows.temporal import DATA_CONVERTER
+from tests.support.processes import MOOTAFLOW, clean_env, free_port, run_mootaflow
+
+
+class DevStack:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *MOOTAFLOW,
+            "dev",
+            "--port",
+            str(self.port),
+            "--temporal-port",
+            str(self.temporal_port),
+            "--ui-port",
+            str(self.ui_port),
+            cwd=self.folder,
+            env=clean_env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        async with httpx.AsyncClient() as http, asyncio.timeout(90):
+            while True:
+                assert self.process.returncode is None, "mootaflow dev exited during start-up"
+                try:
+                    ready = await http.get(f"http://127.0.0.1:{self.port}/readyz")
+                    if ready.status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.5)
+
+    async def interrupt(self) -> tuple[int, str]:
+        """Ctrl-C, as a user would; returns the exit code and everything printed."""
+        assert self.process is not None and self.process.stdout is not None
+        self.process.send_signal(signal.SIGINT)
+        output = await asyncio.wait_for(self.process.stdout.read(), 60)
+        code = await asyncio.wait_for(self.process.wait(), 60)
+        return code, output.decode(errors="replace")
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+async def test_dev_runs_everything_simulate_reaches_temporal_and_data_survives(
+    tmp_path: Path,
+) -> None:
+    stack = DevStack(tmp_path)
+    try:
+        await stack.start()
+        result = await run_mootaflow(
+            "simulate",
+            "--amount",
+            "150123",
+            "--account",
+            "5551234",
+            env=clean_env(MOOTAFLOW_RECEIVER_PORT=str(stack.port)),
+            cwd=tmp_path,
+        )
+        assert result.code == 0, result.stdout + result.stderr
+        workflow_id = next(
+            line.split(": ")[1] for line in result.stdout.splitlines() if line.startswith("workflow")
+        )
+
+        client = await Client.connect(
+            f"127.0.0.1:{stack.temporal_port}", data_converter=DATA_CONVERTER
+        )
+        handle = client.get_workflow_handle(workflow_id, result_type=PaymentState)
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    assert (await handle.result()).status == "received"
+                    break
+                except Exception:
+                    await asyncio.sleep(0.5)
+        attributes = (await handle.describe()).typed_search_attributes
+        assert attributes.get(sa.MOOTA_ACCOUNT) == "5551234"
+        assert attributes.get(sa.AMOUNT_IDR) == 150123
+        assert attributes.get(sa.PAYMENT_STATUS) == "received"
+
+        # The Web UI is up and its API shows the workflow with the search attributes.
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.ui_port}") as ui:
+            assert (await ui.get("/")).status_code == 200
+            listed = await ui.get(
+                "/api/v1/namespaces/default/workflows",
+                params={"query": 'MootaAccount="5551234"'},
+            )
+            assert listed.status_code == 200
+            assert workflow_id in listed.text
+            assert "PaymentStatus" in listed.text
+
+        code, output = await stack.interrupt()
+        assert code == 0, output
+        assert "Traceback" not in output
+        assert "webhook secret  mootaflow-dev-secret" in output
+        assert (tmp_path / "var" / "mootaflow.db").exists()
+        assert (tmp_path / "var" / "temporal.db").exists()
+
+        # A second run finds the earlier payment, in Temporal and in the database.
+        stack = DevStack(tmp_path)
+        await stack.start()
+        client = await Client.connect(
+            f"127.0.0.1:{stack.temporal_port}", data_converter=DATA_CONVERTER
+        )
+        again = client.get_workflow_handle(workflow_id, result_type=PaymentState)
+        assert (await again.result()).status == "received"
+        code, output = await stack.interrupt()
+        assert code == 0, output
+    finally:
+        await stack.kill()

@@ -1,0 +1,107 @@
+"""The `mootaflow` command as a user runs it: clear messages, exit codes, no tracebacks."""
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from mootaflow.domain.settings import Settings
+from mootaflow.store.db import Sessions
+from mootaflow.store.tables import InboxMutation
+from tests.conftest import TEST_SECRET
+from tests.support.processes import clean_env, free_port, run_mootaflow
+from tests.support.servers import running_receiver
+
+
+async def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = await run_mootaflow("--help", cwd=tmp_path)
+    assert result.code == 0
+    for command in ("dev", "receiver", "worker", "simulate"):
+        assert command in result.stdout
+
+
+async def test_bad_arguments_are_refused_with_a_message(tmp_path: Path) -> None:
+    result = await run_mootaflow("simulate", "--amount", "lots", cwd=tmp_path)
+    assert result.code == 2
+    assert "amount 'lots' is not a decimal number" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = await run_mootaflow("simulate", "--count", "0", cwd=tmp_path)
+    assert result.code == 2
+    assert "count must be a whole number from 1 to 1000" in result.stderr
+
+
+async def test_garbage_settings_stop_start_up_with_the_variable_named(tmp_path: Path) -> None:
+    env = clean_env(MOOTAFLOW_RECEIVER_PORT="eighty", MOOTAFLOW_ALLOWED_IPS="nope")
+    result = await run_mootaflow("worker", env=env, cwd=tmp_path)
+    assert result.code == 2
+    assert "MOOTAFLOW_RECEIVER_PORT" in result.stderr
+    assert "'nope' is not an IP address or CIDR network" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MOOTAFLOW_LOG_LEVEL=shouting\n")
+    result = await run_mootaflow("worker", cwd=tmp_path)
+    assert result.code == 2
+    assert "MOOTAFLOW_LOG_LEVEL" in result.stderr
+
+
+async def test_receiver_refuses_to_start_without_a_webhook_secret(tmp_path: Path) -> None:
+    result = await run_mootaflow("receiver", cwd=tmp_path)
+    assert result.code == 2
+    assert "MOOTAFLOW_WEBHOOK_SECRETS is not set" in result.stderr
+    env = clean_env(MOOTAFLOW_WEBHOOK_SECRETS="mootaflow-dev-secret")
+    result = await run_mootaflow("receiver", env=env, cwd=tmp_path)
+    assert result.code == 2
+    assert "public dev secret" in result.stderr
+
+
+async def test_simulate_posts_a_signed_delivery(
+    settings: Settings, sessions: Sessions, tmp_path: Path
+) -> None:
+    async with running_receiver(settings) as receiver:
+        result = await run_mootaflow(
+            "simulate",
+            "--url",
+            receiver.webhook_url,
+            "--secret",
+            TEST_SECRET,
+            "--amount",
+            "150123",
+            "--account",
+            "777888999",
+            "--count",
+            "3",
+            cwd=tmp_path,
+        )
+    assert result.code == 0, result.stderr
+    reply_line = result.stdout.splitlines()[1]
+    assert json.loads(reply_line) == {"received": 3, "duplicates": 0, "quarantined": 0}
+    async with sessions() as session:
+        rows = list((await session.execute(select(InboxMutation))).scalars())
+    assert len(rows) == 3
+    assert {(row.account_number, row.amount, row.type) for row in rows} == {
+        ("777888999", 150123, "CR")
+    }
+    for row in rows:
+        assert row.workflow_id in result.stdout
+
+
+async def test_simulate_with_the_wrong_secret_shows_the_refusal(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with running_receiver(settings) as receiver:
+        result = await run_mootaflow(
+            "simulate", "--url", receiver.webhook_url, "--secret", "wrong", cwd=tmp_path
+        )
+    assert result.code == 1
+    assert "401" in result.stdout
+    assert "bad_signature" in result.stdout
+
+
+async def test_simulate_against_nothing_says_so(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/webhooks/moota"
+    result = await run_mootaflow("simulate", "--url", url, cwd=tmp_path)
+    assert result.code == 1
+    assert f"error: could not post to {url}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,47 @@
+"""Running the real `mootaflow` command in a subprocess, without blocking the event loop."""
+
+import asyncio
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+MOOTAFLOW = [sys.executable, "-m", "mootaflow.cli.main"]
+
+
+@dataclass
+class Completed:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without MOOTAFLOW_* settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOTAFLOW_")}
+    env.update(extra)
+    return env
+
+
+async def run_mootaflow(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+) -> Completed:
+    process = await asyncio.create_subprocess_exec(
+        *MOOTAFLOW,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env if env is not None else clean_env(),
+        cwd=cwd,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return Completed(process.returncode, stdout.decode(), stderr.decode())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
