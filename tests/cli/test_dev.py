@@ -75,9 +75,8 @@ async def test_dev_runs_everything_simulate_reaches_temporal_and_data_survives(
             cwd=tmp_path,
         )
         assert result.code == 0, result.stdout + result.stderr
-        workflow_id = next(
-            line.split(": ")[1] for line in result.stdout.splitlines() if line.startswith("workflow")
-        )
+        lines = result.stdout.splitlines()
+        workflow_id = next(line.split(": ")[1] for line in lines if line.startswith("workflow"))
 
         client = await Client.connect(
             f"127.0.0.1:{stack.temporal_port}", data_converter=DATA_CONVERTER

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -22,6 +23,8 @@ def build_worker(client: Client, task_queue: str, sessions: Sessions) -> Worker:
         task_queue=task_queue,
         workflows=[PaymentWorkflow],
         activities=[activities.record_mutation],
+        # Let running activities finish on SIGTERM (deploys); Temporal retries the rest.
+        graceful_shutdown_timeout=timedelta(seconds=10),
     )
 
 
