@@ -1,6 +1,7 @@
 """The `mootaflow` command as a user runs it: clear messages, exit codes, no tracebacks."""
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -81,7 +82,7 @@ async def test_simulate_posts_a_signed_delivery(
         rows = list((await session.execute(select(InboxMutation))).scalars())
     assert len(rows) == 3
     assert {(row.account_number, row.amount, row.type) for row in rows} == {
-        ("777888999", 150123, "CR")
+        ("777888999", Decimal(150123), "CR")
     }
     for row in rows:
         assert row.workflow_id in result.stdout
