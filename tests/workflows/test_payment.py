@@ -3,15 +3,12 @@
 import asyncio
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.store.db import Sessions
 from mootaflow.store.payments import get_payment
-from mootaflow.store.tables import Payment
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment import PaymentInput, PaymentState, PaymentWorkflow
 from tests.support.moota import mutation
@@ -54,18 +51,3 @@ async def test_workflow_records_the_payment_and_reports_received(
     async with asyncio.timeout(10):
         while not [w async for w in client.list_workflows(query)]:
             await asyncio.sleep(0.2)
-
-
-async def test_record_mutation_is_idempotent(sessions: Sessions) -> None:
-    activities = PaymentActivities(sessions)
-    parsed = parse_mutation(mutation(amount="100123.50"))
-    from temporalio.testing import ActivityEnvironment
-
-    env = ActivityEnvironment()
-    assert await env.run(activities.record_mutation, parsed) is True
-    assert await env.run(activities.record_mutation, parsed) is False
-    async with sessions() as session:
-        count = (await session.execute(select(func.count()).select_from(Payment))).scalar_one()
-        payment = await get_payment(session, parsed.mutation_id)
-    assert count == 1
-    assert payment is not None and str(payment.amount) == "100123.50"

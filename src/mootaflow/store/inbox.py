@@ -118,14 +118,14 @@ async def save_accepted(
     return Accepted(delivery_id=delivery_id, new=new, duplicates=duplicates)
 
 
-async def pending_mutations(session: AsyncSession, limit: int) -> list[Mutation]:
+async def pending_mutations(
+    session: AsyncSession, limit: int, received_before: datetime | None = None
+) -> list[Mutation]:
     """Acknowledged mutations whose workflow has not been started yet, oldest first."""
-    result = await session.execute(
-        select(InboxMutation)
-        .where(col(InboxMutation.state) == "pending")
-        .order_by(col(InboxMutation.received_at))
-        .limit(limit)
-    )
+    query = select(InboxMutation).where(col(InboxMutation.state) == "pending")
+    if received_before is not None:
+        query = query.where(col(InboxMutation.received_at) < received_before)
+    result = await session.execute(query.order_by(col(InboxMutation.received_at)).limit(limit))
     return [_mutation(row) for row in result.scalars()]
 
 
