@@ -2,8 +2,12 @@
 
 import asyncio
 
-from temporalio.client import Client, WorkflowExecutionDescription
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
+
+from mootaflow.domain.moota import Mutation
+from mootaflow.workflows import search_attributes
+from mootaflow.workflows.payment import PaymentInput, PaymentState, PaymentWorkflow
 
 
 async def describe_or_none(client: Client, workflow_id: str) -> WorkflowExecutionDescription | None:
@@ -30,3 +34,16 @@ async def count_runs(client: Client, workflow_id: str) -> int:
     """All runs (open and closed) ever recorded under this workflow id."""
     runs = [run async for run in client.list_workflows(f'WorkflowId = "{workflow_id}"')]
     return len(runs)
+
+
+async def start_payment(
+    client: Client, task_queue: str, mutation: Mutation
+) -> WorkflowHandle[PaymentWorkflow, PaymentState]:
+    """Start PaymentWorkflow as the receiver does, on a test's own task queue."""
+    return await client.start_workflow(
+        PaymentWorkflow.run,
+        PaymentInput(mutation),
+        id=mutation.workflow_id,
+        task_queue=task_queue,
+        search_attributes=search_attributes.at_start(mutation),
+    )

@@ -15,9 +15,9 @@ from mootaflow.cli.worker import build_worker
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.store.db import create_engine, create_schema, session_factory
 from mootaflow.workflows import search_attributes as sa
-from mootaflow.workflows.payment import PaymentInput, PaymentWorkflow
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
+from tests.support.temporal import start_payment
 
 OUT = Path(__file__).parent / "histories" / "payment_received.json"
 
@@ -35,13 +35,7 @@ async def main() -> None:
             queue = f"record-{uuid.uuid4().hex}"
             parsed = parse_mutation(mutation(mutation_id="recorded-1", amount=150123))
             async with build_worker(env.client, queue, session_factory(engine)):
-                handle = await env.client.start_workflow(
-                    PaymentWorkflow.run,
-                    PaymentInput(parsed),
-                    id=parsed.workflow_id,
-                    task_queue=queue,
-                    search_attributes=sa.at_start(parsed),
-                )
+                handle = await start_payment(env.client, queue, parsed)
                 await handle.result()
                 history = await handle.fetch_history()
             await engine.dispose()

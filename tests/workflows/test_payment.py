@@ -10,21 +10,16 @@ from mootaflow.domain.moota import parse_mutation
 from mootaflow.store.db import Sessions
 from mootaflow.store.payments import get_payment
 from mootaflow.workflows import search_attributes as sa
-from mootaflow.workflows.payment import PaymentInput, PaymentState, PaymentWorkflow
+from mootaflow.workflows.payment import PaymentState, PaymentWorkflow
 from tests.support.moota import mutation
+from tests.support.temporal import start_payment
 
 
 async def test_workflow_records_the_payment_and_reports_received(
     client: Client, task_queue: str, sessions: Sessions, worker: Worker
 ) -> None:
     parsed = parse_mutation(mutation(amount="150123.00", account_number=987654))
-    handle = await client.start_workflow(
-        PaymentWorkflow.run,
-        PaymentInput(parsed),
-        id=parsed.workflow_id,
-        task_queue=task_queue,
-        search_attributes=sa.at_start(parsed),
-    )
+    handle = await start_payment(client, task_queue, parsed)
     assert await handle.result() == PaymentState(mutation_id=parsed.mutation_id, status="received")
     assert await handle.query(PaymentWorkflow.status) == PaymentState(
         parsed.mutation_id, "received"

@@ -13,10 +13,10 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer, Worker
 
 from mootaflow.domain.moota import parse_mutation
-from mootaflow.workflows import search_attributes as sa
-from mootaflow.workflows.payment import PaymentInput, PaymentWorkflow
+from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
+from tests.support.temporal import start_payment
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -40,13 +40,7 @@ def test_there_is_a_recorded_history() -> None:
 
 async def test_fresh_history_replays(client: Client, task_queue: str, worker: Worker) -> None:
     parsed = parse_mutation(mutation())
-    handle = await client.start_workflow(
-        PaymentWorkflow.run,
-        PaymentInput(parsed),
-        id=parsed.workflow_id,
-        task_queue=task_queue,
-        search_attributes=sa.at_start(parsed),
-    )
+    handle = await start_payment(client, task_queue, parsed)
     await handle.result()
     result = await replayer().replay_workflow(await handle.fetch_history())
     assert result.replay_failure is None

@@ -13,7 +13,12 @@ from sqlmodel import col
 from mootaflow.domain.moota import Mutation, ParsedDelivery
 from mootaflow.domain.redact import redact, redact_headers
 from mootaflow.store.db import insert_ignore
-from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
+from mootaflow.store.tables import (
+    Delivery,
+    InboxMutation,
+    MutationColumns,
+    QuarantinedMutation,
+)
 
 # Stays well under SQLite's limit of bound parameters per statement.
 _CHUNK = 500
@@ -126,7 +131,7 @@ async def pending_mutations(
     if received_before is not None:
         query = query.where(col(InboxMutation.received_at) < received_before)
     result = await session.execute(query.order_by(col(InboxMutation.received_at)).limit(limit))
-    return [_mutation(row) for row in result.scalars()]
+    return [row.to_mutation(id_derived=row.id_derived) for row in result.scalars()]
 
 
 async def count_pending(session: AsyncSession) -> int:
@@ -167,36 +172,14 @@ def _inbox_row(
     delivery_id: int, received_at: datetime, mutation: Mutation, raw: dict[str, Any]
 ) -> dict[str, Any]:
     return {
-        "mutation_id": mutation.mutation_id,
+        **MutationColumns.values_of(mutation),
         "delivery_id": delivery_id,
-        "workflow_id": mutation.workflow_id,
         "id_derived": mutation.id_derived,
-        "account_number": mutation.account_number,
-        "bank_id": mutation.bank_id,
-        "type": mutation.type,
-        "amount_sen": mutation.amount,
-        "mutation_date": mutation.date,
-        "description": mutation.description,
-        "note": mutation.note,
         "payload": dump_json(redact(raw)),
         "state": "pending",
         "received_at": received_at,
         "start_attempts": 0,
     }
-
-
-def _mutation(row: InboxMutation) -> Mutation:
-    return Mutation(
-        mutation_id=row.mutation_id,
-        account_number=row.account_number,
-        bank_id=row.bank_id,
-        type="CR" if row.type == "CR" else "DB",
-        amount=row.amount,
-        date=row.mutation_date,
-        description=row.description,
-        note=row.note,
-        id_derived=row.id_derived,
-    )
 
 
 def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mootaflow.domain.moota import Mutation
 from mootaflow.store.db import insert_ignore
-from mootaflow.store.tables import Payment
+from mootaflow.store.tables import MutationColumns, Payment
 
 
 async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
@@ -15,15 +15,7 @@ async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime
         statement = insert_ignore(session, Payment, "mutation_id")
         result = await session.execute(
             statement.values(
-                mutation_id=mutation.mutation_id,
-                workflow_id=mutation.workflow_id,
-                account_number=mutation.account_number,
-                bank_id=mutation.bank_id,
-                type=mutation.type,
-                amount_sen=mutation.amount,
-                mutation_date=mutation.date,
-                description=mutation.description,
-                note=mutation.note,
+                **MutationColumns.values_of(mutation),
                 status="received",
                 recorded_at=at,
                 updated_at=at,

@@ -2,10 +2,12 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from mootaflow.domain.moota import Mutation
 from mootaflow.store.types import Money, UTCDateTime
 
 
@@ -13,45 +15,78 @@ class Delivery(SQLModel, table=True):
     """Audit row: one per request to the webhook endpoint, accepted or not."""
 
     id: int | None = Field(default=None, primary_key=True)
-    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
     source_ip: str
     verdict: str = Field(index=True)
     status_code: int
     detail: str
-    headers: str = Field(sa_column=Column(Text, nullable=False))
+    headers: str = Field(sa_type=Text)
     body_bytes: int | None = None
     body_sha256: str | None = None
     # Only for signed deliveries, and redacted: unsigned bodies are not worth keeping.
-    body: str | None = Field(default=None, sa_column=Column(Text))
+    body: str | None = Field(default=None, sa_type=Text)
     received: int = 0
     duplicates: int = 0
     quarantined: int = 0
 
 
-class InboxMutation(SQLModel, table=True):
+class MutationColumns(SQLModel):
+    """The facts of a bank mutation, as both the inbox and the payments keep them."""
+
+    mutation_id: str = Field(primary_key=True, max_length=128)
+    workflow_id: str
+    account_number: str
+    bank_id: str | None = None
+    type: str
+    amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "amount_sen"})
+    mutation_date: datetime = Field(sa_type=UTCDateTime)
+    description: str = Field(sa_type=Text)
+    note: str = Field(sa_type=Text)
+
+    @staticmethod
+    def values_of(mutation: Mutation) -> dict[str, Any]:
+        """Column values for an insert statement (amount under its column name)."""
+        return {
+            "mutation_id": mutation.mutation_id,
+            "workflow_id": mutation.workflow_id,
+            "account_number": mutation.account_number,
+            "bank_id": mutation.bank_id,
+            "type": mutation.type,
+            "amount_sen": mutation.amount,
+            "mutation_date": mutation.date,
+            "description": mutation.description,
+            "note": mutation.note,
+        }
+
+    def to_mutation(self, *, id_derived: bool = False) -> Mutation:
+        return Mutation(
+            mutation_id=self.mutation_id,
+            account_number=self.account_number,
+            bank_id=self.bank_id,
+            type="CR" if self.type == "CR" else "DB",
+            amount=self.amount,
+            date=self.mutation_date,
+            description=self.description,
+            note=self.note,
+            id_derived=id_derived,
+        )
+
+
+class InboxMutation(MutationColumns, table=True):
     """One row per mutation ever accepted; the primary key is the de-duplication."""
 
     __tablename__ = "inbox_mutation"
     __table_args__ = (Index("ix_inbox_mutation_state_received", "state", "received_at"),)
 
-    mutation_id: str = Field(primary_key=True, max_length=128)
     delivery_id: int = Field(foreign_key="delivery.id")
-    workflow_id: str
     id_derived: bool = False
-    account_number: str
-    bank_id: str | None = None
-    type: str
-    amount: Decimal = Field(sa_column=Column("amount_sen", Money(), nullable=False))
-    mutation_date: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    description: str = Field(sa_column=Column(Text, nullable=False))
-    note: str = Field(sa_column=Column(Text, nullable=False))
-    payload: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_type=Text)
     # pending: acknowledged, workflow not yet started; started: Temporal has it.
     state: str = "pending"
-    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     start_attempts: int = 0
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_error: str | None = Field(default=None, sa_type=Text)
 
 
 class QuarantinedMutation(SQLModel, table=True):
@@ -62,23 +97,14 @@ class QuarantinedMutation(SQLModel, table=True):
     fingerprint: str = Field(primary_key=True, max_length=64)
     delivery_id: int = Field(foreign_key="delivery.id")
     mutation_id: str | None = None
-    reason: str = Field(sa_column=Column(Text, nullable=False))
-    payload: str = Field(sa_column=Column(Text, nullable=False))
-    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reason: str = Field(sa_type=Text)
+    payload: str = Field(sa_type=Text)
+    received_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class Payment(SQLModel, table=True):
+class Payment(MutationColumns, table=True):
     """The workflow's record of a mutation; written by activities only."""
 
-    mutation_id: str = Field(primary_key=True, max_length=128)
-    workflow_id: str
-    account_number: str
-    bank_id: str | None = None
-    type: str
-    amount: Decimal = Field(sa_column=Column("amount_sen", Money(), nullable=False))
-    mutation_date: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    description: str = Field(sa_column=Column(Text, nullable=False))
-    note: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(index=True)
-    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
