@@ -153,3 +153,25 @@ def _parsed(item: dict[str, object]) -> Mutation:
 
 def _starts(result: str) -> float:
     return REGISTRY.get_sample_value("mootaflow_workflow_starts_total", {"result": result}) or 0.0
+
+
+async def test_repeated_start_of_a_running_workflow_reuses_it(
+    settings: Settings, client: Client, sessions: Sessions
+) -> None:
+    # No worker on this task queue: the first run stays open.
+    item = mutation()
+    workflow_id = f"moota-mutation-{item['mutation_id']}"
+    async with running_receiver(settings) as receiver:
+        await post_signed(receiver.http, body_of(item))
+        await wait_started(sessions, item["mutation_id"])
+        first_run = (await client.get_workflow_handle(workflow_id).describe()).run_id
+
+        before = _starts("started")
+        receiver.starter.submit([_parsed(item)])
+        async with asyncio.timeout(10):
+            while _starts("started") == before:
+                await asyncio.sleep(0.05)
+    description = await client.get_workflow_handle(workflow_id).describe()
+    assert description.run_id == first_run
+    assert description.status is not None and description.status.name == "RUNNING"
+    assert await count_runs(client, workflow_id) == 1
