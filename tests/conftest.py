@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -27,6 +28,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "moota"
 TEST_SECRET = "test-webhook-secret"
 SDK_SECRET = "FcZnoVBN"
 LARAVEL_SECRET = "secret-token"
+TEST_API_KEY = "test-merchant-key"
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -68,14 +70,17 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, temporal_address: str, task_queue: str) -> Settings:
+def settings(database_url: str, temporal_address: str, task_queue: str, tmp_path: Path) -> Settings:
     return Settings(
         _env_file=None,
         webhook_secrets=[TEST_SECRET, SDK_SECRET, LARAVEL_SECRET],
+        api_keys=[TEST_API_KEY],
         database_url=database_url,
         temporal_address=temporal_address,
         task_queue=task_queue,
         redrive_interval_seconds=0.2,
+        outbox_dir=tmp_path / "outbox",
+        seller_name="Toko Contoh",
     )
 
 
@@ -93,9 +98,11 @@ def sessions(engine: AsyncEngine) -> Sessions:
 
 
 @pytest.fixture
-async def worker(client: Client, task_queue: str, sessions: Sessions) -> AsyncIterator[Worker]:
-    worker = build_worker(client, task_queue, sessions)
-    async with worker:
+async def worker(client: Client, settings: Settings, sessions: Sessions) -> AsyncIterator[Worker]:
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(client, settings, sessions, http) as worker,
+    ):
         yield worker
 
 

@@ -3,14 +3,15 @@ from temporalio.testing import ActivityEnvironment
 
 from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.moota import parse_mutation
+from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
 from mootaflow.store.payments import get_payment
 from mootaflow.store.tables import Payment
 from tests.support.moota import mutation
 
 
-async def test_record_mutation_is_idempotent(sessions: Sessions) -> None:
-    activities = PaymentActivities(sessions)
+async def test_record_mutation_is_idempotent(sessions: Sessions, settings: Settings) -> None:
+    activities = PaymentActivities(sessions, settings)
     parsed = parse_mutation(mutation(amount="100123.50"))
     env = ActivityEnvironment()
     assert await env.run(activities.record_mutation, parsed) is True

@@ -1,6 +1,7 @@
 """`mootaflow dev` from a clean folder, as a new user runs it, then `mootaflow simulate`."""
 
 import asyncio
+import json
 import signal
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment import PaymentState
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.processes import MOOTAFLOW, clean_env, free_port, run_mootaflow
+from tests.support.temporal import wait_for_workflow
 
 
 class DevStack:
@@ -59,19 +61,37 @@ class DevStack:
             await self.process.wait()
 
 
-async def test_dev_runs_everything_simulate_reaches_temporal_and_data_survives(
+async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
     tmp_path: Path,
 ) -> None:
     stack = DevStack(tmp_path)
+    env = clean_env(MOOTAFLOW_RECEIVER_PORT=str(stack.port))
     try:
         await stack.start()
+        created = await run_mootaflow(
+            "orders",
+            "create",
+            "--account",
+            "5551234",
+            "--amount",
+            "150000",
+            "--email",
+            "budi@example.com",
+            "--json",
+            env=env,
+            cwd=tmp_path,
+        )
+        assert created.code == 0, created.stderr
+        order = json.loads(created.stdout)
+        assert 150001 <= order["amount"] <= 150999
+
         result = await run_mootaflow(
             "simulate",
             "--amount",
-            "150123",
+            str(order["amount"]),
             "--account",
             "5551234",
-            env=clean_env(MOOTAFLOW_RECEIVER_PORT=str(stack.port)),
+            env=env,
             cwd=tmp_path,
         )
         assert result.code == 0, result.stdout + result.stderr
@@ -81,36 +101,37 @@ async def test_dev_runs_everything_simulate_reaches_temporal_and_data_survives(
         client = await Client.connect(
             f"127.0.0.1:{stack.temporal_port}", data_converter=DATA_CONVERTER
         )
+        await wait_for_workflow(client, workflow_id, timeout=30)
         handle = client.get_workflow_handle(workflow_id, result_type=PaymentState)
-        async with asyncio.timeout(30):
-            while True:
-                try:
-                    assert (await handle.result()).status == "received"
-                    break
-                except Exception:
-                    await asyncio.sleep(0.5)
+        state = await asyncio.wait_for(handle.result(), 60)
+        assert (state.status, state.order_ref) == ("paid", order["ref"])
+        assert state.notifications == {"customer_email": "sent", "merchant_callback": "skipped"}
         attributes = (await handle.describe()).typed_search_attributes
         assert attributes.get(sa.MOOTA_ACCOUNT) == "5551234"
-        assert attributes.get(sa.AMOUNT_IDR) == 150123
-        assert attributes.get(sa.PAYMENT_STATUS) == "received"
+        assert attributes.get(sa.AMOUNT_IDR) == order["amount"]
+        assert attributes.get(sa.PAYMENT_STATUS) == "paid"
+        assert attributes.get(sa.ORDER_REF) == order["ref"]
+
+        # The customer's email, with the invoice, is in the dev outbox.
+        [eml] = (tmp_path / "var" / "outbox").glob("*.eml")
+        assert eml.name == f"{state.invoice_number}.eml"
+        assert "budi@example.com" in eml.read_text()
 
         # The Web UI is up and its API shows the workflow with the search attributes.
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.ui_port}") as ui:
             assert (await ui.get("/")).status_code == 200
             listed = await ui.get(
                 "/api/v1/namespaces/default/workflows",
-                params={"query": 'MootaAccount="5551234"'},
+                params={"query": 'MootaAccount="5551234" AND PaymentStatus="paid"'},
             )
             assert listed.status_code == 200
             assert workflow_id in listed.text
-            assert "PaymentStatus" in listed.text
 
         code, output = await stack.interrupt()
         assert code == 0, output
         assert "Traceback" not in output
         assert "webhook secret  mootaflow-dev-secret" in output
-        assert (tmp_path / "var" / "mootaflow.db").exists()
-        assert (tmp_path / "var" / "temporal.db").exists()
+        assert "emails are written to var/outbox/" in output
 
         # A second run finds the earlier payment, in Temporal and in the database.
         stack = DevStack(tmp_path)
@@ -119,7 +140,10 @@ async def test_dev_runs_everything_simulate_reaches_temporal_and_data_survives(
             f"127.0.0.1:{stack.temporal_port}", data_converter=DATA_CONVERTER
         )
         again = client.get_workflow_handle(workflow_id, result_type=PaymentState)
-        assert (await again.result()).status == "received"
+        assert (await again.result()).status == "paid"
+        shown = await run_mootaflow("orders", "show", order["ref"], env=env, cwd=tmp_path)
+        assert shown.code == 0
+        assert f"Order {order['ref']} (paid)" in shown.stdout
         code, output = await stack.interrupt()
         assert code == 0, output
     finally:

@@ -2,18 +2,25 @@
 
 import json
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.signature import sign
 from tests.conftest import TEST_SECRET
+
+
+def jakarta_now(offset: timedelta = timedelta()) -> str:
+    """Moota's date format, in the bank's (Jakarta) time."""
+    return (datetime.now(JAKARTA) + offset).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def mutation(**changes: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "account_number": "1234567890",
-        "date": "2026-11-26 10:00:00",
+        "date": jakarta_now(),
         "description": "TRSF E-BANKING CR TEST",
         "note": "",
         "amount": 150123,

@@ -35,6 +35,13 @@ class RunningReceiver:
 async def running_receiver(settings: Settings) -> AsyncIterator[RunningReceiver]:
     """The receiver app served by uvicorn on a free loopback port, as in production."""
     app = create_app(settings)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        yield RunningReceiver(url=url, app=app, http=http)
+
+
+@asynccontextmanager
+async def serve(app: Starlette) -> AsyncIterator[str]:
+    """Any ASGI app under uvicorn on a free loopback port; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -46,11 +53,9 @@ async def running_receiver(settings: Settings) -> AsyncIterator[RunningReceiver]
         while not server.started:
             if task.done():
                 task.result()
-                raise RuntimeError("receiver exited during start-up")
+                raise RuntimeError("server exited during start-up")
             await asyncio.sleep(0.01)
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            yield RunningReceiver(url=url, app=app, http=http)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task

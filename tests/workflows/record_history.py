@@ -1,4 +1,4 @@
-"""Record a PaymentWorkflow history for the replay test.
+"""Record PaymentWorkflow histories for the replay test.
 
 Run: python -m tests.workflows.record_history
 """
@@ -6,20 +6,25 @@ Run: python -m tests.workflows.record_history
 import asyncio
 import tempfile
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from mootaflow.cli.devserver import temporal_binary
 from mootaflow.cli.worker import build_worker
 from mootaflow.domain.moota import parse_mutation
+from mootaflow.domain.orders import NewOrder
+from mootaflow.domain.settings import Settings
 from mootaflow.store.db import create_engine, create_schema, session_factory
+from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
 from tests.support.temporal import start_payment
 
-OUT = Path(__file__).parent / "histories" / "payment_received.json"
+HISTORIES = Path(__file__).parent / "histories"
 
 
 async def main() -> None:
@@ -30,17 +35,40 @@ async def main() -> None:
     )
     try:
         with tempfile.TemporaryDirectory() as folder:
-            engine = create_engine(f"sqlite+aiosqlite:///{folder}/app.db")
+            settings = Settings(
+                _env_file=None,
+                database_url=f"sqlite+aiosqlite:///{folder}/app.db",
+                task_queue=f"record-{uuid.uuid4().hex}",
+                outbox_dir=Path(folder) / "outbox",
+            )
+            engine = create_engine(settings.database_url)
             await create_schema(engine)
-            queue = f"record-{uuid.uuid4().hex}"
-            parsed = parse_mutation(mutation(mutation_id="recorded-1", amount=150123))
-            async with build_worker(env.client, queue, session_factory(engine)):
-                handle = await start_payment(env.client, queue, parsed)
-                await handle.result()
-                history = await handle.fetch_history()
+            sessions = session_factory(engine)
+            async with sessions() as session:
+                order, _ = await create_order(
+                    session,
+                    NewOrder(account_number="1234567890", amount=150000, customer_email="a@b.id"),
+                    codes=CodeRange(1, 999),
+                    default_expiry=timedelta(hours=1),
+                    now=datetime.now(UTC) - timedelta(minutes=10),
+                )
+            cases = {
+                "payment_paid": mutation(amount=int(order.amount)),
+                "payment_flagged": mutation(amount=99),
+            }
+            async with (
+                httpx.AsyncClient() as http,
+                build_worker(env.client, settings, sessions, http),
+            ):
+                for name, item in cases.items():
+                    handle = await start_payment(
+                        env.client, settings.task_queue, parse_mutation(item)
+                    )
+                    await handle.result()
+                    history = await handle.fetch_history()
+                    (HISTORIES / f"{name}.json").write_text(history.to_json())
+                    print(f"wrote {name}")
             await engine.dispose()
-        OUT.write_text(history.to_json())
-        print(f"wrote {OUT}")
     finally:
         await env.shutdown()
 

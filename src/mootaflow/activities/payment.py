@@ -1,32 +1,178 @@
 """Database activities of PaymentWorkflow. Each is idempotent: safe to retry at any point."""
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
+from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
+from mootaflow.domain.matching import MatchOutcome, MatchRules, match_mutation, referenced_keys
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.settings import Settings
+from mootaflow.store import invoices, orders, payments
 from mootaflow.store.db import Sessions
-from mootaflow.store.payments import record_payment
+from mootaflow.store.tables import Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
 
 
+@dataclass(frozen=True)
+class BookInput:
+    mutation_id: str
+    order_ref: str
+
+
+@dataclass(frozen=True)
+class BookResult:
+    paid: bool
+    order_ref: str
+    paid_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FlagInput:
+    mutation_id: str
+    reason: str
+    candidates: list[str]
+
+
+@dataclass(frozen=True)
+class InvoiceResult:
+    number: str
+
+
 class PaymentActivities:
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions, settings: Settings) -> None:
         self._sessions = sessions
+        self._settings = settings
+        self._rules = MatchRules(
+            ref_pattern=settings.order_ref_pattern,
+            high_value_threshold=settings.high_value_threshold,
+        )
 
     @activity.defn
     async def record_mutation(self, mutation: Mutation) -> bool:
         """Write the payment row; True if this attempt created it."""
         async with self._sessions() as session:
-            created = await record_payment(session, mutation, datetime.now(UTC))
-        log.info(
-            "payment recorded",
-            extra={
-                "mutation_id": mutation.mutation_id,
-                "workflow_id": activity.info().workflow_id,
-                "inserted": created,
-            },
-        )
+            created = await payments.record_payment(session, mutation, _now())
+        _log("payment recorded", mutation.mutation_id, inserted=created)
         return created
+
+    @activity.defn
+    async def match_order(self, mutation: Mutation) -> MatchOutcome:
+        """Apply the matching rules to the current orders and store the outcome."""
+        async with self._sessions() as session:
+            async with session.begin():
+                payment = await payments.get_payment(session, mutation.mutation_id)
+                if payment is not None and payment.status == "paid" and payment.order_ref:
+                    # Booked by an earlier attempt of this workflow: keep that decision.
+                    return MatchOutcome("matched", payment.order_ref, None, [payment.order_ref])
+                referenced = await orders.orders_by_ref_keys(
+                    session, referenced_keys(mutation, self._rules)
+                )
+                same_amount = await orders.orders_with_amount(
+                    session, mutation.account_number, mutation.amount
+                )
+            outcome = match_mutation(mutation, referenced, same_amount, self._rules)
+            await payments.save_outcome(session, mutation.mutation_id, outcome, _now())
+        _log(
+            "payment matched",
+            mutation.mutation_id,
+            outcome=outcome.kind,
+            order_ref=outcome.order_ref,
+            reason=outcome.reason,
+            candidates=outcome.candidates,
+        )
+        return outcome
+
+    @activity.defn
+    async def mark_paid(self, booking: BookInput) -> BookResult:
+        """Book the order paid by this mutation; a lost race is reported, not raised."""
+        async with self._sessions() as session:
+            try:
+                result = await payments.mark_paid(
+                    session, booking.mutation_id, booking.order_ref, _now()
+                )
+            except LookupError as exc:
+                raise ApplicationError(str(exc), type="UnknownOrder", non_retryable=True) from None
+        _log(
+            "order booked" if result.paid else "order already paid",
+            booking.mutation_id,
+            order_ref=booking.order_ref,
+            paid_by=result.paid_by,
+        )
+        return BookResult(result.paid, booking.order_ref, result.paid_by)
+
+    @activity.defn
+    async def flag_payment(self, flag: FlagInput) -> None:
+        async with self._sessions() as session:
+            await payments.flag(session, flag.mutation_id, flag.reason, flag.candidates, _now())
+        _log("payment flagged", flag.mutation_id, reason=flag.reason, candidates=flag.candidates)
+
+    @activity.defn
+    async def generate_invoice(self, mutation_id: str) -> InvoiceResult:
+        """Issue the invoice number once and store its PDF once."""
+        async with self._sessions() as session:
+            payment, order = await _paid(session, mutation_id)
+            assert payment.paid_at is not None
+            invoice = await invoices.issue_invoice(session, mutation_id, order.ref, payment.paid_at)
+            if invoice.pdf is None:
+                pdf = render_invoice(
+                    self._invoice_data(invoice.number, invoice.issued_at, payment, order)
+                )
+                await invoices.store_pdf(session, invoice.number, pdf)
+        _log("invoice issued", mutation_id, invoice=invoice.number)
+        return InvoiceResult(invoice.number)
+
+    def _invoice_data(
+        self, number: str, issued_at: datetime, payment: Payment, order: Order
+    ) -> InvoiceData:
+        s = self._settings
+        return InvoiceData(
+            number=number,
+            issued_at=issued_at,
+            seller_name=s.seller_name,
+            seller_address=s.seller_address,
+            seller_tax_id=s.seller_tax_id,
+            seller_email=s.seller_email,
+            order_ref=order.ref,
+            merchant_ref=order.merchant_ref,
+            customer_name=order.customer_name,
+            customer_email=order.customer_email,
+            base_amount=order.base_amount,
+            unique_code=order.unique_code,
+            amount=payment.amount,
+            account_number=payment.account_number,
+            bank_id=payment.bank_id,
+            mutation_id=payment.mutation_id,
+            # When the customer's money arrived, per the bank.
+            paid_at=payment.mutation_date,
+        )
+
+
+async def _paid(session: AsyncSession, mutation_id: str) -> tuple[Payment, Order]:
+    async with session.begin():
+        payment = await payments.get_payment(session, mutation_id)
+        if payment is None or payment.status != "paid" or payment.order_ref is None:
+            raise ApplicationError(
+                f"payment {mutation_id} is not booked to an order",
+                type="NotPaid",
+                non_retryable=True,
+            )
+        order = await orders.get_order(session, payment.order_ref)
+        assert order is not None
+    return payment, order
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _log(message: str, mutation_id: str, **fields: object) -> None:
+    log.info(
+        message,
+        extra={"mutation_id": mutation_id, "workflow_id": activity.info().workflow_id, **fields},
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mootaflow.cli.devserver import DEV_RETENTION, dev_server_command, ensure_retention
-from mootaflow.domain.settings import DEV_WEBHOOK_SECRET, Settings
+from mootaflow.domain.settings import DEV_API_KEY, DEV_WEBHOOK_SECRET, Settings
 from mootaflow.workflows.temporal import connect
 
 _STARTUP_TIMEOUT = 60.0
@@ -115,6 +115,12 @@ class DevStack:
         secret = (self.settings.webhook_secrets or [DEV_WEBHOOK_SECRET])[0]
         shown = secret if secret == DEV_WEBHOOK_SECRET else "(from MOOTAFLOW_WEBHOOK_SECRETS)"
         port = self.settings.receiver_port
+        api_key = "(from MOOTAFLOW_API_KEYS)" if self.settings.api_keys else DEV_API_KEY
+        outbox = (
+            f"SMTP {self.settings.smtp_host}:{self.settings.smtp_port}"
+            if self.settings.smtp_host
+            else f"no SMTP configured: emails are written to {self.settings.outbox_dir}/"
+        )
         print(
             "\nmootaflow dev is running\n"
             f"  receiver        http://127.0.0.1:{port}/webhooks/moota\n"
@@ -122,8 +128,12 @@ class DevStack:
             f"  Temporal UI     http://127.0.0.1:{self.ui_port}\n"
             f"  Temporal gRPC   127.0.0.1:{self.temporal_port}\n"
             f"  webhook secret  {shown}\n"
+            f"  merchant API    key {api_key}  (Authorization: Bearer ...)\n"
+            f"  outbox          {outbox}\n"
             f"  data            {self.var}/ (kept between runs)\n"
-            "Try it:  mootaflow simulate --amount 150123\n"
+            "Try it:  mootaflow orders create --account 1234567890 --amount 150000 "
+            "--email you@example.com\n"
+            "         mootaflow simulate --account 1234567890 --amount <the amount it printed>\n"
             "Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -32,6 +32,14 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _minutes(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 60 * 24 * 90:
+        raise argparse.ArgumentTypeError(
+            f"minutes must be a whole number from 1 to 129600: {text!r}"
+        )
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
@@ -65,6 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
     receiver.add_argument("--port", type=_port, help="port (default MOOTAFLOW_RECEIVER_PORT)")
 
     commands.add_parser("worker", help="run the Temporal worker (workflows and activities)")
+
+    orders = commands.add_parser("orders", help="create or show merchant orders")
+    order_commands = orders.add_subparsers(dest="orders_command", required=True, metavar="ACTION")
+    create = order_commands.add_parser(
+        "create",
+        help="create an order and print the exact amount to pay",
+        description="Create an open order. The amount to pay is the base amount plus a unique "
+        "code, unique among open orders on the account, so the transfer identifies the order.",
+    )
+    create.add_argument("--account", required=True, help="account number the customer pays into")
+    create.add_argument("--amount", required=True, type=_amount, help="base amount in rupiah")
+    create.add_argument("--ref", help="your own reference for the order (merchant_ref)")
+    create.add_argument("--email", help="customer email (receives the invoice)")
+    create.add_argument("--name", help="customer name")
+    create.add_argument("--bank-id", help="Moota bank_id the transfer must arrive on")
+    create.add_argument("--expires-in", type=_minutes, help="minutes until expiry (default 1440)")
+    create.add_argument("--json", action="store_true", help="print the order as JSON")
+    show = order_commands.add_parser("show", help="show an order by its reference")
+    show.add_argument("ref", help="order reference (MF-...) or your merchant reference")
+    show.add_argument("--json", action="store_true", help="print the order as JSON")
 
     simulate = commands.add_parser(
         "simulate",
@@ -103,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _receiver(args, settings)
         if args.command == "worker":
             return _worker(settings)
+        if args.command == "orders":
+            return _orders(args, settings)
         return _simulate(args, settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -155,6 +185,23 @@ def _worker(settings: Settings) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _orders(args: argparse.Namespace, settings: Settings) -> int:
+    from mootaflow.cli import orders
+
+    if args.orders_command == "show":
+        return orders.show(settings, args.ref, args.json)
+    fields = {
+        "account_number": args.account,
+        "amount": args.amount,
+        "merchant_ref": args.ref,
+        "customer_email": args.email,
+        "customer_name": args.name,
+        "bank_id": args.bank_id,
+        "expires_in_minutes": args.expires_in,
+    }
+    return orders.create(settings, fields, args.json)
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,9 +4,11 @@ import asyncio
 import logging
 from datetime import timedelta
 
+import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from mootaflow.activities.notify import NotifyActivities
 from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions, create_engine, create_schema, session_factory
@@ -16,13 +18,24 @@ from mootaflow.workflows.temporal import connect
 log = logging.getLogger("mootaflow.worker")
 
 
-def build_worker(client: Client, task_queue: str, sessions: Sessions) -> Worker:
-    activities = PaymentActivities(sessions)
+def build_worker(
+    client: Client, settings: Settings, sessions: Sessions, http: httpx.AsyncClient
+) -> Worker:
+    payment = PaymentActivities(sessions, settings)
+    notify = NotifyActivities(sessions, settings, http)
     return Worker(
         client,
-        task_queue=task_queue,
+        task_queue=settings.task_queue,
         workflows=[PaymentWorkflow],
-        activities=[activities.record_mutation],
+        activities=[
+            payment.record_mutation,
+            payment.match_order,
+            payment.mark_paid,
+            payment.flag_payment,
+            payment.generate_invoice,
+            notify.notify_customer,
+            notify.notify_merchant,
+        ],
         # Let running activities finish on SIGTERM (deploys); Temporal retries the rest.
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
@@ -53,17 +66,23 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         client = await connect_with_retry(settings, stop)
         if client is None:
             return
-        worker = build_worker(client, settings.task_queue, session_factory(engine))
-        log.info(
-            "worker running",
-            extra={
-                "task_queue": settings.task_queue,
-                "namespace": settings.temporal_namespace,
-                "address": settings.temporal_address,
-            },
-        )
-        async with worker:
-            await stop.wait()
+        if not settings.smtp_host:
+            log.info(
+                "no SMTP server configured: emails are written to the outbox folder",
+                extra={"outbox": str(settings.outbox_dir.resolve())},
+            )
+        async with httpx.AsyncClient() as http:
+            worker = build_worker(client, settings, session_factory(engine), http)
+            log.info(
+                "worker running",
+                extra={
+                    "task_queue": settings.task_queue,
+                    "namespace": settings.temporal_namespace,
+                    "address": settings.temporal_address,
+                },
+            )
+            async with worker:
+                await stop.wait()
         log.info("worker stopped")
     finally:
         await engine.dispose()

@@ -1,13 +1,20 @@
 """All configuration in one class: environment variables prefixed MOOTAFLOW_ (and `.env`)."""
 
 import ipaddress
-from typing import Annotated, Any, Literal
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Public on purpose: it signs sandbox deliveries in `mootaflow dev` and is refused elsewhere.
 DEV_WEBHOOK_SECRET = "mootaflow-dev-secret"  # noqa: S105
+DEV_API_KEY = "mootaflow-dev-api-key"
+# The service's own order references, e.g. MF-7K3P-9QXZ; banks may drop or
+# change the separators, or upper/lower-case the text.
+DEFAULT_ORDER_REF_PATTERN = r"MF[\s._/-]*[0-9A-Z]{4}[\s._/-]*[0-9A-Z]{4}"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 CommaList = Annotated[list[str], NoDecode]
@@ -50,7 +57,31 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
 
-    @field_validator("webhook_secrets", "allowed_ips", "trusted_proxies", mode="before")
+    api_keys: CommaList = Field(default_factory=list, description="Merchant API keys.")
+
+    unique_code_min: int = Field(default=1, ge=0, le=99_999)
+    unique_code_max: int = Field(default=999, ge=1, le=99_999)
+    order_expiry_minutes: int = Field(default=24 * 60, ge=1, le=60 * 24 * 90)
+    order_ref_pattern: str = DEFAULT_ORDER_REF_PATTERN
+    high_value_threshold: Decimal = Field(default=Decimal(100_000_000), gt=0)
+
+    seller_name: str = "mootaflow merchant"
+    seller_address: str = ""
+    seller_tax_id: str = ""
+    seller_email: str = ""
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    mail_from: str = "mootaflow <payments@localhost>"
+    outbox_dir: Path = Path("var/outbox")
+
+    merchant_callback_url: str | None = None
+    merchant_callback_secret: str | None = None
+
+    @field_validator("webhook_secrets", "allowed_ips", "trusted_proxies", "api_keys", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -74,6 +105,38 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("order_ref_pattern")
+    @classmethod
+    def _valid_pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+    @field_validator("merchant_callback_url")
+    @classmethod
+    def _valid_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value or None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.unique_code_min > self.unique_code_max:
+            raise ValueError("MOOTAFLOW_UNIQUE_CODE_MIN is above MOOTAFLOW_UNIQUE_CODE_MAX")
+        if self.merchant_callback_url and not self.merchant_callback_secret:
+            raise ValueError(
+                "MOOTAFLOW_MERCHANT_CALLBACK_URL is set without MOOTAFLOW_MERCHANT_CALLBACK_SECRET"
+            )
+        return self
+
+    @property
+    def effective_api_keys(self) -> list[str]:
+        if not self.api_keys and self.env == "dev":
+            return [DEV_API_KEY]
+        return list(self.api_keys)
 
     @property
     def allowed_networks(self) -> list[IPNetwork]:
@@ -104,6 +167,8 @@ class Settings(BaseSettings):
                 "MOOTAFLOW_WEBHOOK_SECRETS contains the public dev secret; "
                 "use the secret token configured on your Moota webhook"
             )
+        if DEV_API_KEY in self.api_keys:
+            raise SettingsError("MOOTAFLOW_API_KEYS contains the public dev API key")
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -113,6 +178,10 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = "MOOTAFLOW_" + "_".join(str(part) for part in error["loc"]).upper()
-            problems.append(f"{name}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            if error["loc"]:
+                name = "MOOTAFLOW_" + "_".join(str(part) for part in error["loc"]).upper()
+                problems.append(f"{name}: {message}")
+            else:
+                problems.append(message)
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None

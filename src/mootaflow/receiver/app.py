@@ -12,6 +12,8 @@ from temporalio.client import Client
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.health import healthz, readyz
 from mootaflow.receiver.metrics import metrics
+from mootaflow.receiver.orders import create_order, show_order
+from mootaflow.receiver.payments import invoice_pdf, show_payment
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.store.db import create_engine, create_schema, session_factory
@@ -45,6 +47,10 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=[
             Route("/webhooks/moota", moota_webhook, methods=["POST"]),
+            Route("/api/orders", create_order, methods=["POST"]),
+            Route("/api/orders/{ref}", show_order, methods=["GET"]),
+            Route("/api/payments/{mutation_id}", show_payment, methods=["GET"]),
+            Route("/api/invoices/{number}.pdf", invoice_pdf, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 from mootaflow.domain.moota import Mutation
@@ -105,6 +105,84 @@ class QuarantinedMutation(SQLModel, table=True):
 class Payment(MutationColumns, table=True):
     """The workflow's record of a mutation; written by activities only."""
 
+    __table_args__ = (
+        # An order is paid by at most one mutation.
+        Index(
+            "uq_payment_paid_order",
+            "order_ref",
+            unique=True,
+            sqlite_where=text("status = 'paid'"),
+            postgresql_where=text("status = 'paid'"),
+        ),
+    )
+
     status: str = Field(index=True)
+    order_ref: str | None = None
+    flag_reason: str | None = None
+    candidates: str = "[]"  # JSON list of order refs
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Order(SQLModel, table=True):
+    """A merchant's order; its amount (base + unique code) identifies the transfer."""
+
+    __tablename__ = "merchant_order"
+    __table_args__ = (
+        # No two open orders on one account may ask for the same amount.
+        Index(
+            "uq_open_order_amount",
+            "account_number",
+            "amount_sen",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    ref: str = Field(primary_key=True, max_length=32)
+    ref_key: str = Field(unique=True, max_length=32)
+    merchant_ref: str | None = Field(default=None, unique=True, max_length=64)
+    account_number: str = Field(index=True)
+    bank_id: str | None = None
+    base_amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "base_amount_sen"})
+    unique_code: int
+    amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "amount_sen"})
+    customer_name: str = ""
+    customer_email: str | None = None
+    # open, paid or expired
+    status: str = Field(default="open", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A mutation pays at most one order.
+    paid_by_mutation_id: str | None = Field(default=None, unique=True, max_length=128)
+
+
+class InvoiceCounter(SQLModel, table=True):
+    """Last invoice number issued per month; bumped in the invoice's own transaction."""
+
+    __tablename__ = "invoice_counter"
+
+    month: str = Field(primary_key=True, max_length=6)  # YYYYMM
+    last_number: int = 0
+
+
+class Invoice(SQLModel, table=True):
+    number: str = Field(primary_key=True, max_length=32)
+    mutation_id: str = Field(unique=True, max_length=128)
+    order_ref: str = Field(unique=True, max_length=32)
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
+class Notification(SQLModel, table=True):
+    """One row per notification a payment owes (customer email, merchant callback)."""
+
+    key: str = Field(primary_key=True, max_length=200)  # e.g. customer-email:<mutation_id>
+    kind: str
+    mutation_id: str = Field(index=True, max_length=128)
+    status: str  # sent or failed
+    detail: str = Field(default="", sa_type=Text)
     updated_at: datetime = Field(sa_type=UTCDateTime)

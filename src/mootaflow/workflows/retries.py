@@ -1,15 +1,49 @@
-"""Every retry policy and activity timeout, in one place, each with its reason."""
+"""Every retry policy and activity timeout, in one place, each with its reason.
 
+Business failures (unknown order, a mail server's permanent refusal, a merchant's
+4xx other than 408/429) are raised by the activities as non-retryable errors, so
+no policy here ever retries them.
+"""
+
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-# Database steps: our own database is either up within minutes or an operator
-# is already looking at it. Short, bounded, then the workflow shows the failure.
-DATABASE = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=20,
+
+@dataclass(frozen=True)
+class Step:
+    retry: RetryPolicy
+    start_to_close: timedelta
+    schedule_to_close: timedelta | None = None
+
+
+# Our own database: up within minutes or an operator is already on it. Short,
+# bounded, then the workflow shows the failure and can be retried from the UI.
+DATABASE = Step(
+    retry=RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(seconds=30),
+        maximum_attempts=20,
+    ),
+    start_to_close=timedelta(seconds=15),
 )
-DATABASE_TIMEOUT = timedelta(seconds=30)
+
+# Rendering and storing the PDF: database-bound plus a little CPU.
+INVOICE = Step(
+    retry=DATABASE.retry,
+    start_to_close=timedelta(seconds=60),
+)
+
+# A mail server or a merchant's system can be down for hours: keep trying with
+# growing pauses for up to three days, then give up visibly.
+NOTIFICATION = Step(
+    retry=RetryPolicy(
+        initial_interval=timedelta(seconds=2),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=10),
+    ),
+    start_to_close=timedelta(seconds=60),
+    schedule_to_close=timedelta(days=3),
+)

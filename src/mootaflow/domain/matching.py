@@ -1,0 +1,147 @@
+"""Which order a bank mutation pays, or why a person must look at it.
+
+Pure: the caller reads the relevant orders from the database and passes them
+in; the decision is made here, the same way every time.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from mootaflow.domain.moota import Mutation
+from mootaflow.domain.orders import find_ref_keys
+
+# Bank clocks and ours disagree a little; an order created moments after the
+# bank's timestamp of the transfer can still be what the customer paid.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class FlagReason(StrEnum):
+    NO_MATCH = "no_match"
+    AMBIGUOUS = "ambiguous"
+    UNDERPAID = "underpaid"
+    OVERPAID = "overpaid"
+    ALREADY_PAID = "already_paid"
+    EXPIRED_ORDER = "expired_order"
+    HIGH_VALUE = "high_value"
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What matching needs to know about an order."""
+
+    ref: str
+    ref_key: str
+    account_number: str
+    bank_id: str | None
+    amount: Decimal
+    created_at: datetime
+    expires_at: datetime
+    paid_by: str | None  # mutation id that paid it
+
+
+@dataclass(frozen=True)
+class MatchRules:
+    ref_pattern: str
+    high_value_threshold: Decimal
+
+
+@dataclass(frozen=True)
+class MatchOutcome:
+    kind: Literal["matched", "flagged", "ignored"]
+    order_ref: str | None = None
+    reason: FlagReason | None = None
+    candidates: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return {"matched": "matched", "flagged": "awaiting_approval", "ignored": "ignored"}[
+            self.kind
+        ]
+
+
+def matched(order: OrderFacts) -> MatchOutcome:
+    return MatchOutcome("matched", order_ref=order.ref, candidates=[order.ref])
+
+
+def flagged(reason: FlagReason, orders: Sequence[OrderFacts] = ()) -> MatchOutcome:
+    refs = [order.ref for order in orders]
+    return MatchOutcome("flagged", reason=reason, candidates=refs)
+
+
+def referenced_keys(mutation: Mutation, rules: MatchRules) -> list[str]:
+    """Order reference keys mentioned in the transfer's description or note."""
+    return find_ref_keys(f"{mutation.description}\n{mutation.note}", rules.ref_pattern)
+
+
+def match_mutation(
+    mutation: Mutation,
+    referenced: Sequence[OrderFacts],
+    same_amount: Sequence[OrderFacts],
+    rules: MatchRules,
+) -> MatchOutcome:
+    """Decide for one mutation.
+
+    referenced: orders whose reference appears in the description or note.
+    same_amount: orders on the receiving account with exactly the mutation's amount.
+    """
+    if mutation.type == "DB":
+        return MatchOutcome("ignored")
+    outcome = _by_reference(mutation, referenced) or _by_amount(mutation, same_amount)
+    if outcome.kind == "matched" and mutation.amount >= rules.high_value_threshold:
+        return MatchOutcome(
+            "flagged",
+            order_ref=outcome.order_ref,
+            reason=FlagReason.HIGH_VALUE,
+            candidates=outcome.candidates,
+        )
+    return outcome
+
+
+def _by_reference(mutation: Mutation, referenced: Sequence[OrderFacts]) -> MatchOutcome | None:
+    orders = [o for o in referenced if o.account_number == mutation.account_number]
+    if not orders:
+        return None  # No usable reference: fall back to the amount.
+    if len(orders) > 1:
+        return flagged(FlagReason.AMBIGUOUS, orders)
+    [order] = orders
+    if order.paid_by == mutation.mutation_id:
+        return matched(order)  # Already booked by this very mutation (a retry).
+    if order.paid_by is not None:
+        return flagged(FlagReason.ALREADY_PAID, [order])
+    if order.expires_at < mutation.date:
+        return flagged(FlagReason.EXPIRED_ORDER, [order])
+    if mutation.amount < order.amount:
+        return flagged(FlagReason.UNDERPAID, [order])
+    if mutation.amount > order.amount:
+        return flagged(FlagReason.OVERPAID, [order])
+    return matched(order)
+
+
+def _by_amount(mutation: Mutation, same_amount: Sequence[OrderFacts]) -> MatchOutcome:
+    orders = [
+        o
+        for o in same_amount
+        if o.account_number == mutation.account_number
+        and o.amount == mutation.amount
+        and (o.bank_id is None or mutation.bank_id is None or o.bank_id == mutation.bank_id)
+        and o.created_at <= mutation.date + CLOCK_SKEW
+    ]
+    mine = [o for o in orders if o.paid_by == mutation.mutation_id]
+    if mine:
+        return matched(mine[0])
+    payable = [o for o in orders if o.paid_by is None and o.expires_at >= mutation.date]
+    if len(payable) == 1:
+        return matched(payable[0])
+    if payable:
+        return flagged(FlagReason.AMBIGUOUS, payable)
+    expired = [o for o in orders if o.paid_by is None]
+    if expired:
+        return flagged(FlagReason.EXPIRED_ORDER, expired)
+    paid = [o for o in orders if o.paid_by is not None]
+    if paid:
+        return flagged(FlagReason.ALREADY_PAID, paid)
+    return flagged(FlagReason.NO_MATCH)

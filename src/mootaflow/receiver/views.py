@@ -1,0 +1,72 @@
+"""JSON shapes of orders and payments, shared by the API and the CLI."""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from mootaflow.domain.money import format_rupiah
+from mootaflow.store.tables import Invoice, Notification, Order, Payment
+
+
+def order_view(order: Order, payment: Payment | None, invoice: Invoice | None) -> dict[str, Any]:
+    return {
+        "ref": order.ref,
+        "merchant_ref": order.merchant_ref,
+        "status": order.status,
+        "account_number": order.account_number,
+        "bank_id": order.bank_id,
+        # Order amounts are whole rupiah by construction: plain integers.
+        "base_amount": int(order.base_amount),
+        "unique_code": order.unique_code,
+        "amount": int(order.amount),
+        "amount_display": format_rupiah(order.amount),
+        "customer_name": order.customer_name,
+        "customer_email": order.customer_email,
+        "created_at": _iso(order.created_at),
+        "expires_at": _iso(order.expires_at),
+        "paid_at": _iso(order.paid_at),
+        "payment": (
+            {"mutation_id": payment.mutation_id, "amount": str(payment.amount)}
+            if payment is not None
+            else None
+        ),
+        "invoice": _invoice(invoice),
+    }
+
+
+def payment_view(
+    payment: Payment, invoice: Invoice | None, notifications: list[Notification]
+) -> dict[str, Any]:
+    return {
+        "mutation_id": payment.mutation_id,
+        "workflow_id": payment.workflow_id,
+        "status": payment.status,
+        "type": payment.type,
+        # Bank amounts may carry sen: an exact decimal string.
+        "amount": str(payment.amount),
+        "amount_display": format_rupiah(payment.amount),
+        "account_number": payment.account_number,
+        "bank_id": payment.bank_id,
+        "date": _iso(payment.mutation_date),
+        "description": payment.description,
+        "note": payment.note,
+        "order_ref": payment.order_ref,
+        "flag_reason": payment.flag_reason,
+        "candidates": json.loads(payment.candidates),
+        "paid_at": _iso(payment.paid_at),
+        "invoice": _invoice(invoice),
+        "notifications": {
+            n.kind: {"status": n.status, "detail": n.detail, "at": _iso(n.updated_at)}
+            for n in notifications
+        },
+    }
+
+
+def _invoice(invoice: Invoice | None) -> dict[str, str] | None:
+    if invoice is None:
+        return None
+    return {"number": invoice.number, "url": f"/api/invoices/{invoice.number}.pdf"}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,72 @@
+"""Invoice numbers: sequential and gap-free per month, issued once per payment."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from mootaflow.domain.moota import JAKARTA
+from mootaflow.store.db import insert_ignore
+from mootaflow.store.tables import Invoice, InvoiceCounter
+
+
+def invoice_number(month: str, sequence: int) -> str:
+    return f"INV-{month}-{sequence:05d}"
+
+
+async def issue_invoice(
+    session: AsyncSession, mutation_id: str, order_ref: str, paid_at: datetime
+) -> Invoice:
+    """The payment's invoice, allocating the next number of its month if it has none.
+
+    Counter bump and invoice row share one transaction: a failure rolls both
+    back, so numbers never skip; the unique mutation id makes a retry return
+    the invoice already issued.
+    """
+    async with session.begin():
+        existing = await _by_mutation(session, mutation_id)
+        if existing is not None:
+            return existing
+        month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
+        await session.execute(
+            insert_ignore(session, InvoiceCounter, "month").values(month=month, last_number=0)
+        )
+        bumped = await session.execute(
+            update(InvoiceCounter)
+            .where(col(InvoiceCounter.month) == month)
+            .values(last_number=InvoiceCounter.last_number + 1)
+            .returning(col(InvoiceCounter.last_number))
+        )
+        invoice = Invoice(
+            number=invoice_number(month, bumped.scalar_one()),
+            mutation_id=mutation_id,
+            order_ref=order_ref,
+            issued_at=paid_at,
+        )
+        session.add(invoice)
+    return invoice
+
+
+async def store_pdf(session: AsyncSession, number: str, pdf: bytes) -> bytes:
+    """Keep the first rendering: a re-run returns the stored file, byte for byte."""
+    async with session.begin():
+        invoice = await session.get(Invoice, number, with_for_update=True)
+        if invoice is None:
+            raise LookupError(f"invoice {number} does not exist")
+        if invoice.pdf is None:
+            invoice.pdf = pdf
+        return invoice.pdf
+
+
+async def get_invoice(session: AsyncSession, number: str) -> Invoice | None:
+    return await session.get(Invoice, number)
+
+
+async def invoice_for_mutation(session: AsyncSession, mutation_id: str) -> Invoice | None:
+    return await _by_mutation(session, mutation_id)
+
+
+async def _by_mutation(session: AsyncSession, mutation_id: str) -> Invoice | None:
+    result = await session.execute(select(Invoice).where(col(Invoice.mutation_id) == mutation_id))
+    return result.scalars().first()
