@@ -23,6 +23,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions, create_engine, create_schema, session_factory
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.temporal import DATA_CONVERTER
+from tests.support.servers import RunningReceiver, running_receiver
 
 FIXTURES = Path(__file__).parent / "fixtures" / "moota"
 TEST_SECRET = "test-webhook-secret"
@@ -104,6 +105,12 @@ async def worker(client: Client, settings: Settings, sessions: Sessions) -> Asyn
         build_worker(client, settings, sessions, http) as worker,
     ):
         yield worker
+
+
+@pytest.fixture
+async def receiver(settings: Settings) -> AsyncIterator[RunningReceiver]:
+    async with running_receiver(settings) as running:
+        yield running
 
 
 # The Temporal SDK can crash at interpreter exit while its native runtime is

@@ -1,0 +1,102 @@
+"""Booking orders paid: exactly one mutation per order, even when two race."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from mootaflow.domain.moota import parse_mutation
+from mootaflow.domain.orders import NewOrder
+from mootaflow.store import orders, payments
+from mootaflow.store.db import Sessions
+from mootaflow.store.tables import Payment
+from tests.support.moota import mutation
+
+NOW = datetime.now(UTC)
+
+
+async def open_order(sessions: Sessions) -> str:
+    async with sessions() as session:
+        order, _ = await orders.create_order(
+            session,
+            NewOrder(account_number="1234567890", amount=Decimal(150000)),
+            codes=orders.CodeRange(1, 999),
+            default_expiry=timedelta(hours=1),
+            now=NOW,
+        )
+    return order.ref
+
+
+async def recorded(sessions: Sessions) -> str:
+    parsed = parse_mutation(mutation())
+    async with sessions() as session:
+        await payments.record_payment(session, parsed, NOW)
+    return parsed.mutation_id
+
+
+async def test_two_mutations_racing_for_one_order(sessions: Sessions) -> None:
+    ref = await open_order(sessions)
+    first, second = await recorded(sessions), await recorded(sessions)
+
+    async def book(mutation_id: str) -> payments.Booking:
+        async with sessions() as session:
+            return await payments.mark_paid(session, mutation_id, ref, NOW)
+
+    results = await asyncio.gather(book(first), book(second))
+    assert sorted(r.paid for r in results) == [False, True]
+    winner = next(m for m, r in zip((first, second), results, strict=True) if r.paid)
+    loser = next(r for r in results if not r.paid)
+    assert loser.paid_by == winner
+
+    async with sessions() as session:
+        order = await orders.get_order(session, ref)
+        paid = [p for p in await payments.payments_for_order(session, ref) if p.status == "paid"]
+    assert order is not None and order.paid_by_mutation_id == winner
+    assert [p.mutation_id for p in paid] == [winner]
+
+
+async def test_mark_paid_is_idempotent(sessions: Sessions) -> None:
+    ref = await open_order(sessions)
+    mutation_id = await recorded(sessions)
+    async with sessions() as session:
+        first = await payments.mark_paid(session, mutation_id, ref, NOW)
+        again = await payments.mark_paid(session, mutation_id, ref, NOW + timedelta(minutes=5))
+    assert first.paid and again.paid
+    assert again.paid_at == first.paid_at
+
+
+async def test_one_mutation_cannot_pay_two_orders(sessions: Sessions) -> None:
+    first_ref, mutation_id = await open_order(sessions), await recorded(sessions)
+    async with sessions() as session:
+        other = await orders.create_order(
+            session,
+            NewOrder(account_number="555", amount=Decimal(1000)),
+            codes=orders.CodeRange(1, 9),
+            default_expiry=timedelta(hours=1),
+            now=NOW,
+        )
+        assert (await payments.mark_paid(session, mutation_id, first_ref, NOW)).paid
+        second = await payments.mark_paid(session, mutation_id, other[0].ref, NOW)
+    assert not second.paid
+
+
+async def test_the_database_refuses_two_paid_payments_for_one_order(sessions: Sessions) -> None:
+    ref = await open_order(sessions)
+    first, second = await recorded(sessions), await recorded(sessions)
+    async with sessions() as session:
+        await payments.mark_paid(session, first, ref, NOW)
+    async with sessions() as session:
+        row = await session.get(Payment, second)
+        assert row is not None
+        row.status, row.order_ref = "paid", ref
+        with pytest.raises(IntegrityError):
+            await session.commit()
+
+
+async def test_unknown_order(sessions: Sessions) -> None:
+    mutation_id = await recorded(sessions)
+    async with sessions() as session:
+        with pytest.raises(LookupError, match="does not exist"):
+            await payments.mark_paid(session, mutation_id, "MF-NONE-0000", NOW)

@@ -1,0 +1,44 @@
+"""Driving the whole system as Moota and a merchant would, for end-to-end tests."""
+
+from typing import Any
+
+from temporalio.client import Client
+
+from mootaflow.workflows.payment import PaymentState
+from tests.conftest import TEST_API_KEY
+from tests.support.moota import body_of, mutation, post_signed
+from tests.support.servers import RunningReceiver
+from tests.support.temporal import wait_for_workflow
+
+API = {"Authorization": f"Bearer {TEST_API_KEY}"}
+
+
+async def create_order(receiver: RunningReceiver, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"account_number": "1234567890", "amount": 150000}
+    body.update(fields)
+    response = await receiver.http.post("/api/orders", json=body, headers=API)
+    assert response.status_code == 201, response.text
+    order: dict[str, Any] = response.json()
+    return order
+
+
+async def pay(
+    receiver: RunningReceiver, client: Client, *items: dict[str, Any]
+) -> list[PaymentState]:
+    """Deliver mutations through the webhook and wait for their workflows to finish."""
+    response = await post_signed(receiver.http, body_of(*items))
+    assert response.status_code == 200, response.text
+    results = []
+    for item in items:
+        workflow_id = f"moota-mutation-{item['mutation_id']}"
+        await wait_for_workflow(client, workflow_id)
+        handle = client.get_workflow_handle(workflow_id, result_type=PaymentState)
+        results.append(await handle.result())
+    return results
+
+
+def transfer(order: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A bank mutation paying `order` exactly."""
+    values: dict[str, Any] = {"account_number": order["account_number"], "amount": order["amount"]}
+    values.update(changes)
+    return mutation(**values)
