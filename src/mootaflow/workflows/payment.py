@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from mootaflow.activities.notify import NotifyActivities, NotifyResult
@@ -114,7 +114,7 @@ class PaymentWorkflow:
         except ActivityError as error:
             # The payment stays paid; the failure is visible in the state, the
             # notification table and this workflow's history.
-            cause = str(error.cause) if error.cause else str(error)
+            cause = error.cause.message if isinstance(error.cause, FailureError) else str(error)
             self._state.notifications[name] = f"failed: {cause}"
 
     async def _step(self, activity: Callable[..., Awaitable[T]], arg: Any, step: retries.Step) -> T:

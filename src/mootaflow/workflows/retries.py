@@ -27,13 +27,14 @@ DATABASE = Step(
         maximum_interval=timedelta(seconds=30),
         maximum_attempts=20,
     ),
-    start_to_close=timedelta(seconds=15),
+    # Also how long a crashed worker's attempt blocks the retry: keep it short.
+    start_to_close=timedelta(seconds=10),
 )
 
 # Rendering and storing the PDF: database-bound plus a little CPU.
 INVOICE = Step(
     retry=DATABASE.retry,
-    start_to_close=timedelta(seconds=60),
+    start_to_close=timedelta(seconds=30),
 )
 
 # A mail server or a merchant's system can be down for hours: keep trying with
@@ -44,6 +45,7 @@ NOTIFICATION = Step(
         backoff_coefficient=2.0,
         maximum_interval=timedelta(minutes=10),
     ),
-    start_to_close=timedelta(seconds=60),
+    # Above the SMTP client's 30 s and the callback's 15 s timeouts.
+    start_to_close=timedelta(seconds=40),
     schedule_to_close=timedelta(days=3),
 )
