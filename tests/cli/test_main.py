@@ -106,3 +106,35 @@ async def test_simulate_against_nothing_says_so(tmp_path: Path) -> None:
     assert result.code == 1
     assert f"error: could not post to {url}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_orders_create_and_show(tmp_path: Path) -> None:
+    env = clean_env(MOOTAFLOW_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'app.db'}")
+    created = await run_mootaflow(
+        "orders", "create", "--account", "1234567890", "--amount", "150000",
+        "--ref", "SO-9", "--email", "a@b.id", env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert created.code == 0, created.stderr
+    assert created.stdout.startswith("Order MF-")
+    assert "PAY EXACTLY   Rp 150." in created.stdout
+    shown = await run_mootaflow("orders", "show", "SO-9", "--json", env=env, cwd=tmp_path)
+    order = json.loads(shown.stdout)
+    assert (order["merchant_ref"], order["status"], order["customer_email"]) == (
+        "SO-9",
+        "open",
+        "a@b.id",
+    )
+    missing = await run_mootaflow("orders", "show", "MF-NOPE-NOPE", env=env, cwd=tmp_path)
+    assert (missing.code, missing.stderr.strip()) == (1, "error: no order MF-NOPE-NOPE")
+
+
+async def test_orders_create_refuses_bad_input_by_field(tmp_path: Path) -> None:
+    env = clean_env(MOOTAFLOW_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'app.db'}")
+    bad = await run_mootaflow(
+        "orders", "create", "--account", "1", "--amount", "150000", "--email", "nope",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert bad.code == 2
+    assert "error: account_number: must be 3-64 letters" in bad.stderr
+    assert "error: customer_email: is not an email address" in bad.stderr
+    assert "Traceback" not in bad.stderr

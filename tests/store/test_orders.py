@@ -84,7 +84,7 @@ async def test_expired_orders_free_their_amount(sessions: Sessions) -> None:
     async with sessions() as session:
         statuses = (
             await session.execute(
-                select(col(Order.ref), col(Order.status)).order_by(Order.created_at)
+                select(col(Order.ref), col(Order.status)).order_by(col(Order.created_at))
             )
         ).all()
     assert [status for _, status in statuses] == ["expired", "open"]

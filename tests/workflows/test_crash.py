@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select
+from sqlmodel import col
 from temporalio.client import Client
 
 from mootaflow.domain.settings import Settings
@@ -57,7 +58,7 @@ async def worker_process(settings: Settings) -> AsyncIterator[asyncio.subprocess
 
 async def paid_orders(sessions: Sessions) -> int:
     async with sessions() as session:
-        query = select(func.count()).select_from(Order).where(Order.status == "paid")  # type: ignore[arg-type]
+        query = select(func.count()).select_from(Order).where(col(Order.status) == "paid")
         return int((await session.execute(query)).scalar_one())
 
 
