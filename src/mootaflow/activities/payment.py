@@ -9,7 +9,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
-from mootaflow.domain.matching import MatchOutcome, MatchRules, match_mutation, referenced_keys
+from mootaflow.domain.matching import (
+    FlagReason,
+    MatchOutcome,
+    MatchRules,
+    match_mutation,
+    referenced_keys,
+)
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.settings import Settings
 from mootaflow.store import invoices, orders, payments
@@ -37,6 +43,7 @@ class FlagInput:
     mutation_id: str
     reason: str
     candidates: list[str]
+    order_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,11 @@ class PaymentActivities:
 
     @activity.defn
     async def flag_payment(self, flag: FlagInput) -> None:
+        outcome = MatchOutcome(
+            "flagged", flag.order_ref, FlagReason(flag.reason), list(flag.candidates)
+        )
         async with self._sessions() as session:
-            await payments.flag(session, flag.mutation_id, flag.reason, flag.candidates, _now())
+            await payments.save_outcome(session, flag.mutation_id, outcome, _now())
         _log("payment flagged", flag.mutation_id, reason=flag.reason, candidates=flag.candidates)
 
     @activity.defn

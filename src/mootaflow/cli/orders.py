@@ -3,8 +3,9 @@
 import asyncio
 import json
 import sys
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -12,12 +13,10 @@ from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.orders import NewOrder, describe_errors
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.errors import ApiError
-from mootaflow.receiver.orders import place_order
-from mootaflow.receiver.views import order_view
-from mootaflow.store import orders
-from mootaflow.store.db import create_engine, create_schema, session_factory
-from mootaflow.store.invoices import invoice_for_mutation
-from mootaflow.store.payments import get_payment
+from mootaflow.receiver.orders import find_order, place_order
+from mootaflow.store.db import Sessions, create_engine, create_schema, session_factory
+
+T = TypeVar("T")
 
 
 def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
@@ -28,16 +27,10 @@ def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
             print(f"error: {problem['field']}: {problem['message']}", file=sys.stderr)
         return 2
 
-    async def run() -> tuple[dict[str, Any], bool]:
-        engine = create_engine(settings.database_url)
-        try:
-            await create_schema(engine)
-            return await place_order(session_factory(engine), settings, new)
-        finally:
-            await engine.dispose()
-
     try:
-        order, created = asyncio.run(run())
+        order, created = asyncio.run(
+            with_sessions(settings, lambda s: place_order(s, settings, new))
+        )
     except ApiError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 1
@@ -50,24 +43,7 @@ def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
 
 
 def show(settings: Settings, ref: str, as_json: bool) -> int:
-    async def run() -> dict[str, Any] | None:
-        engine = create_engine(settings.database_url)
-        try:
-            await create_schema(engine)
-            async with session_factory(engine)() as session:
-                await orders.expire_overdue(session, datetime.now(UTC))
-                order = await orders.get_order(session, ref)
-                if order is None:
-                    return None
-                payment = invoice = None
-                if order.paid_by_mutation_id:
-                    payment = await get_payment(session, order.paid_by_mutation_id)
-                    invoice = await invoice_for_mutation(session, order.paid_by_mutation_id)
-                return order_view(order, payment, invoice)
-        finally:
-            await engine.dispose()
-
-    order = asyncio.run(run())
+    order = asyncio.run(with_sessions(settings, lambda s: find_order(s, ref)))
     if order is None:
         print(f"error: no order {ref}", file=sys.stderr)
         return 1
@@ -77,6 +53,16 @@ def show(settings: Settings, ref: str, as_json: bool) -> int:
         print(f"Order {order['ref']} ({order['status']})")
         _print_order(order)
     return 0
+
+
+async def with_sessions(settings: Settings, use: Callable[[Sessions], Awaitable[T]]) -> T:
+    """Run `use` against the configured database, for one CLI command."""
+    engine = create_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+        return await use(session_factory(engine))
+    finally:
+        await engine.dispose()
 
 
 def _print_order(order: dict[str, Any]) -> None:

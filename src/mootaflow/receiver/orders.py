@@ -60,15 +60,22 @@ async def place_order(
 async def show_order(request: Request) -> Response:
     if (refused := require_api_key(request)) is not None:
         return refused
-    sessions: Sessions = request.app.state.sessions
     ref = request.path_params["ref"]
+    view = await find_order(request.app.state.sessions, ref)
+    if view is None:
+        return ApiError(404, "not_found", f"no order {ref}").response()
+    return JSONResponse(view)
+
+
+async def find_order(sessions: Sessions, ref: str) -> dict[str, object] | None:
+    """The order with its payment and invoice, expiry applied. Shared with the CLI."""
     async with sessions() as session:
         await orders.expire_overdue(session, datetime.now(UTC))
         order = await orders.get_order(session, ref)
         if order is None:
-            return ApiError(404, "not_found", f"no order {ref}").response()
+            return None
         payment = invoice = None
         if order.paid_by_mutation_id:
             payment = await get_payment(session, order.paid_by_mutation_id)
             invoice = await invoice_for_mutation(session, order.paid_by_mutation_id)
-    return JSONResponse(order_view(order, payment, invoice))
+    return order_view(order, payment, invoice)

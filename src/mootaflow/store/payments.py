@@ -108,22 +108,6 @@ async def mark_paid(
             return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
 
 
-async def flag(
-    session: AsyncSession, mutation_id: str, reason: str, candidates: list[str], at: datetime
-) -> None:
-    async with session.begin():
-        await session.execute(
-            update(Payment)
-            .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != "paid")
-            .values(
-                status="awaiting_approval",
-                flag_reason=reason,
-                candidates=json.dumps(candidates),
-                updated_at=at,
-            )
-        )
-
-
 async def payments_for_order(session: AsyncSession, order_ref: str) -> list[Payment]:
     result = await session.execute(select(Payment).where(col(Payment.order_ref) == order_ref))
     return list(result.scalars())

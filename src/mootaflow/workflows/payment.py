@@ -86,7 +86,7 @@ class PaymentWorkflow:
             reason, candidates = FlagReason.ALREADY_PAID, [order_ref]
             await self._step(
                 PaymentActivities.flag_payment,
-                FlagInput(mutation_id, reason.value, candidates),
+                FlagInput(mutation_id, reason.value, candidates, order_ref),
                 retries.DATABASE,
             )
             self._flagged(reason, candidates, order_ref)
