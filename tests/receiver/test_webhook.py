@@ -12,11 +12,10 @@ from temporalio.client import Client
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
-from mootaflow.workflows.payment import PaymentState
 from tests.conftest import fixture_bytes
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.servers import RunningReceiver, running_receiver
-from tests.support.temporal import count_runs, describe_or_none, wait_for_workflow
+from tests.support.temporal import count_runs, describe_or_none, settled, wait_for_workflow
 
 
 async def deliveries(sessions: Sessions) -> list[Delivery]:
@@ -261,7 +260,7 @@ async def test_same_delivery_five_times_concurrently_makes_one_workflow_each(
     for item in items:
         workflow_id = f"moota-mutation-{item['mutation_id']}"
         await wait_for_workflow(client, workflow_id)
-        result = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
+        result = await settled(client, workflow_id)
         assert (result.status, result.flag_reason) == ("awaiting_approval", "no_match")
 
     # Posted again after the workflows completed: still nothing new.

@@ -8,7 +8,7 @@ from mootaflow.workflows.payment import PaymentState
 from tests.conftest import TEST_API_KEY
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.servers import RunningReceiver
-from tests.support.temporal import wait_for_workflow
+from tests.support.temporal import settled
 
 API = {"Authorization": f"Bearer {TEST_API_KEY}"}
 
@@ -28,13 +28,7 @@ async def pay(
     """Deliver mutations through the webhook and wait for their workflows to finish."""
     response = await post_signed(receiver.http, body_of(*items))
     assert response.status_code == 200, response.text
-    results = []
-    for item in items:
-        workflow_id = f"moota-mutation-{item['mutation_id']}"
-        await wait_for_workflow(client, workflow_id)
-        handle = client.get_workflow_handle(workflow_id, result_type=PaymentState)
-        results.append(await handle.result())
-    return results
+    return [await settled(client, f"moota-mutation-{item['mutation_id']}") for item in items]
 
 
 def transfer(order: dict[str, Any], **changes: Any) -> dict[str, Any]:

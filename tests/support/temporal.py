@@ -47,3 +47,21 @@ async def start_payment(
         task_queue=task_queue,
         search_attributes=search_attributes.at_start(mutation),
     )
+
+
+SETTLED = {"paid", "ignored", "rejected", "unresolved"}
+
+
+async def settled(client: Client, workflow_id: str, timeout: float = 60.0) -> PaymentState:
+    """The payment's state once it is done, or once it waits for finance (notified)."""
+    await wait_for_workflow(client, workflow_id, timeout)
+    handle = client.get_workflow_handle(workflow_id, result_type=PaymentState)
+    async with asyncio.timeout(timeout):
+        while True:
+            state = await handle.query(PaymentWorkflow.status)
+            if state.status == "awaiting_approval" and "finance" in state.notifications:
+                return state
+            if state.status in SETTLED:
+                final: PaymentState = await handle.result()
+                return final
+            await asyncio.sleep(0.1)

@@ -20,6 +20,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store.db import create_engine, create_schema, session_factory
 from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.workflows import search_attributes as sa
+from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
 from tests.support.temporal import start_payment
@@ -64,6 +65,11 @@ async def main() -> None:
                     handle = await start_payment(
                         env.client, settings.task_queue, parse_mutation(item)
                     )
+                    if name == "payment_flagged":
+                        while (await handle.query(PaymentWorkflow.status)).status == "received":
+                            await asyncio.sleep(0.1)
+                        await handle.signal("approve", {"note": "no approver: refused"})
+                        await handle.signal("reject", {"by": "Sari", "reason": "test transfer"})
                     await handle.result()
                     history = await handle.fetch_history()
                     (HISTORIES / f"{name}.json").write_text(history.to_json())

@@ -16,7 +16,7 @@ from mootaflow.domain.moota import parse_mutation
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
-from tests.support.temporal import start_payment
+from tests.support.temporal import settled, start_payment
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -41,6 +41,8 @@ def test_there_is_a_recorded_history() -> None:
 async def test_fresh_history_replays(client: Client, task_queue: str, worker: Worker) -> None:
     parsed = parse_mutation(mutation())
     handle = await start_payment(client, task_queue, parsed)
+    await settled(client, parsed.workflow_id)  # flagged no_match, waiting for finance
+    await handle.signal(PaymentWorkflow.reject, {"by": "Sari", "reason": "test"})
     await handle.result()
     result = await replayer().replay_workflow(await handle.fetch_history())
     assert result.replay_failure is None

@@ -41,6 +41,16 @@ class NotifyResult:
     detail: str
 
 
+@dataclass(frozen=True)
+class FinanceNotice:
+    mutation_id: str
+    workflow_id: str
+    reminder: int  # 0 for the first notice
+
+
+FINANCE_NOTICE = "finance-notice"
+
+
 class NotifyActivities:
     def __init__(self, sessions: Sessions, settings: Settings, http: httpx.AsyncClient) -> None:
         self._sessions = sessions
@@ -108,6 +118,65 @@ class NotifyActivities:
             type="CallbackRejected",
             non_retryable=True,
         )
+
+    @activity.defn
+    async def notify_finance(self, notice: FinanceNotice) -> NotifyResult:
+        """Tell finance a payment waits for their decision (and remind them later)."""
+        kind = f"{FINANCE_NOTICE}-{notice.reminder}"
+        address = self._settings.finance_email
+        if address is None and self._settings.smtp_host:
+            return NotifyResult("skipped", "no finance email configured")
+        async with self._sessions() as session, session.begin():
+            if sent := await notifications.already_sent(session, kind, notice.mutation_id):
+                return NotifyResult("already_sent", sent.detail)
+            payment = await payments.get_payment(session, notice.mutation_id)
+            if payment is None:
+                raise ApplicationError(
+                    f"no payment {notice.mutation_id}", type="UnknownPayment", non_retryable=True
+                )
+        message = self._finance_email(payment, notice, address or "finance@localhost")
+        try:
+            where = await deliver(
+                self._settings, message, name=f"finance-{notice.mutation_id}-{notice.reminder}"
+            )
+        except PermanentMailError as exc:
+            await self._record(kind, notice.mutation_id, "failed", str(exc))
+            raise ApplicationError(
+                f"email to finance refused: {exc}", type="EmailRejected", non_retryable=True
+            ) from None
+        except TransientMailError as exc:
+            raise ApplicationError(
+                f"mail server unavailable: {exc}", type="EmailDeferred"
+            ) from None
+        return await self._record(kind, notice.mutation_id, "sent", where)
+
+    def _finance_email(self, payment: Payment, notice: FinanceNotice, to: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._settings.mail_from
+        message["To"] = to
+        prefix = f"Reminder {notice.reminder}: " if notice.reminder else ""
+        message["Subject"] = (
+            f"{prefix}payment of {format_rupiah(payment.amount)} needs a decision "
+            f"({payment.flag_reason})"
+        )
+        message["Message-ID"] = f"<finance.{notice.reminder}.{payment.mutation_id}@mootaflow>"
+        candidates = ", ".join(json.loads(payment.candidates)) or "none"
+        message.set_content(
+            f"A payment waits for a decision.\n\n"
+            f"  reason       {payment.flag_reason}\n"
+            f"  amount       {format_rupiah(payment.amount)}\n"
+            f"  account      {payment.account_number}\n"
+            f"  description  {payment.description}\n"
+            f"  note         {payment.note}\n"
+            f"  candidates   {candidates}\n"
+            f"  mutation     {payment.mutation_id}\n"
+            f"  workflow     {notice.workflow_id}\n\n"
+            f"Decide with:\n"
+            f"  mootaflow approve {payment.mutation_id} --by NAME [--order ORDER_REF]\n"
+            f"  mootaflow reject {payment.mutation_id} --by NAME --reason TEXT\n"
+            f"or POST /api/payments/{payment.mutation_id}/approve (or /reject).\n"
+        )
+        return message
 
     async def _record(self, kind: str, mutation_id: str, status: str, detail: str) -> NotifyResult:
         async with self._sessions() as session:

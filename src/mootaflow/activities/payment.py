@@ -20,7 +20,7 @@ from mootaflow.domain.moota import Mutation
 from mootaflow.domain.settings import Settings
 from mootaflow.store import invoices, orders, payments
 from mootaflow.store.db import Sessions
-from mootaflow.store.tables import Order, Payment
+from mootaflow.store.tables import DecisionRecord, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
 
@@ -49,6 +49,22 @@ class FlagInput:
 @dataclass(frozen=True)
 class InvoiceResult:
     number: str
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    mutation_id: str
+    kind: str
+    by: str
+    order_ref: str | None
+    note: str
+    flag_reason: str | None
+
+
+@dataclass(frozen=True)
+class StatusInput:
+    mutation_id: str
+    status: str
 
 
 class PaymentActivities:
@@ -121,6 +137,28 @@ class PaymentActivities:
         async with self._sessions() as session:
             await payments.save_outcome(session, flag.mutation_id, outcome, _now())
         _log("payment flagged", flag.mutation_id, reason=flag.reason, candidates=flag.candidates)
+
+    @activity.defn
+    async def record_decision(self, decision: DecisionInput) -> None:
+        """The audit row of a finance decision (once per payment)."""
+        row = DecisionRecord(
+            mutation_id=decision.mutation_id,
+            kind=decision.kind,
+            decided_by=decision.by,
+            order_ref=decision.order_ref,
+            note=decision.note,
+            flag_reason=decision.flag_reason,
+            decided_at=_now(),
+        )
+        async with self._sessions() as session:
+            await payments.record_decision(session, row)
+        _log(f"decision recorded: {decision.kind}", decision.mutation_id, by=decision.by)
+
+    @activity.defn
+    async def set_payment_status(self, change: StatusInput) -> None:
+        async with self._sessions() as session:
+            await payments.set_status(session, change.mutation_id, change.status, _now())
+        _log(f"payment {change.status}", change.mutation_id)
 
     @activity.defn
     async def generate_invoice(self, mutation_id: str) -> InvoiceResult:

@@ -33,8 +33,11 @@ def build_worker(
             payment.mark_paid,
             payment.flag_payment,
             payment.generate_invoice,
+            payment.record_decision,
+            payment.set_payment_status,
             notify.notify_customer,
             notify.notify_merchant,
+            notify.notify_finance,
         ],
         # Let running activities finish on SIGTERM (deploys); Temporal retries the rest.
         graceful_shutdown_timeout=timedelta(seconds=10),

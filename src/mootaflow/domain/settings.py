@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Public on purpose: it signs sandbox deliveries in `mootaflow dev` and is refused elsewhere.
 DEV_WEBHOOK_SECRET = "mootaflow-dev-secret"  # noqa: S105
 DEV_API_KEY = "mootaflow-dev-api-key"
+DEV_FINANCE_TOKEN = "mootaflow-dev-finance-token"  # noqa: S105
 # The service's own order references, e.g. MF-7K3P-9QXZ; banks may drop or
 # change the separators, or upper/lower-case the text.
 DEFAULT_ORDER_REF_PATTERN = r"MF[\s._/-]*[0-9A-Z]{4}[\s._/-]*[0-9A-Z]{4}"
@@ -81,6 +82,13 @@ class Settings(BaseSettings):
     merchant_callback_url: str | None = None
     merchant_callback_secret: str | None = None
 
+    finance_tokens: CommaList = Field(
+        default_factory=list, description="Finance API tokens as NAME:TOKEN, comma-separated."
+    )
+    finance_email: str | None = None
+    approval_reminder_hours: float = Field(default=24, gt=0)
+    approval_timeout_hours: float = Field(default=72, gt=0)
+
     @field_validator("webhook_secrets", "allowed_ips", "trusted_proxies", "api_keys", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
@@ -115,6 +123,15 @@ class Settings(BaseSettings):
             raise ValueError(f"not a regular expression: {exc}") from None
         return value
 
+    @field_validator("finance_tokens")
+    @classmethod
+    def _named_tokens(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            name, _, token = entry.partition(":")
+            if not name.strip() or len(token.strip()) < 8:
+                raise ValueError("each entry must be NAME:TOKEN with a token of 8+ characters")
+        return value
+
     @field_validator("merchant_callback_url")
     @classmethod
     def _valid_url(cls, value: str | None) -> str | None:
@@ -126,6 +143,10 @@ class Settings(BaseSettings):
     def _consistent(self) -> Self:
         if self.unique_code_min > self.unique_code_max:
             raise ValueError("MOOTAFLOW_UNIQUE_CODE_MIN is above MOOTAFLOW_UNIQUE_CODE_MAX")
+        if self.approval_reminder_hours > self.approval_timeout_hours:
+            raise ValueError(
+                "MOOTAFLOW_APPROVAL_REMINDER_HOURS is above MOOTAFLOW_APPROVAL_TIMEOUT_HOURS"
+            )
         if self.merchant_callback_url and not self.merchant_callback_secret:
             raise ValueError(
                 "MOOTAFLOW_MERCHANT_CALLBACK_URL is set without MOOTAFLOW_MERCHANT_CALLBACK_SECRET"
@@ -137,6 +158,17 @@ class Settings(BaseSettings):
         if not self.api_keys and self.env == "dev":
             return [DEV_API_KEY]
         return list(self.api_keys)
+
+    @property
+    def finance_token_names(self) -> dict[str, str]:
+        """token -> the name of the person it belongs to (recorded on decisions)."""
+        tokens = {}
+        for entry in self.finance_tokens:
+            name, _, token = entry.partition(":")
+            tokens[token.strip()] = name.strip()
+        if not tokens and self.env == "dev":
+            tokens[DEV_FINANCE_TOKEN] = "dev-finance"
+        return tokens
 
     @property
     def allowed_networks(self) -> list[IPNetwork]:

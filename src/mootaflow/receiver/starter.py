@@ -23,7 +23,7 @@ from mootaflow.receiver import metrics
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
 from mootaflow.workflows import search_attributes
-from mootaflow.workflows.payment import PaymentInput, PaymentWorkflow
+from mootaflow.workflows.payment import ApprovalPolicy, PaymentInput, PaymentWorkflow
 
 log = logging.getLogger("mootaflow.starter")
 
@@ -51,6 +51,10 @@ class WorkflowStarter:
         self._in_flight: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._redrive_now = asyncio.Event()
+        self._approval = ApprovalPolicy(
+            remind_every=timedelta(hours=settings.approval_reminder_hours),
+            give_up_after=timedelta(hours=settings.approval_timeout_hours),
+        )
 
     async def start(self) -> None:
         self._tasks = [
@@ -101,7 +105,7 @@ class WorkflowStarter:
             client = await self.client()
             await client.start_workflow(
                 PaymentWorkflow.run,
-                PaymentInput(mutation),
+                PaymentInput(mutation, self._approval),
                 id=mutation.workflow_id,
                 task_queue=self._settings.task_queue,
                 # A start repeated for any reason must never make a second run:

@@ -12,7 +12,7 @@ from sqlmodel import col
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
 from mootaflow.store.db import insert_ignore
-from mootaflow.store.tables import MutationColumns, Order, Payment
+from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment
 
 
 async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
@@ -106,6 +106,36 @@ async def mark_paid(
             if order.paid_by_mutation_id == mutation_id:
                 return Booking(True, order_ref, order.paid_at)
             return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
+
+
+async def set_status(session: AsyncSession, mutation_id: str, status: str, at: datetime) -> None:
+    """Final states of a flagged payment (rejected, unresolved); never un-pays one."""
+    async with session.begin():
+        await session.execute(
+            update(Payment)
+            .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != "paid")
+            .values(status=status, updated_at=at)
+        )
+
+
+async def record_decision(session: AsyncSession, decision: DecisionRecord) -> None:
+    async with session.begin():
+        values = decision.model_dump()
+        await session.execute(insert_ignore(session, DecisionRecord, "mutation_id").values(values))
+
+
+async def get_decision(session: AsyncSession, mutation_id: str) -> DecisionRecord | None:
+    return await session.get(DecisionRecord, mutation_id)
+
+
+async def by_status(session: AsyncSession, status: str, limit: int = 500) -> list[Payment]:
+    result = await session.execute(
+        select(Payment)
+        .where(col(Payment.status) == status)
+        .order_by(col(Payment.recorded_at))
+        .limit(limit)
+    )
+    return list(result.scalars())
 
 
 async def payments_for_order(session: AsyncSession, order_ref: str) -> list[Payment]:

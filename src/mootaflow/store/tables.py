@@ -186,3 +186,17 @@ class Notification(SQLModel, table=True):
     status: str  # sent or failed
     detail: str = Field(default="", sa_type=Text)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DecisionRecord(SQLModel, table=True):
+    """Audit row: the finance decision applied to a flagged payment (one per payment)."""
+
+    __tablename__ = "decision"
+
+    mutation_id: str = Field(primary_key=True, max_length=128)
+    kind: str  # approve or reject
+    decided_by: str
+    order_ref: str | None = None
+    note: str = Field(default="", sa_type=Text)
+    flag_reason: str | None = None
+    decided_at: datetime = Field(sa_type=UTCDateTime)
