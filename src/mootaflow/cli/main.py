@@ -40,6 +40,12 @@ def _minutes(text: str) -> int:
     return int(text)
 
 
+def _name(text: str) -> str:
+    if not text.strip() or len(text) > 500:
+        raise argparse.ArgumentTypeError("must be 1-500 characters")
+    return text.strip()
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
@@ -94,6 +100,27 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("ref", help="order reference (MF-...) or your merchant reference")
     show.add_argument("--json", action="store_true", help="print the order as JSON")
 
+    pending = commands.add_parser("pending", help="flagged payments awaiting a decision")
+    pending.add_argument("--json", action="store_true", help="print as JSON")
+    approve = commands.add_parser(
+        "approve",
+        help="approve a flagged payment (book it to an order)",
+        description="Approve a flagged payment. For no_match and ambiguous payments, "
+        "--order names the order to book it to; otherwise the flagged order is used.",
+    )
+    approve.add_argument("mutation_id")
+    approve.add_argument("--by", required=True, type=_name, help="your name (recorded)")
+    approve.add_argument("--order", help="order reference to book the payment to")
+    approve.add_argument("--note", default="", help="why (recorded)")
+    reject = commands.add_parser(
+        "reject",
+        help="reject a flagged payment (not an order payment)",
+        description="Reject a flagged payment: nothing is booked; handle the money by hand.",
+    )
+    reject.add_argument("mutation_id")
+    reject.add_argument("--by", required=True, type=_name, help="your name (recorded)")
+    reject.add_argument("--reason", required=True, type=_name, help="why (recorded)")
+
     simulate = commands.add_parser(
         "simulate",
         help="post a correctly signed Moota-style delivery to a receiver",
@@ -133,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(settings)
         if args.command == "orders":
             return _orders(args, settings)
+        if args.command in ("pending", "approve", "reject"):
+            return _finance(args, settings)
         return _simulate(args, settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -202,6 +231,16 @@ def _orders(args: argparse.Namespace, settings: Settings) -> int:
         "expires_in_minutes": args.expires_in,
     }
     return orders.create(settings, fields, args.json)
+
+
+def _finance(args: argparse.Namespace, settings: Settings) -> int:
+    from mootaflow.cli import finance
+
+    if args.command == "pending":
+        return finance.pending(settings, args.json)
+    if args.command == "approve":
+        return finance.decide(settings, "approve", args.mutation_id, args.by, args.order, args.note)
+    return finance.decide(settings, "reject", args.mutation_id, args.by, None, args.reason)
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:

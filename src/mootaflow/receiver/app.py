@@ -10,6 +10,7 @@ from starlette.routing import Route
 from temporalio.client import Client
 
 from mootaflow.domain.settings import Settings
+from mootaflow.receiver.finance import approve, list_payments, reject
 from mootaflow.receiver.health import healthz, readyz
 from mootaflow.receiver.metrics import metrics
 from mootaflow.receiver.orders import create_order, show_order
@@ -49,7 +50,10 @@ def create_app(settings: Settings) -> Starlette:
             Route("/webhooks/moota", moota_webhook, methods=["POST"]),
             Route("/api/orders", create_order, methods=["POST"]),
             Route("/api/orders/{ref}", show_order, methods=["GET"]),
+            Route("/api/payments", list_payments, methods=["GET"]),
             Route("/api/payments/{mutation_id}", show_payment, methods=["GET"]),
+            Route("/api/payments/{mutation_id}/approve", approve, methods=["POST"]),
+            Route("/api/payments/{mutation_id}/reject", reject, methods=["POST"]),
             Route("/api/invoices/{number}.pdf", invoice_pdf, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mootaflow.domain.settings import Settings
+
 
 def presented_key(request: Request) -> str | None:
     """The key from `Authorization: Bearer KEY` or `X-API-Key: KEY`."""
@@ -30,6 +32,38 @@ def require_api_key(request: Request) -> Response | None:
     if not key_matches(presented, request.app.state.settings.effective_api_keys):
         return _unauthorized("invalid API key")
     return None
+
+
+def require_finance(request: Request) -> str | Response:
+    """The finance person's name for a valid finance token, else the 401/403 to send."""
+    presented = presented_key(request)
+    if presented is None:
+        return _unauthorized("missing finance token: send Authorization: Bearer <token>")
+    settings: Settings = request.app.state.settings
+    names = settings.finance_token_names
+    given = presented.encode("latin-1", errors="replace")
+    # Check every token (no early exit) so timing does not reveal a near match.
+    matched = [name for token, name in names.items() if hmac.compare_digest(given, token.encode())]
+    if matched:
+        return matched[0]
+    if key_matches(presented, settings.effective_api_keys):
+        return JSONResponse(
+            {
+                "error": "forbidden",
+                "detail": "a merchant API key cannot do this; use a finance token",
+            },
+            status_code=403,
+        )
+    return _unauthorized("invalid finance token")
+
+
+def require_reader(request: Request) -> Response | None:
+    """Read access: a merchant API key or a finance token."""
+    refused = require_api_key(request)
+    if refused is None:
+        return None
+    finance = require_finance(request)
+    return None if isinstance(finance, str) else refused
 
 
 def _unauthorized(detail: str) -> Response:

@@ -3,7 +3,7 @@
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mootaflow.receiver.auth import require_api_key
+from mootaflow.receiver.auth import require_reader
 from mootaflow.receiver.errors import ApiError
 from mootaflow.receiver.views import payment_view
 from mootaflow.store import invoices, notifications, payments
@@ -11,7 +11,7 @@ from mootaflow.store.db import Sessions
 
 
 async def show_payment(request: Request) -> Response:
-    if (refused := require_api_key(request)) is not None:
+    if (refused := require_reader(request)) is not None:
         return refused
     sessions: Sessions = request.app.state.sessions
     mutation_id = request.path_params["mutation_id"]
@@ -25,7 +25,7 @@ async def show_payment(request: Request) -> Response:
 
 
 async def invoice_pdf(request: Request) -> Response:
-    if (refused := require_api_key(request)) is not None:
+    if (refused := require_reader(request)) is not None:
         return refused
     sessions: Sessions = request.app.state.sessions
     number = request.path_params["number"]

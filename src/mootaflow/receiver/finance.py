@@ -1,0 +1,80 @@
+"""Finance API: list payments by status, approve or reject flagged ones."""
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mootaflow.receiver.auth import require_finance
+from mootaflow.receiver.decisions import submit_decision
+from mootaflow.receiver.errors import ApiError, json_object
+from mootaflow.receiver.views import payment_view
+from mootaflow.store import payments
+from mootaflow.store.db import Sessions
+
+STATUSES = ("received", "matched", "awaiting_approval", "paid", "rejected", "ignored", "unresolved")
+
+
+async def list_payments(request: Request) -> Response:
+    who = require_finance(request)
+    if not isinstance(who, str):
+        return who
+    status = request.query_params.get("status", "awaiting_approval")
+    if status not in STATUSES:
+        detail = f"status must be one of {', '.join(STATUSES)}"
+        return ApiError(400, "bad_status", detail).response()
+    sessions: Sessions = request.app.state.sessions
+    async with sessions() as session:
+        rows = await payments.by_status(session, status)
+    now = datetime.now(UTC)
+    listed = [
+        {**payment_view(p, None, []), "age_seconds": int((now - p.recorded_at).total_seconds())}
+        for p in rows
+    ]
+    return JSONResponse({"status": status, "count": len(listed), "payments": listed})
+
+
+async def approve(request: Request) -> Response:
+    return await _decide(request, "approve")
+
+
+async def reject(request: Request) -> Response:
+    return await _decide(request, "reject")
+
+
+async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Response:
+    who = require_finance(request)
+    if not isinstance(who, str):
+        return who
+    try:
+        body = await json_object(request)
+        if kind == "approve":
+            order_ref = _optional_text(body, "order_ref")
+            text = _optional_text(body, "note") or ""
+        else:
+            order_ref = None
+            text = _optional_text(body, "reason") or ""
+            if not text:
+                raise ApiError(422, "invalid_decision", "'reason' is required to reject")
+        sent = await submit_decision(
+            request.app.state.sessions,
+            request.app.state.starter.client,
+            kind,
+            request.path_params["mutation_id"],
+            who,
+            order_ref=order_ref,
+            text=text,
+        )
+    except ApiError as error:
+        return error.response()
+    return JSONResponse({"status": "sent", **sent}, status_code=202)
+
+
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 500:
+        raise ApiError(422, "invalid_decision", f"'{name}' must be a string of at most 500")
+    return value.strip()
