@@ -9,6 +9,7 @@ from tests.support.callbacks import Merchant, running_merchant
 from tests.support.smtp import SmtpServer
 
 MERCHANT_SECRET = "merchant-callback-secret"
+FINANCE_EMAIL = "finance@toko.example"
 
 
 @pytest.fixture
@@ -34,5 +35,6 @@ def settings(settings: Settings, smtp: SmtpServer, merchant: Merchant) -> Settin
             "smtp_security": "none",
             "merchant_callback_url": merchant.url,
             "merchant_callback_secret": MERCHANT_SECRET,
+            "finance_email": FINANCE_EMAIL,
         }
     )

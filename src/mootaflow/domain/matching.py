@@ -69,7 +69,10 @@ def matched(order: OrderFacts) -> MatchOutcome:
 
 def flagged(reason: FlagReason, orders: Sequence[OrderFacts] = ()) -> MatchOutcome:
     refs = [order.ref for order in orders]
-    return MatchOutcome("flagged", reason=reason, candidates=refs)
+    # One candidate is the order in question (underpaid, expired, ...): an approval
+    # without a chosen order books that one.
+    order_ref = refs[0] if len(refs) == 1 else None
+    return MatchOutcome("flagged", order_ref=order_ref, reason=reason, candidates=refs)
 
 
 def referenced_keys(mutation: Mutation, rules: MatchRules) -> list[str]:
