@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mootaflow.cli.devserver import DEV_RETENTION, dev_server_command, ensure_retention
-from mootaflow.domain.settings import DEV_API_KEY, DEV_WEBHOOK_SECRET, Settings
+from mootaflow.domain.settings import (
+    DEV_API_KEY,
+    DEV_FINANCE_TOKEN,
+    DEV_WEBHOOK_SECRET,
+    Settings,
+)
 from mootaflow.workflows.temporal import connect
 
 _STARTUP_TIMEOUT = 60.0
@@ -116,6 +121,9 @@ class DevStack:
         shown = secret if secret == DEV_WEBHOOK_SECRET else "(from MOOTAFLOW_WEBHOOK_SECRETS)"
         port = self.settings.receiver_port
         api_key = "(from MOOTAFLOW_API_KEYS)" if self.settings.api_keys else DEV_API_KEY
+        finance = (
+            "(from MOOTAFLOW_FINANCE_TOKENS)" if self.settings.finance_tokens else DEV_FINANCE_TOKEN
+        )
         outbox = (
             f"SMTP {self.settings.smtp_host}:{self.settings.smtp_port}"
             if self.settings.smtp_host
@@ -129,6 +137,7 @@ class DevStack:
             f"  Temporal gRPC   127.0.0.1:{self.temporal_port}\n"
             f"  webhook secret  {shown}\n"
             f"  merchant API    key {api_key}  (Authorization: Bearer ...)\n"
+            f"  finance API     token {finance}\n"
             f"  outbox          {outbox}\n"
             f"  data            {self.var}/ (kept between runs)\n"
             "Try it:  mootaflow orders create --account 1234567890 --amount 150000 "
