@@ -82,6 +82,10 @@ async def test_happy_path_webhook_to_paid_order_invoice_email_and_callback(
     assert attributes.get(sa.PAYMENT_STATUS) == "paid"
     assert attributes.get(sa.ORDER_REF) == order["ref"]
     assert (await handle.query(PaymentWorkflow.status)).status == "paid"
+    # The Web UI's "current details" line.
+    metadata = await handle.query("__temporal_workflow_metadata")
+    amount = f"Rp 150.{order['unique_code']:03d}"
+    assert metadata.current_details == f"paid · {amount} to 1234567890 · order {order['ref']}"
 
 
 async def test_reference_in_the_description_pays_that_order(

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from mootaflow.domain.decisions import Decision, InvalidDecision, parse_decision
     from mootaflow.domain.matching import FlagReason, MatchOutcome
+    from mootaflow.domain.money import format_rupiah
     from mootaflow.domain.moota import Mutation
     from mootaflow.workflows import retries
     from mootaflow.workflows import search_attributes as sa
@@ -72,12 +73,14 @@ class PaymentWorkflow:
         self._reason = FlagReason.NO_MATCH
         self._decisions: list[Decision] = []
         self._policy = ApprovalPolicy()
+        self._amount = ""
 
     @workflow.run
     async def run(self, payment: PaymentInput) -> PaymentState:
         mutation = payment.mutation
         self._state.mutation_id = mutation.mutation_id
         self._policy = payment.approval
+        self._amount = f"{format_rupiah(mutation.amount)} to {mutation.account_number}"
         await self._step(PaymentActivities.record_mutation, mutation, retries.DATABASE)
         self._set_status("received")
 
@@ -284,6 +287,13 @@ class PaymentWorkflow:
     def _set_status(self, status: str) -> None:
         self._state.status = status
         workflow.upsert_search_attributes([sa.PAYMENT_STATUS.value_set(status)])
+        # The UI's "current details": what this payment is and where it stands.
+        parts = [status, self._amount]
+        if self._state.order_ref:
+            parts.append(f"order {self._state.order_ref}")
+        if status == "awaiting_approval" and self._state.flag_reason:
+            parts.append(f"flag {self._state.flag_reason}")
+        workflow.set_current_details(" · ".join(parts))
 
 
 def _cause(error: ActivityError) -> str:
