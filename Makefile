@@ -27,8 +27,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite runs on SQLite, then again on PostgreSQL when a server is given.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	env -u MOOTAFLOW_TEST_POSTGRES_URL $(BIN)/pytest
+	@if [ -n "$$MOOTAFLOW_TEST_POSTGRES_URL" ]; then \
+		echo "== the same suite on PostgreSQL"; \
+		$(BIN)/pytest; \
+	else \
+		echo "PostgreSQL pass skipped: set MOOTAFLOW_TEST_POSTGRES_URL=postgresql+asyncpg://USER:PASSWORD@127.0.0.1:5432 to run it (.ci/run does)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

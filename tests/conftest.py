@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
@@ -23,7 +24,7 @@ from temporalio.worker import Worker
 from mootaflow.cli.devserver import temporal_binary
 from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions, create_engine, create_schema, session_factory
+from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.servers import RunningReceiver, running_receiver
@@ -96,9 +97,26 @@ def task_queue() -> str:
     return f"test-{uuid.uuid4().hex}"
 
 
+# Set to a server URL without database name (postgresql+asyncpg://user:pw@host:port)
+# to run the suite on PostgreSQL: each test then gets a database of its own.
+POSTGRES_URL = os.environ.get("MOOTAFLOW_TEST_POSTGRES_URL", "").rstrip("/")
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'mootaflow.db'}"
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    if not POSTGRES_URL:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'mootaflow.db'}"
+        return
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_async_engine(f"{POSTGRES_URL}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield f"{POSTGRES_URL}/{name}"
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 @pytest.fixture
@@ -119,7 +137,7 @@ def settings(database_url: str, temporal_address: str, task_queue: str, tmp_path
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(settings.database_url)
-    await create_schema(engine)
+    await upgrade_schema(engine)
     yield engine
     await engine.dispose()
 

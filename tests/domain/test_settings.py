@@ -19,6 +19,9 @@ def test_comma_separated_lists_from_environment(monkeypatch: pytest.MonkeyPatch)
         ("MOOTAFLOW_MAX_BODY_BYTES", "10", "MOOTAFLOW_MAX_BODY_BYTES"),
         ("MOOTAFLOW_LOG_LEVEL", "loud", "MOOTAFLOW_LOG_LEVEL"),
         ("MOOTAFLOW_ENV", "staging", "MOOTAFLOW_ENV"),
+        ("MOOTAFLOW_DATABASE_URL", "mysql://x", "postgresql\\+asyncpg://"),
+        ("MOOTAFLOW_FINANCE_TOKENS", "Sari", "NAME:TOKEN"),
+        ("MOOTAFLOW_UNIQUE_CODE_MIN", "1000", "above MOOTAFLOW_UNIQUE_CODE_MAX"),
     ],
 )
 def test_garbage_settings_give_one_readable_error(

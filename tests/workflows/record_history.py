@@ -17,7 +17,7 @@ from mootaflow.cli.worker import build_worker
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import create_engine, create_schema, session_factory
+from mootaflow.store.db import create_engine, session_factory, upgrade_schema
 from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment import PaymentWorkflow
@@ -43,7 +43,7 @@ async def main() -> None:
                 outbox_dir=Path(folder) / "outbox",
             )
             engine = create_engine(settings.database_url)
-            await create_schema(engine)
+            await upgrade_schema(engine)
             sessions = session_factory(engine)
             async with sessions() as session:
                 order, _ = await create_order(

@@ -52,4 +52,5 @@ def configure(level: str, fmt: str) -> None:
     # uvicorn's access log duplicates ours; the Temporal SDK is chatty at INFO.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("temporalio").setLevel(max(logging.getLevelName(level), logging.INFO))

@@ -80,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("worker", help="run the Temporal worker (workflows and activities)")
 
+    db = commands.add_parser("db", help="database schema (Alembic migrations)")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser(
+        "upgrade",
+        help="apply all migrations to MOOTAFLOW_DATABASE_URL (receivers and "
+        "workers also do this at start-up)",
+    )
+
     orders = commands.add_parser("orders", help="create or show merchant orders")
     order_commands = orders.add_subparsers(dest="orders_command", required=True, metavar="ACTION")
     create = order_commands.add_parser(
@@ -158,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _receiver(args, settings)
         if args.command == "worker":
             return _worker(settings)
+        if args.command == "db":
+            return _db(settings)
         if args.command == "orders":
             return _orders(args, settings)
         if args.command in ("pending", "approve", "reject"):
@@ -214,6 +224,33 @@ def _worker(settings: Settings) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _db(settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mootaflow.store.db import create_engine, upgrade_schema
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade_schema(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"error: could not migrate {_safe_url(settings)}: {exc}", file=sys.stderr)
+        return 1
+    print(f"database {_safe_url(settings)} is at the latest schema")
+    return 0
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
 def _orders(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,7 +14,7 @@ from mootaflow.domain.orders import NewOrder, describe_errors
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.errors import ApiError
 from mootaflow.receiver.orders import find_order, place_order
-from mootaflow.store.db import Sessions, create_engine, create_schema, session_factory
+from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ async def with_sessions(settings: Settings, use: Callable[[Sessions], Awaitable[
     """Run `use` against the configured database, for one CLI command."""
     engine = create_engine(settings.database_url)
     try:
-        await create_schema(engine)
+        await upgrade_schema(engine)
         return await use(session_factory(engine))
     finally:
         await engine.dispose()

@@ -11,7 +11,7 @@ from temporalio.worker import Worker
 from mootaflow.activities.notify import NotifyActivities
 from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions, create_engine, create_schema, session_factory
+from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.temporal import connect
 
@@ -64,7 +64,7 @@ async def connect_with_retry(settings: Settings, stop: asyncio.Event) -> Client 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     engine = create_engine(settings.database_url)
-    await create_schema(engine)
+    await upgrade_schema(engine)
     try:
         client = await connect_with_retry(settings, stop)
         if client is None:

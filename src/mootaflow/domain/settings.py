@@ -89,7 +89,14 @@ class Settings(BaseSettings):
     approval_reminder_hours: float = Field(default=24, gt=0)
     approval_timeout_hours: float = Field(default=72, gt=0)
 
-    @field_validator("webhook_secrets", "allowed_ips", "trusted_proxies", "api_keys", mode="before")
+    @field_validator(
+        "webhook_secrets",
+        "allowed_ips",
+        "trusted_proxies",
+        "api_keys",
+        "finance_tokens",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -130,6 +137,16 @@ class Settings(BaseSettings):
             name, _, token = entry.partition(":")
             if not name.strip() or len(token.strip()) < 8:
                 raise ValueError("each entry must be NAME:TOKEN with a token of 8+ characters")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:/// (embedded) or postgresql+asyncpg:// "
+                "(e.g. postgresql+asyncpg://user:password@host:5432/mootaflow)"
+            )
         return value
 
     @field_validator("merchant_callback_url")

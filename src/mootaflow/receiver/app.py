@@ -17,7 +17,7 @@ from mootaflow.receiver.orders import create_order, show_order
 from mootaflow.receiver.payments import invoice_pdf, show_payment
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.receiver.webhook import moota_webhook
-from mootaflow.store.db import create_engine, create_schema, session_factory
+from mootaflow.store.db import create_engine, session_factory, upgrade_schema
 from mootaflow.workflows.temporal import connect
 
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        await create_schema(engine)
+        await upgrade_schema(engine)
         sessions = session_factory(engine)
 
         async def connect_temporal() -> Client:

@@ -3,7 +3,9 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, event, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Insert, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -55,9 +57,37 @@ def session_factory(engine: AsyncEngine) -> Sessions:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def create_schema(engine: AsyncEngine) -> None:
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Serialises migrations of processes starting together (receivers and workers).
+_MIGRATION_LOCK = 7_243_518
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
+    """Apply the Alembic migrations: the one schema history of SQLite and PostgreSQL."""
     async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+        await connection.run_sync(_run_alembic, "upgrade", revision)
+
+
+async def downgrade_schema(engine: AsyncEngine, revision: str) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(_run_alembic, "downgrade", revision)
+
+
+def _run_alembic(connection: Connection, direction: str, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    if direction == "upgrade":
+        command.upgrade(config, revision)
+    else:
+        command.downgrade(config, revision)
 
 
 async def ping(engine: AsyncEngine) -> None:
