@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mootaflow.cli.devserver import DEV_RETENTION, dev_server_command, ensure_retention
+from mootaflow.cli.devserver import dev_server_command
+from mootaflow.cli.temporal_admin import MIN_RETENTION, ensure_namespace
 from mootaflow.domain.settings import (
     DEV_API_KEY,
     DEV_FINANCE_TOKEN,
@@ -108,7 +109,7 @@ class DevStack:
                     return False
                 try:
                     client = await connect(settings)
-                    await ensure_retention(client, settings.temporal_namespace, DEV_RETENTION)
+                    await ensure_namespace(client, settings.temporal_namespace, MIN_RETENTION)
                     return True
                 except Exception:
                     await asyncio.sleep(0.5)

@@ -2,19 +2,11 @@
 
 import shutil
 import sys
-from datetime import timedelta
 from pathlib import Path
 
-from google.protobuf.duration_pb2 import Duration
-from temporalio.api.namespace.v1 import NamespaceConfig
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
-from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 
 from mootaflow.workflows import search_attributes
-
-# Long enough that workflow-id de-duplication covers Moota's re-send window many times over.
-DEV_RETENTION = timedelta(days=14)
 
 _TYPE_NAMES = {
     SearchAttributeIndexedValueType.KEYWORD: "Keyword",
@@ -67,20 +59,3 @@ def dev_server_command(
         "warn",
         *search_attribute_args(),
     ]
-
-
-async def ensure_retention(client: Client, namespace: str, retention: timedelta) -> None:
-    """Raise the namespace's retention to at least `retention` (the dev default is 24 h)."""
-    described = await client.workflow_service.describe_namespace(
-        DescribeNamespaceRequest(namespace=namespace)
-    )
-    current = described.config.workflow_execution_retention_ttl.ToTimedelta()
-    if current >= retention:
-        return
-    ttl = Duration()
-    ttl.FromTimedelta(retention)
-    await client.workflow_service.update_namespace(
-        UpdateNamespaceRequest(
-            namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)
-        )
-    )

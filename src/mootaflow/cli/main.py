@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("worker", help="run the Temporal worker (workflows and activities)")
 
+    commands.add_parser(
+        "setup",
+        help="prepare a deployment: database migrations, Temporal namespace (retention "
+        ">= 14 days) and search attributes; idempotent",
+    )
+
     db = commands.add_parser("db", help="database schema (Alembic migrations)")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser(
@@ -166,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _receiver(args, settings)
         if args.command == "worker":
             return _worker(settings)
+        if args.command == "setup":
+            from mootaflow.cli.setup import run_setup
+
+            return run_setup(settings)
         if args.command == "db":
             return _db(settings)
         if args.command == "orders":

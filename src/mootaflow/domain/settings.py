@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "mootaflow"
+    temporal_retention_days: int = Field(default=14, ge=14, le=3650)
 
     receiver_host: str = "127.0.0.1"
     receiver_port: int = Field(default=8000, ge=1, le=65535)
