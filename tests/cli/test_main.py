@@ -55,6 +55,10 @@ async def test_receiver_refuses_to_start_without_a_webhook_secret(tmp_path: Path
     result = await run_mootaflow("receiver", env=env, cwd=tmp_path)
     assert result.code == 2
     assert "public dev secret" in result.stderr
+    env = clean_env(MOOTAFLOW_WEBHOOK_SECRETS="a-real-secret")
+    result = await run_mootaflow("receiver", env=env, cwd=tmp_path)
+    assert result.code == 2
+    assert "MOOTAFLOW_FINANCE_TOKENS is not set" in result.stderr
 
 
 async def test_simulate_posts_a_signed_delivery(

@@ -40,7 +40,17 @@ def test_production_refuses_missing_or_dev_secret() -> None:
             _env_file=None,
             webhook_secrets=[DEV_WEBHOOK_SECRET],
         ).require_production_secrets()
-    Settings(_env_file=None, webhook_secrets=["real"]).require_production_secrets()
+    with pytest.raises(SettingsError, match="MOOTAFLOW_FINANCE_TOKENS is not set"):
+        Settings(_env_file=None, webhook_secrets=["real"]).require_production_secrets()
+    with pytest.raises(SettingsError, match="public dev finance token"):
+        Settings(
+            _env_file=None,
+            webhook_secrets=["real"],
+            finance_tokens=["Sari:mootaflow-dev-finance-token"],
+        ).require_production_secrets()
+    Settings(
+        _env_file=None, webhook_secrets=["real"], finance_tokens=["Sari:long-enough-token"]
+    ).require_production_secrets()
 
 
 def test_dev_mode_falls_back_to_the_dev_secret() -> None:

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
+    # Per client address, on /webhooks/ and /api/; 0 disables. Moota sends from one
+    # address, so keep this well above its real peak.
+    rate_limit_per_second: float = Field(default=200, ge=0)
+    rate_limit_burst: int = Field(default=400, ge=1)
+
     start_concurrency: int = Field(default=8, ge=1, le=256)
     start_queue_size: int = Field(default=10_000, ge=1)
     redrive_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
@@ -204,7 +209,7 @@ class Settings(BaseSettings):
         return list(self.webhook_secrets)
 
     def require_production_secrets(self) -> None:
-        """Outside dev mode, refuse to run without a real webhook secret."""
+        """Outside dev mode, refuse to run without real secrets, and say which."""
         if self.env == "dev":
             return
         if not self.webhook_secrets:
@@ -219,6 +224,15 @@ class Settings(BaseSettings):
             )
         if DEV_API_KEY in self.api_keys:
             raise SettingsError("MOOTAFLOW_API_KEYS contains the public dev API key")
+        if not self.finance_tokens:
+            raise SettingsError(
+                "MOOTAFLOW_FINANCE_TOKENS is not set: flagged payments could never be decided "
+                "through mootaflow; set NAME:TOKEN pairs for the people in finance"
+            )
+        if any(
+            entry.partition(":")[2].strip() == DEV_FINANCE_TOKEN for entry in self.finance_tokens
+        ):
+            raise SettingsError("MOOTAFLOW_FINANCE_TOKENS contains the public dev finance token")
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -4,6 +4,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -15,6 +16,7 @@ from mootaflow.receiver.health import healthz, readyz
 from mootaflow.receiver.metrics import metrics
 from mootaflow.receiver.orders import create_order, show_order
 from mootaflow.receiver.payments import invoice_pdf, show_payment
+from mootaflow.receiver.ratelimit import RateLimitMiddleware
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.store.db import create_engine, session_factory, upgrade_schema
@@ -59,6 +61,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ],
+        middleware=[Middleware(RateLimitMiddleware, settings=settings)],
         exception_handlers={404: _not_found, 405: _method_not_allowed},
         lifespan=lifespan,
     )
