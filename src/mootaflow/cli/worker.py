@@ -10,9 +10,11 @@ from temporalio.worker import Worker
 
 from mootaflow.activities.notify import NotifyActivities
 from mootaflow.activities.payment import PaymentActivities
+from mootaflow.activities.retention import RetentionActivities
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.retention import RetentionWorkflow, ensure_retention_schedule
 from mootaflow.workflows.temporal import connect
 
 log = logging.getLogger("mootaflow.worker")
@@ -23,10 +25,11 @@ def build_worker(
 ) -> Worker:
     payment = PaymentActivities(sessions, settings)
     notify = NotifyActivities(sessions, settings, http)
+    retention = RetentionActivities(sessions)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[PaymentWorkflow],
+        workflows=[PaymentWorkflow, RetentionWorkflow],
         activities=[
             payment.record_mutation,
             payment.match_order,
@@ -38,6 +41,7 @@ def build_worker(
             notify.notify_customer,
             notify.notify_merchant,
             notify.notify_finance,
+            retention.purge_audit_rows,
         ],
         # Let running activities finish on SIGTERM (deploys); Temporal retries the rest.
         graceful_shutdown_timeout=timedelta(seconds=10),
@@ -74,6 +78,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
                 "no SMTP server configured: emails are written to the outbox folder",
                 extra={"outbox": str(settings.outbox_dir.resolve())},
             )
+        await ensure_retention_schedule(client, settings.audit_retention_days, settings.task_queue)
         async with httpx.AsyncClient() as http:
             worker = build_worker(client, settings, session_factory(engine), http)
             log.info(

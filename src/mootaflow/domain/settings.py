@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "mootaflow"
     temporal_retention_days: int = Field(default=14, ge=14, le=3650)
+    # Delivery audit rows are purged after this many days (at least 14).
+    audit_retention_days: int = Field(default=30, ge=14, le=3650)
 
     receiver_host: str = "127.0.0.1"
     receiver_port: int = Field(default=8000, ge=1, le=65535)

@@ -1,0 +1,64 @@
+"""RetentionWorkflow and the schedule that runs it daily."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from mootaflow.activities.retention import PurgeResult, RetentionActivities
+    from mootaflow.workflows import retries
+
+SCHEDULE_ID = "mootaflow-retention"
+
+
+@dataclass(frozen=True)
+class RetentionInput:
+    retention_days: int
+
+
+@workflow.defn
+class RetentionWorkflow:
+    @workflow.run
+    async def run(self, policy: RetentionInput) -> PurgeResult:
+        return await workflow.execute_activity_method(
+            RetentionActivities.purge_audit_rows,
+            policy.retention_days,
+            start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=retries.DATABASE.retry,
+        )
+
+
+def retention_schedule(retention_days: int, task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RetentionWorkflow.run,
+            RetentionInput(retention_days),
+            id="mootaflow-retention-purge",
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(days=1))]),
+    )
+
+
+async def ensure_retention_schedule(client: Client, retention_days: int, task_queue: str) -> None:
+    """Create the daily purge schedule, or bring an existing one up to date."""
+    schedule = retention_schedule(retention_days, task_queue)
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(SCHEDULE_ID).update(replace)
