@@ -53,6 +53,8 @@ class Settings(BaseSettings):
         default_factory=list, description="Peers whose X-Forwarded-For is believed."
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # A body still arriving after this is refused (408): slow-loris protection.
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     # Per client address, on /webhooks/ and /api/; 0 disables. Moota sends from one
     # address, so keep this well above its real peak.

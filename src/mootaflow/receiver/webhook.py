@@ -27,8 +27,6 @@ from mootaflow.store.db import Sessions
 
 log = logging.getLogger("mootaflow.receiver")
 
-BODY_TIMEOUT_SECONDS = 10.0
-
 
 @dataclass
 class Refusal(Exception):
@@ -106,7 +104,7 @@ async def _verified_body(request: Request, settings: Settings, facts: inbox.Requ
     declared = request.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
         raise Refusal(413, "too_large", f"body larger than the limit of {limit} bytes")
-    body = await _read_body(request, limit)
+    body = await _read_body(request, limit, settings.body_timeout_seconds)
     facts.body_bytes = len(body)
     facts.body_sha256 = hashlib.sha256(body).hexdigest()
 
@@ -125,11 +123,11 @@ async def _verified_body(request: Request, settings: Settings, facts: inbox.Requ
     return body
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+        async with asyncio.timeout(timeout):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
@@ -137,7 +135,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
                 chunks.append(chunk)
     except TimeoutError:
         raise Refusal(
-            408, "body_timeout", f"body not received within {BODY_TIMEOUT_SECONDS:g} s"
+            408, "body_timeout", f"body not received within {timeout:g} s"
         ) from None
     except ClientDisconnect:
         raise Refusal(400, "client_disconnected", "client disconnected before the body") from None
