@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -319,5 +320,16 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if response.is_success else 1
 
 
+def run() -> None:
+    """Console entry point. Exits without interpreter finalisation: the Temporal SDK's
+    native runtime can crash there (sdk-python#300, "PyGILState_Release", exit -6/139)
+    after the command itself succeeded, which would turn a success into a failure."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -123,20 +123,18 @@ async def _verified_body(request: Request, settings: Settings, facts: inbox.Requ
     return body
 
 
-async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
+async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
                     raise Refusal(413, "too_large", f"body larger than the limit of {limit} bytes")
                 chunks.append(chunk)
     except TimeoutError:
-        raise Refusal(
-            408, "body_timeout", f"body not received within {timeout:g} s"
-        ) from None
+        raise Refusal(408, "body_timeout", f"body not received within {seconds:g} s") from None
     except ClientDisconnect:
         raise Refusal(400, "client_disconnected", "client disconnected before the body") from None
     return b"".join(chunks)
