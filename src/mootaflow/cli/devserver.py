@@ -41,8 +41,14 @@ def search_attribute_args() -> list[str]:
 
 
 def dev_server_command(
-    db_file: Path, *, ip: str = "127.0.0.1", port: int = 7233, ui_port: int = 8233
+    db_file: Path,
+    *,
+    ip: str = "127.0.0.1",
+    port: int = 7233,
+    ui_port: int | None = 8233,
 ) -> list[str]:
+    """The dev server command line; ui_port None runs it without the Web UI."""
+    ui = ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     return [
         temporal_binary(),
         "server",
@@ -53,8 +59,7 @@ def dev_server_command(
         ip,
         "--port",
         str(port),
-        "--ui-port",
-        str(ui_port),
+        *ui,
         "--log-level",
         "warn",
         *search_attribute_args(),
