@@ -20,6 +20,8 @@ def test_comma_separated_lists_from_environment(monkeypatch: pytest.MonkeyPatch)
         ("MOOTAFLOW_LOG_LEVEL", "loud", "MOOTAFLOW_LOG_LEVEL"),
         ("MOOTAFLOW_ENV", "staging", "MOOTAFLOW_ENV"),
         ("MOOTAFLOW_DATABASE_URL", "mysql://x", "postgresql\\+asyncpg://"),
+        ("MOOTAFLOW_AUDIT_RETENTION_DAYS", "7", "MOOTAFLOW_AUDIT_RETENTION_DAYS"),
+        ("MOOTAFLOW_RATE_LIMIT_PER_SECOND", "-1", "MOOTAFLOW_RATE_LIMIT_PER_SECOND"),
         ("MOOTAFLOW_FINANCE_TOKENS", "Sari", "NAME:TOKEN"),
         ("MOOTAFLOW_UNIQUE_CODE_MIN", "1000", "above MOOTAFLOW_UNIQUE_CODE_MAX"),
     ],
