@@ -21,7 +21,7 @@ from mootaflow.domain.signature import sign
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import InboxMutation
 from tests.conftest import TEST_API_KEY, TEST_SECRET
-from tests.support.moota import body_of, mutation
+from tests.support.moota import body_of, mutation, post_signed
 from tests.support.servers import RunningReceiver, running_receiver
 
 CASES = 300
@@ -228,4 +228,29 @@ async def test_hand_made_attacks(
     )
     assert (response.status_code, response.json()["error"]) == (408, "body_timeout")
     assert await inbox_count(sessions) == 0
+    assert errors == []
+
+
+async def test_nul_characters_never_reach_the_database_raw(
+    hostile: RunningReceiver, sessions: Sessions, errors: list[logging.LogRecord]
+) -> None:
+    # PostgreSQL text cannot hold NUL: found by the fuzz above on the PostgreSQL pass.
+    http = hostile.http
+    item = mutation(description="PAY\x00MENT", note="\x00")
+    bad = mutation(mutation_id="bad\x00id", amount="x")
+    response = await post_signed(http, body_of(item, bad))
+    assert response.json() == {"received": 2, "duplicates": 0, "quarantined": 1}
+    async with sessions() as session:
+        row = await session.get(InboxMutation, item["mutation_id"])
+    assert row is not None and (row.description, row.note) == ("PAYMENT", "")
+
+    headers = {"Authorization": f"Bearer {TEST_API_KEY}"}
+    assert (await http.get("/api/orders/MF%00", headers=headers)).status_code == 404
+    order = await http.post(
+        "/api/orders",
+        json={"account_number": "123456", "amount": 1000, "customer_name": "a\x00b"},
+        headers=headers,
+    )
+    assert order.status_code == 422
+    assert order.json()["detail"][0]["message"] == "must not contain control characters"
     assert errors == []

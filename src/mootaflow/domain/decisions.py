@@ -57,4 +57,6 @@ def _text(payload: dict[str, Any], name: str, required: bool) -> str:
         raise InvalidDecision(f"'{name}' must be a string")
     if len(value) > _MAX_TEXT:
         raise InvalidDecision(f"'{name}' is longer than {_MAX_TEXT} characters")
+    if any(ord(c) < 32 and c not in "\t\n" for c in value):
+        raise InvalidDecision(f"'{name}' contains control characters")
     return value.strip()

@@ -232,14 +232,17 @@ def _text(item: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise MutationError(f"{name} must be a string, got {_short(value)}")
-    return value[:_MAX_TEXT]
+    # NUL cannot be stored in a PostgreSQL text column, and means nothing in a bank text.
+    return value.replace("\x00", "")[:_MAX_TEXT]
 
 
 def _claimed_id(item: object) -> str | None:
     if isinstance(item, dict):
         value = item.get("mutation_id")
         if isinstance(value, str | int) and not isinstance(value, bool):
-            return str(value)[:128]
+            text = str(value)[:128]
+            # Shown to operators and stored as text: escape what is not printable (NUL!).
+            return text if text.isprintable() else text.encode("unicode_escape").decode()
     return None
 
 

@@ -65,6 +65,13 @@ class NewOrder(BaseModel):
     bank_id: str | None = Field(default=None, max_length=64)
     expires_in_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 90)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("must not contain control characters")
+        return value
+
     @field_validator("account_number", mode="before")
     @classmethod
     def _account(cls, value: object) -> object:

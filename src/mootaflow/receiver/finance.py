@@ -75,6 +75,8 @@ def _optional_text(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > 500:
-        raise ApiError(422, "invalid_decision", f"'{name}' must be a string of at most 500")
+    if not isinstance(value, str) or len(value) > 500 or "\x00" in value:
+        raise ApiError(
+            422, "invalid_decision", f"'{name}' must be a string of at most 500 characters"
+        )
     return value.strip()

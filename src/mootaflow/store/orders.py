@@ -97,6 +97,8 @@ async def create_order(
 
 async def get_order(session: AsyncSession, ref: str) -> Order | None:
     """By our reference (separators and case tolerated) or by the merchant's."""
+    if len(ref) > 64 or not ref.isprintable():
+        return None  # no stored reference looks like this (and NUL would upset PostgreSQL)
     result = await session.execute(
         select(Order).where((col(Order.ref_key) == ref_key(ref)) | (col(Order.merchant_ref) == ref))
     )
