@@ -1,6 +1,7 @@
 """`mootaflow dev` from a clean folder, as a new user runs it, then `mootaflow simulate`."""
 
 import asyncio
+import contextlib
 import json
 import signal
 from pathlib import Path
@@ -39,12 +40,10 @@ class DevStack:
         async with httpx.AsyncClient() as http, asyncio.timeout(90):
             while True:
                 assert self.process.returncode is None, "mootaflow dev exited during start-up"
-                try:
+                with contextlib.suppress(httpx.TransportError):
                     ready = await http.get(f"http://127.0.0.1:{self.port}/readyz")
                     if ready.status_code == 200:
                         return
-                except httpx.TransportError:
-                    pass
                 await asyncio.sleep(0.5)
 
     async def interrupt(self) -> tuple[int, str]:

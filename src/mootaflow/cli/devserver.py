@@ -16,7 +16,7 @@ _TYPE_NAMES = {
 
 
 class DevServerError(RuntimeError):
-    pass
+    """The embedded Temporal server cannot be started; the message says why."""
 
 
 def temporal_binary() -> str:

@@ -240,14 +240,11 @@ def _worker(settings: Settings) -> int:
 def _db(settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from mootaflow.store.db import create_engine, upgrade_schema
+    from mootaflow.store.db import open_database
 
     async def run() -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade_schema(engine)
-        finally:
-            await engine.dispose()
+        async with open_database(settings.database_url):
+            pass  # opening it applies the migrations
 
     try:
         asyncio.run(run())

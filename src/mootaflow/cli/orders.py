@@ -14,7 +14,7 @@ from mootaflow.domain.orders import NewOrder, describe_errors
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.errors import ApiError
 from mootaflow.receiver.orders import find_order, place_order
-from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
+from mootaflow.store.db import Sessions, open_database, session_factory
 
 T = TypeVar("T")
 
@@ -34,11 +34,7 @@ def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
     except ApiError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 1
-    if as_json:
-        print(json.dumps(order, indent=2))
-    else:
-        print(f"Order {order['ref']} {'created' if created else 'already exists'}")
-        _print_order(order)
+    _print_order(order, "created" if created else "already exists", as_json)
     return 0
 
 
@@ -47,25 +43,21 @@ def show(settings: Settings, ref: str, as_json: bool) -> int:
     if order is None:
         print(f"error: no order {ref}", file=sys.stderr)
         return 1
-    if as_json:
-        print(json.dumps(order, indent=2))
-    else:
-        print(f"Order {order['ref']} ({order['status']})")
-        _print_order(order)
+    _print_order(order, f"({order['status']})", as_json)
     return 0
 
 
 async def with_sessions(settings: Settings, use: Callable[[Sessions], Awaitable[T]]) -> T:
     """Run `use` against the configured database, for one CLI command."""
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_schema(engine)
+    async with open_database(settings.database_url) as engine:
         return await use(session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
-def _print_order(order: dict[str, Any]) -> None:
+def _print_order(order: dict[str, Any], state: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(order, indent=2))
+        return
+    print(f"Order {order['ref']} {state}")
     rows = [
         ("merchant ref", order["merchant_ref"] or "-"),
         ("account", order["account_number"]),

@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from mootaflow.cli.temporal_admin import SetupError, ensure_namespace, ensure_search_attributes
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import create_engine, upgrade_schema
+from mootaflow.store.db import open_database
 from mootaflow.workflows.temporal import connect
 
 _CONNECT_TIMEOUT = 60.0
@@ -28,12 +28,8 @@ def run_setup(settings: Settings) -> int:
 
 
 async def _setup(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_schema(engine)
-    finally:
-        await engine.dispose()
-    print("database schema is up to date")
+    async with open_database(settings.database_url):
+        print("database schema is up to date")
 
     client = await _connect(settings)
     namespace = settings.temporal_namespace

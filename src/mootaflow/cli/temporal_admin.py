@@ -36,7 +36,7 @@ _INDEXED = {
 
 
 class SetupError(RuntimeError):
-    pass
+    """The namespace or its search attributes cannot be brought to what mootaflow needs."""
 
 
 async def ensure_namespace(client: Client, namespace: str, retention: timedelta) -> str:

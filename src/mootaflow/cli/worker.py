@@ -12,7 +12,7 @@ from mootaflow.activities.notify import NotifyActivities
 from mootaflow.activities.payment import PaymentActivities
 from mootaflow.activities.retention import RetentionActivities
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
+from mootaflow.store.db import Sessions, open_database, session_factory
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.retention import RetentionWorkflow, ensure_retention_schedule
 from mootaflow.workflows.temporal import connect
@@ -67,30 +67,25 @@ async def connect_with_retry(settings: Settings, stop: asyncio.Event) -> Client 
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    engine = create_engine(settings.database_url)
-    await upgrade_schema(engine)
-    try:
-        client = await connect_with_retry(settings, stop)
-        if client is None:
-            return
-        if not settings.smtp_host:
-            log.info(
-                "no SMTP server configured: emails are written to the outbox folder",
-                extra={"outbox": str(settings.outbox_dir.resolve())},
-            )
-        await ensure_retention_schedule(client, settings.audit_retention_days, settings.task_queue)
-        async with httpx.AsyncClient() as http:
-            worker = build_worker(client, settings, session_factory(engine), http)
-            log.info(
-                "worker running",
-                extra={
-                    "task_queue": settings.task_queue,
-                    "namespace": settings.temporal_namespace,
-                    "address": settings.temporal_address,
-                },
-            )
-            async with worker:
-                await stop.wait()
-        log.info("worker stopped")
-    finally:
-        await engine.dispose()
+    client = await connect_with_retry(settings, stop)
+    if client is None:
+        return
+    if not settings.smtp_host:
+        log.info(
+            "no SMTP server configured: emails are written to the outbox folder",
+            extra={"outbox": str(settings.outbox_dir.resolve())},
+        )
+    await ensure_retention_schedule(client, settings.audit_retention_days, settings.task_queue)
+    async with open_database(settings.database_url) as engine, httpx.AsyncClient() as http:
+        worker = build_worker(client, settings, session_factory(engine), http)
+        log.info(
+            "worker running",
+            extra={
+                "task_queue": settings.task_queue,
+                "namespace": settings.temporal_namespace,
+                "address": settings.temporal_address,
+            },
+        )
+        async with worker:
+            await stop.wait()
+    log.info("worker stopped")

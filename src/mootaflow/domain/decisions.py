@@ -15,7 +15,7 @@ _MAX_TEXT = 500
 
 
 class InvalidDecision(ValueError):
-    pass
+    """A decision that cannot be applied; the message says why, for the person who sent it."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 import ipaddress
 import re
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -198,12 +199,12 @@ class Settings(BaseSettings):
         return tokens
 
     @property
-    def allowed_networks(self) -> list[IPNetwork]:
-        return [ipaddress.ip_network(entry, strict=False) for entry in self.allowed_ips]
+    def allowed_networks(self) -> tuple[IPNetwork, ...]:
+        return _networks(tuple(self.allowed_ips))
 
     @property
-    def trusted_proxy_networks(self) -> list[IPNetwork]:
-        return [ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies]
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return _networks(tuple(self.trusted_proxies))
 
     @property
     def effective_webhook_secrets(self) -> list[str]:
@@ -237,6 +238,12 @@ class Settings(BaseSettings):
             entry.partition(":")[2].strip() == DEV_FINANCE_TOKEN for entry in self.finance_tokens
         ):
             raise SettingsError("MOOTAFLOW_FINANCE_TOKENS contains the public dev finance token")
+
+
+@lru_cache(maxsize=64)
+def _networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    # Asked on every request (allowlist, proxies, rate limit): parse each list once.
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -19,33 +19,31 @@ from mootaflow.receiver.payments import invoice_pdf, show_payment
 from mootaflow.receiver.ratelimit import RateLimitMiddleware
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.receiver.webhook import moota_webhook
-from mootaflow.store.db import create_engine, session_factory, upgrade_schema
+from mootaflow.store.db import open_database, session_factory
 from mootaflow.workflows.temporal import connect
 
 
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        await upgrade_schema(engine)
-        sessions = session_factory(engine)
+        async with open_database(settings.database_url) as engine:
+            sessions = session_factory(engine)
 
-        async def connect_temporal() -> Client:
-            return await connect(settings)
+            async def connect_temporal() -> Client:
+                return await connect(settings)
 
-        starter = WorkflowStarter(settings, sessions, connect_temporal)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.sessions = sessions
-        app.state.starter = starter
-        await starter.start()
-        # Rows a previous process acknowledged but never started go first.
-        starter.redrive_soon()
-        try:
-            yield
-        finally:
-            await starter.stop()
-            await engine.dispose()
+            starter = WorkflowStarter(settings, sessions, connect_temporal)
+            app.state.settings = settings
+            app.state.engine = engine
+            app.state.sessions = sessions
+            app.state.starter = starter
+            await starter.start()
+            # Rows a previous process acknowledged but never started go first.
+            starter.redrive_soon()
+            try:
+                yield
+            finally:
+                await starter.stop()
 
     return Starlette(
         routes=[

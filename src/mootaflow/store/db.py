@@ -1,5 +1,7 @@
 """Engine and sessions. SQLite gets the settings that make it safe for concurrent writers."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later
         # upgrades to a writer fails with SQLITE_BUSY instead of waiting its turn.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@asynccontextmanager
+async def open_database(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on `url` with the schema brought up to date, disposed on exit."""
+    engine = create_engine(url)
+    try:
+        await upgrade_schema(engine)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def session_factory(engine: AsyncEngine) -> Sessions:

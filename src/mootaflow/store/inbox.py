@@ -34,7 +34,7 @@ class RequestFacts:
 
 
 @dataclass(frozen=True)
-class Accepted:
+class Saved:
     delivery_id: int
     new: list[Mutation]
     duplicates: int
@@ -65,19 +65,22 @@ async def save_rejected(
 
 async def save_accepted(
     session: AsyncSession, facts: RequestFacts, parsed: ParsedDelivery, items: list[object]
-) -> Accepted:
+) -> Saved:
     """One transaction: the audit row, an inbox row per new mutation, quarantined items.
 
     Insert-or-ignore on the mutation id is what counts duplicates, also between
     concurrent deliveries of the same mutations.
     """
+    # Each item redacted and serialised once: for the stored body and for its own row.
+    payloads = [dump_json(redact(item)) for item in items]
+    payload_of = {id(item): payload for item, payload in zip(items, payloads, strict=True)}
     async with session.begin():
         delivery = _delivery(
             facts,
             verdict="accepted",
             status_code=200,
             detail="accepted",
-            body=dump_json(redact(items)),
+            body="[" + ",".join(payloads) + "]",
             received=parsed.size,
             quarantined=len(parsed.quarantined),
         )
@@ -88,7 +91,8 @@ async def save_accepted(
 
         inserted: set[str] = set()
         rows = [
-            _inbox_row(delivery_id, facts.received_at, a.mutation, a.raw) for a in parsed.accepted
+            _inbox_row(delivery_id, facts.received_at, a.mutation, payload_of[id(a.raw)])
+            for a in parsed.accepted
         ]
         for chunk in _chunks(rows):
             statement = insert_ignore(session, InboxMutation, "mutation_id")
@@ -103,7 +107,7 @@ async def save_accepted(
                 "delivery_id": delivery_id,
                 "mutation_id": q.mutation_id,
                 "reason": q.reason,
-                "payload": dump_json(redact(q.raw)),
+                "payload": payload_of[id(q.raw)],
                 "received_at": facts.received_at,
             }
             for q in parsed.quarantined
@@ -120,7 +124,7 @@ async def save_accepted(
                 new.append(accepted.mutation)
         duplicates = len(parsed.accepted) - len(new)
         delivery.duplicates = duplicates
-    return Accepted(delivery_id=delivery_id, new=new, duplicates=duplicates)
+    return Saved(delivery_id=delivery_id, new=new, duplicates=duplicates)
 
 
 async def pending_mutations(
@@ -169,13 +173,13 @@ async def get_inbox_row(session: AsyncSession, mutation_id: str) -> InboxMutatio
 
 
 def _inbox_row(
-    delivery_id: int, received_at: datetime, mutation: Mutation, raw: dict[str, Any]
+    delivery_id: int, received_at: datetime, mutation: Mutation, payload: str
 ) -> dict[str, Any]:
     return {
         **MutationColumns.values_of(mutation),
         "delivery_id": delivery_id,
         "id_derived": mutation.id_derived,
-        "payload": dump_json(redact(raw)),
+        "payload": payload,
         "state": "pending",
         "received_at": received_at,
         "start_attempts": 0,
