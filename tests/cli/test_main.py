@@ -1,6 +1,8 @@
 """The `mootaflow` command as a user runs it: clear messages, exit codes, no tracebacks."""
 
+import asyncio
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import InboxMutation
 from tests.conftest import TEST_SECRET
-from tests.support.processes import clean_env, free_port, run_mootaflow
+from tests.support.processes import MOOTAFLOW, clean_env, free_port, run_mootaflow
 from tests.support.servers import running_receiver
 
 
@@ -142,3 +144,17 @@ async def test_orders_create_refuses_bad_input_by_field(tmp_path: Path) -> None:
     assert "error: account_number: must be 3-64 letters" in bad.stderr
     assert "error: customer_email: is not an email address" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+async def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
+    # As in `mootaflow orders show REF | head -1`: the pipe closes before output is written.
+    read, write = os.pipe()
+    os.close(read)
+    env = clean_env(MOOTAFLOW_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'app.db'}")
+    process = await asyncio.create_subprocess_exec(
+        *MOOTAFLOW, "orders", "create", "--account", "123456", "--amount", "5000",
+        stdout=write, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    os.close(write)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert "Traceback" not in stderr.decode()

@@ -321,10 +321,14 @@ def run() -> None:
     """Console entry point. Exits without interpreter finalisation: the Temporal SDK's
     native runtime can crash there (sdk-python#300, "PyGILState_Release", exit -6/139)
     after the command itself succeeded, which would turn a success into a failure."""
-    code = main()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        # The reader went away (`mootaflow pending | head`): not an error worth a traceback.
+        code = 0
     os._exit(code)
 
 
