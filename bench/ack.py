@@ -2,26 +2,38 @@
 baselines measured in the same run: (a) the bare Temporal start_workflow call at the same
 rate, (b) a minimal Starlette endpoint that only verifies the HMAC and answers 200.
 
-Run against a running dev stack (`mootaflow dev`, with MOOTAFLOW_RATE_LIMIT_PER_SECOND=0):
-    .venv/bin/python -m bench.ack --rate 100 --duration 60
+By default it starts its own stack (bench/stack.py) in a temporary folder:
+    .venv/bin/python -m bench.ack --rates 100,300 --durations 60,15
+or targets a running one (`mootaflow dev` with MOOTAFLOW_RATE_LIMIT_PER_SECOND=0):
+    .venv/bin/python -m bench.ack --url http://127.0.0.1:8000/webhooks/moota \
+        --temporal 127.0.0.1:7233 --database-url sqlite+aiosqlite:///./var/mootaflow.db
+Between phases it waits until the stack is quiet; after each mootaflow phase it records
+how long the backlog took to drain and checks that no mutation was lost.
 """
 
 import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from bench.loadgen import Figures, open_loop, report
-from mootaflow.domain.moota import parse_mutation
+from bench.loadgen import Figures, open_loop, percentile, report
+from bench.probe import check_loss, wait_quiet
+from bench.results import write_result
+from bench.stack import bench_stack, free_port
+from mootaflow.domain.moota import JAKARTA, parse_mutation, workflow_id_for
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
 from mootaflow.domain.signature import sign
 from mootaflow.workflows.payment import PaymentInput, PaymentWorkflow
@@ -30,17 +42,23 @@ from mootaflow.workflows.temporal import DATA_CONVERTER
 MINIMAL = Path(__file__).resolve().parent / "minimal_receiver.py"
 
 
+def mutation_id(run: str, index: int, n: int = 0) -> str:
+    return f"bench-{run}-{index}-{n}"
+
+
 def delivery(index: int, run: str, size: int = 1) -> bytes:
+    # Moota's dates are Jakarta wall-clock time.
+    now = datetime.now(JAKARTA).strftime("%Y-%m-%d %H:%M:%S")
     items = [
         {
             "account_number": "9990001112",
-            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "date": now,
             "description": "BENCH",
             "note": "",
             "amount": 10000 + index,
             "type": "CR",
             "balance": 0,
-            "mutation_id": f"bench-{run}-{index}-{n}",
+            "mutation_id": mutation_id(run, index, n),
             "bank_id": "bench",
         }
         for n in range(size)
@@ -48,8 +66,34 @@ def delivery(index: int, run: str, size: int = 1) -> bytes:
     return json.dumps(items, separators=(",", ":")).encode()
 
 
-async def bench_webhook(name: str, url: str, secret: str, rate: float, duration: float) -> Figures:
-    run = uuid.uuid4().hex[:8]
+@dataclass
+class Target:
+    """Where to send: a stack this run started (pids known) or one already running."""
+
+    webhook_url: str
+    temporal: str
+    secret: str
+    database_url: str | None = None
+    pids: list[int] = field(default_factory=list)
+
+    async def quiet(self, label: str) -> dict[str, float]:
+        if self.database_url is None or not self.pids:
+            # An external stack: all we can do is give it time.
+            await asyncio.sleep(10)
+            return {}
+        return asdict(await wait_quiet(self.database_url, self.pids, label=label))
+
+
+async def post_signed(
+    http: httpx.AsyncClient, url: str, body: bytes, secret: str
+) -> httpx.Response:
+    headers = {"Content-Type": "application/json", "Signature": sign(body, secret)}
+    return await http.post(url, content=body, headers=headers)
+
+
+async def bench_webhook(
+    name: str, url: str, secret: str, rate: float, duration: float, run: str
+) -> Figures:
     bodies = [delivery(i, run) for i in range(int(rate * duration))]
     signatures = [sign(body, secret) for body in bodies]
     limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
@@ -61,13 +105,14 @@ async def bench_webhook(name: str, url: str, secret: str, rate: float, duration:
                 content=bodies[i],
                 headers={"Content-Type": "application/json", "Signature": signatures[i]},
             )
-            return response.status_code == 200
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:120]}")
+            return True
 
         return await open_loop(name, rate, duration, call)
 
 
-async def bench_start_workflow(address: str, rate: float, duration: float) -> Figures:
-    client = await Client.connect(address, data_converter=DATA_CONVERTER)
+async def bench_start_workflow(client: Client, rate: float, duration: float) -> Figures:
     run = uuid.uuid4().hex[:8]
     inputs = [
         PaymentInput(parse_mutation(json.loads(delivery(i, run))[0]))
@@ -88,51 +133,153 @@ async def bench_start_workflow(address: str, rate: float, duration: float) -> Fi
     return await open_loop("start_workflow (bare)", rate, duration, call)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+async def bench_largest(target: Target, client: Client, count: int, size: int) -> dict[str, Any]:
+    """The largest real delivery: `count` requests of `size` mutations, sent 1 s apart."""
+    run = uuid.uuid4().hex[:8]
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(timeout=10) as http:
+        for i in range(count):
+            body = delivery(i, run, size)
+            began = time.perf_counter()
+            response = await post_signed(http, target.webhook_url, body, target.secret)
+            latencies.append((time.perf_counter() - began) * 1000)
+            errors += response.status_code != 200
+            await asyncio.sleep(max(0.0, 1 - (time.perf_counter() - began)))
+    result: dict[str, Any] = {
+        "requests": count,
+        "mutations_per_request": size,
+        "errors": errors,
+        "p50_ms": round(percentile(latencies, 0.5), 2),
+        "max_ms": round(max(latencies), 2),
+    }
+    print(
+        f"largest delivery ({size} mutations) x{count}: p50 {result['p50_ms']:.2f} ms  "
+        f"max {result['max_ms']:.2f} ms  errors {errors}",
+        flush=True,
+    )
+    result.update(await settle(target, client, run, [(i, size) for i in range(count)]))
+    return result
+
+
+async def settle(
+    target: Target, client: Client, run: str, sent: Sequence[tuple[int, int]]
+) -> dict[str, Any]:
+    """Wait for quiet after a mootaflow phase, then check that nothing was lost."""
+    quiet = await target.quiet(" after mootaflow")
+    if target.database_url is None:
+        return {"quiet": quiet}
+    ids = [mutation_id(run, i, n) for i, size in sent for n in range(size)]
+    prefix = workflow_id_for(mutation_id(run, 0, 0)).removesuffix("0-0")
+    loss = await check_loss(target.database_url, client, ids, prefix)
+    print(
+        f"  backlog drained {quiet.get('backlog_drained_s')} s after the phase; "
+        f"lost {loss.lost} of {loss.sent} (no inbox row {loss.no_inbox_row}, "
+        f"not started {loss.not_started}, workflows {loss.workflows})",
+        flush=True,
+    )
+    return {"quiet": quiet, "loss": {**asdict(loss), "lost": loss.lost}}
+
+
+async def run_phases(
+    target: Target, rates: Sequence[float], durations: Sequence[float], largest: int
+) -> dict[str, Any]:
+    client = await Client.connect(target.temporal, data_converter=DATA_CONVERTER)
+    port = free_port()
+    minimal = await asyncio.create_subprocess_exec(
+        sys.executable, str(MINIMAL), str(port), target.secret, env=dict(os.environ)
+    )
+    phases: list[dict[str, Any]] = []
+    try:
+        await asyncio.sleep(2)
+        for rate, duration in zip(rates, durations, strict=True):
+            print(f"== {rate:g}/s for {duration:g} s: mootaflow receiver", flush=True)
+            run = uuid.uuid4().hex[:8]
+            ours = await bench_webhook(
+                "mootaflow receiver", target.webhook_url, target.secret, rate, duration, run
+            )
+            report([ours])
+            after = await settle(target, client, run, [(i, 1) for i in range(ours.sent)])
+            print(f"== {rate:g}/s: bare start_workflow", flush=True)
+            bare = await bench_start_workflow(client, rate, duration)
+            report([bare])
+            await target.quiet(" after start_workflow")
+            print(f"== {rate:g}/s: minimal HMAC endpoint", flush=True)
+            minimal_figures = await bench_webhook(
+                "minimal HMAC endpoint",
+                f"http://127.0.0.1:{port}/webhooks/moota",
+                target.secret,
+                rate,
+                duration,
+                run,
+            )
+            report([ours, bare, minimal_figures])
+            print(
+                f"mootaflow p99 / start_workflow p99 = {ours.p99_ms / bare.p99_ms:.2f}; "
+                f"mootaflow p99 / minimal endpoint p99 = "
+                f"{ours.p99_ms / minimal_figures.p99_ms:.2f}",
+                flush=True,
+            )
+            phases.append(
+                {
+                    "rate": rate,
+                    "duration": duration,
+                    "figures": [asdict(f) for f in (ours, bare, minimal_figures)],
+                    "mootaflow_after": after,
+                }
+            )
+        result: dict[str, Any] = {"phases": phases}
+        if largest:
+            print(f"== largest delivery: {largest} requests of 100 mutations", flush=True)
+            result["largest_delivery"] = await bench_largest(target, client, largest, 100)
+        return result
+    finally:
+        minimal.terminate()
+        await minimal.wait()
+
+
+def numbers(text: str) -> list[float]:
+    return [float(part) for part in text.split(",") if part.strip()]
+
+
+@asynccontextmanager
+async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
+    if args.url:
+        yield Target(args.url, args.temporal, args.secret, args.database_url)
+        return
+    print("starting a bench stack (Temporal dev server, worker, receiver) ...", flush=True)
+    async with bench_stack() as stack:
+        print(f"stack up in {stack.workdir}; pids {stack.pids}", flush=True)
+        yield Target(
+            stack.webhook_url,
+            stack.temporal_address,
+            args.secret,
+            stack.database_url,
+            list(stack.pids.values()),
+        )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000/webhooks/moota")
+    parser.add_argument("--url", help="webhook URL of a running stack (default: start one)")
+    parser.add_argument("--temporal", default="127.0.0.1:7233", help="with --url")
+    parser.add_argument("--database-url", help="with --url: its database, for the loss check")
     parser.add_argument("--secret", default=DEV_WEBHOOK_SECRET)
-    parser.add_argument("--temporal", default="127.0.0.1:7233")
-    parser.add_argument("--rate", type=float, default=100)
-    parser.add_argument("--duration", type=float, default=60)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/ack.json"))
+    parser.add_argument("--rates", type=numbers, default=[100.0], help="e.g. 100,300")
+    parser.add_argument(
+        "--durations", type=numbers, default=[60.0], help="seconds per rate, e.g. 60,15"
+    )
+    parser.add_argument(
+        "--largest", type=int, default=20, help="requests of 100 mutations (0: skip)"
+    )
+    parser.add_argument("--out", type=Path, help="default bench/results/ack.json")
     args = parser.parse_args()
-
-    port = free_port()
-    minimal = await asyncio.create_subprocess_exec(
-        sys.executable, str(MINIMAL), str(port), args.secret, env=dict(os.environ)
-    )
-    try:
-        await asyncio.sleep(2)
-        figures = [
-            await bench_webhook(
-                "mootaflow receiver", args.url, args.secret, args.rate, args.duration
-            ),
-            await bench_start_workflow(args.temporal, args.rate, args.duration),
-            await bench_webhook(
-                "minimal HMAC endpoint",
-                f"http://127.0.0.1:{port}/webhooks/moota",
-                args.secret,
-                args.rate,
-                args.duration,
-            ),
-        ]
-    finally:
-        minimal.terminate()
-        await minimal.wait()
-    report(figures, args.out)
-    ours, bare, minimal_figures = figures
-    print(
-        f"mootaflow p99 / start_workflow p99 = {ours.p99_ms / bare.p99_ms:.2f}; "
-        f"mootaflow p99 / minimal endpoint p99 = {ours.p99_ms / minimal_figures.p99_ms:.2f}"
-    )
+    durations = args.durations * len(args.rates) if len(args.durations) == 1 else args.durations
+    if len(durations) != len(args.rates):
+        parser.error("give one duration, or one per rate")
+    async with target_of(args) as target:
+        result = await run_phases(target, args.rates, durations, args.largest)
+    write_result("ack", result, args.out)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,10 @@ so queueing shows up as latency (no coordinated omission: latency counts from th
 scheduled send time)."""
 
 import asyncio
-import json
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 
 @dataclass
@@ -23,6 +21,7 @@ class Figures:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    first_error: str = ""
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -36,22 +35,25 @@ def percentile(values: list[float], fraction: float) -> float:
 async def open_loop(
     name: str, rate: float, duration: float, call: Callable[[int], Awaitable[bool]]
 ) -> Figures:
-    """Call `call(i)` at `rate` per second for `duration` seconds; True means success."""
+    """Call `call(i)` at `rate` per second for `duration` seconds; True means success,
+    False or an exception an error (the first exception is kept, to say what went wrong)."""
     count = int(rate * duration)
     latencies: list[float] = []
     errors = 0
+    first_error = ""
     start = time.perf_counter() + 0.1
 
     async def one(i: int) -> None:
-        nonlocal errors
+        nonlocal errors, first_error
         scheduled = start + i / rate
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         try:
             ok = await call(i)
-        except Exception:
+        except Exception as exc:
             ok = False
+            first_error = first_error or f"{type(exc).__name__}: {exc}"[:200]
         latencies.append(time.perf_counter() - scheduled)
         if not ok:
             errors += 1
@@ -70,16 +72,16 @@ async def open_loop(
         p95_ms=round(percentile(ms, 0.95), 2),
         p99_ms=round(percentile(ms, 0.99), 2),
         max_ms=round(max(ms, default=math.nan), 2),
+        first_error=first_error,
     )
 
 
-def report(figures: list[Figures], out: Path) -> None:
+def report(figures: list[Figures]) -> None:
     for f in figures:
         print(
             f"{f.name:<22} rate {f.rate:>6.0f}/s  achieved {f.achieved_rate:>6.1f}/s  "
             f"p50 {f.p50_ms:>8.2f} ms  p95 {f.p95_ms:>8.2f} ms  p99 {f.p99_ms:>8.2f} ms  "
             f"max {f.max_ms:>8.2f} ms  errors {f.errors}"
+            + (f" (first: {f.first_error})" if f.first_error else ""),
+            flush=True,
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps([asdict(f) for f in figures], indent=2))
-    print(f"figures written to {out}")

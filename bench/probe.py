@@ -1,0 +1,136 @@
+"""Looking at a running stack from outside: the receiver's backlog, whether the worker has
+gone quiet, and whether every sent mutation made it (inbox row and workflow).
+
+Phases of a benchmark must not load each other, so each waits until the stack is quiet:
+no inbox row waiting for its workflow start, and the worker, Temporal and the receiver
+using (almost) no CPU. CPU is the one idle signal that does not depend on the workflow's
+shape (flagged payments wait for finance for days and stay "running")."""
+
+import asyncio
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import col
+from temporalio.client import Client
+
+from mootaflow.store.tables import InboxMutation
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+# Below this share of one core per process, a process counts as idle.
+IDLE_CPU = 0.05
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5); index 11/12 after the name.
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+async def busiest_cpu(pids: Iterable[int], window: float = 1.0) -> float:
+    """The highest CPU use (cores) among `pids` over `window` seconds."""
+    pids = list(pids)
+    before = [cpu_seconds(pid) for pid in pids]
+    await asyncio.sleep(window)
+    return max(
+        ((cpu_seconds(pid) - b) / window for pid, b in zip(pids, before, strict=True)),
+        default=0.0,
+    )
+
+
+async def pending_count(database_url: str) -> int:
+    """Inbox rows acknowledged but not yet started in Temporal (the redrive backlog)."""
+    # A plain engine: mootaflow's own takes SQLite's write lock on every transaction.
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                select(func.count())
+                .select_from(InboxMutation)
+                .where(col(InboxMutation.state) == "pending")
+            )
+            return int(result.scalar_one())
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Quiet:
+    backlog_drained_s: float  # until no inbox row was pending
+    quiet_s: float  # until the processes were idle too
+
+
+async def wait_quiet(
+    database_url: str, pids: Sequence[int], limit_s: float = 900.0, label: str = ""
+) -> Quiet:
+    began = time.monotonic()
+    drained: float | None = None
+    idle_in_a_row = 0
+    last_report = began
+    while time.monotonic() - began < limit_s:
+        pending = await pending_count(database_url)
+        if pending == 0 and drained is None:
+            drained = time.monotonic() - began
+        busiest = await busiest_cpu(pids)
+        idle_in_a_row = idle_in_a_row + 1 if pending == 0 and busiest < IDLE_CPU else 0
+        if idle_in_a_row >= 2:
+            return Quiet(round(drained or 0.0, 1), round(time.monotonic() - began, 1))
+        if time.monotonic() - last_report > 10:
+            last_report = time.monotonic()
+            print(
+                f"  waiting for quiet{label}: backlog {pending}, busiest process "
+                f"{busiest:.2f} cores, {time.monotonic() - began:.0f} s",
+                flush=True,
+            )
+    raise TimeoutError(f"the stack did not go quiet within {limit_s:.0f} s")
+
+
+@dataclass
+class Loss:
+    sent: int
+    no_inbox_row: int
+    not_started: int  # inbox row still pending: no workflow start succeeded
+    workflows: int | None  # workflows Temporal has for the run (None: not countable)
+
+    @property
+    def lost(self) -> int:
+        missing_workflows = 0 if self.workflows is None else self.sent - self.workflows
+        return max(self.no_inbox_row + self.not_started, missing_workflows)
+
+
+async def check_loss(
+    database_url: str, client: Client, mutation_ids: Sequence[str], workflow_prefix: str
+) -> Loss:
+    """Every sent mutation must have an inbox row marked started and a workflow."""
+    states: dict[str, str] = {}
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            for i in range(0, len(mutation_ids), 500):
+                chunk = mutation_ids[i : i + 500]
+                rows = await connection.execute(
+                    select(col(InboxMutation.mutation_id), col(InboxMutation.state)).where(
+                        col(InboxMutation.mutation_id).in_(chunk)
+                    )
+                )
+                states.update({mutation_id: state for mutation_id, state in rows.tuples()})
+    finally:
+        await engine.dispose()
+    try:
+        counted = await client.count_workflows(f"WorkflowId STARTS_WITH '{workflow_prefix}'")
+        workflows: int | None = counted.count
+    except Exception:
+        workflows = None
+    return Loss(
+        sent=len(mutation_ids),
+        no_inbox_row=sum(1 for m in mutation_ids if m not in states),
+        not_started=sum(1 for state in states.values() if state != "started"),
+        workflows=workflows,
+    )
