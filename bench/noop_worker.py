@@ -1,0 +1,41 @@
+"""The e2e baseline's worker, a process of its own like the real one:
+    python -m bench.noop_worker TASK_QUEUE
+Settings come from the same MOOTAFLOW_* environment as the real worker, and the Worker
+is built with exactly the options the real one gets (concurrency, pollers, ...): they
+are copied from `build_worker`, so tuning the real worker tunes the baseline too."""
+
+import asyncio
+import signal
+import sys
+
+import httpx
+from temporalio.worker import Worker
+
+from bench.noop_workflow import ACTIVITIES, NoopPaymentWorkflow
+from mootaflow.cli.worker import build_worker
+from mootaflow.domain.settings import load_settings
+from mootaflow.store.db import create_engine, session_factory
+from mootaflow.workflows.temporal import connect
+
+
+async def main(task_queue: str) -> None:
+    settings = load_settings()
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    engine = create_engine(settings.database_url)  # never used: only build_worker needs it
+    async with httpx.AsyncClient() as http:
+        options = build_worker(client, settings, session_factory(engine), http).config()
+    options["task_queue"] = task_queue
+    options["workflows"] = [NoopPaymentWorkflow]
+    options["activities"] = list(ACTIVITIES)
+    async with Worker(**options):
+        print(f"noop worker polling {task_queue}", flush=True)
+        await stop.wait()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))
