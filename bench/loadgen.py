@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+MOOTA_LIMIT_MS = 5000.0
+
 
 @dataclass
 class Figures:
@@ -21,6 +23,8 @@ class Figures:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    # Replies later than Moota's 5 s limit, counted from the scheduled send time.
+    over_5s: int = 0
     first_error: str = ""
 
 
@@ -72,6 +76,7 @@ async def open_loop(
         p95_ms=round(percentile(ms, 0.95), 2),
         p99_ms=round(percentile(ms, 0.99), 2),
         max_ms=round(max(ms, default=math.nan), 2),
+        over_5s=sum(1 for value in ms if value > MOOTA_LIMIT_MS),
         first_error=first_error,
     )
 
@@ -82,6 +87,7 @@ def report(figures: list[Figures]) -> None:
             f"{f.name:<22} rate {f.rate:>6.0f}/s  achieved {f.achieved_rate:>6.1f}/s  "
             f"p50 {f.p50_ms:>8.2f} ms  p95 {f.p95_ms:>8.2f} ms  p99 {f.p99_ms:>8.2f} ms  "
             f"max {f.max_ms:>8.2f} ms  errors {f.errors}"
+            + (f"  over 5 s {f.over_5s}" if f.over_5s else "")
             + (f" (first: {f.first_error})" if f.first_error else ""),
             flush=True,
         )
