@@ -1,0 +1,131 @@
+"""Render the benchmark results (bench/results/*.json) as PNG charts in docs/bench/:
+ack latency percentiles vs rate (mootaflow, bare start_workflow, minimal endpoint,
+inline processing) and e2e throughput vs the no-op baseline. Each chart says when, on
+what machine and at which commit its figures were measured.
+
+    .venv/bin/python -m bench.chart
+"""
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+from bench.results import RESULTS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "bench"
+COLOURS = {
+    "mootaflow receiver": "tab:blue",
+    "start_workflow (bare)": "tab:orange",
+    "minimal HMAC endpoint": "tab:green",
+    "inline processing": "tab:red",
+}
+
+
+def load(folder: Path, name: str) -> dict[str, Any] | None:
+    path = folder / f"{name}.json"
+    if not path.exists():
+        print(f"no {path}: its chart is skipped or partial")
+        return None
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+def provenance(*documents: dict[str, Any] | None) -> str:
+    """One caption line per result file: date, commit, machine."""
+    lines = []
+    for doc in documents:
+        if doc is None:
+            continue
+        m = doc["machine"]
+        lines.append(
+            f"{doc['benchmark']}: {doc['date']}, commit {doc['commit']}, "
+            f"{m['cpus']} CPUs {m['cpu_model']}, Python {m['python']}"
+        )
+    return "\n".join(lines)
+
+
+def latency_series(ack: dict[str, Any] | None, inline: dict[str, Any] | None) -> dict[str, Any]:
+    """name -> list of (rate, p50, p95, p99) in ms."""
+    series: dict[str, list[tuple[float, float, float, float]]] = {}
+    for phase in (ack or {}).get("phases", []):
+        for f in phase["figures"]:
+            series.setdefault(f["name"], []).append(
+                (f["rate"], f["p50_ms"], f["p95_ms"], f["p99_ms"])
+            )
+    for phase in (inline or {}).get("phases", []):
+        f = phase["figures"]
+        series.setdefault(f["name"], []).append((f["rate"], f["p50_ms"], f["p95_ms"], f["p99_ms"]))
+    return {name: sorted(points) for name, points in series.items()}
+
+
+def ack_chart(ack: dict[str, Any] | None, inline: dict[str, Any] | None, out: Path) -> None:
+    series = latency_series(ack, inline)
+    if not series:
+        return
+    fig, ax = plt.subplots(figsize=(11, 6))
+    for name, points in series.items():
+        rates = [p[0] for p in points]
+        colour = COLOURS.get(name, "tab:gray")
+        ax.plot(rates, [p[3] for p in points], "o-", color=colour, label=f"{name} p99")
+        ax.plot(rates, [p[1] for p in points], "s--", color=colour, alpha=0.6, label=f"{name} p50")
+    ax.axhline(5000, color="black", linestyle=":", linewidth=1)
+    ax.text(ax.get_xlim()[1], 5000, "Moota's 5 s limit ", va="bottom", ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xlabel("deliveries per second (open loop)")
+    ax.set_ylabel("acknowledgement latency, ms (log scale)")
+    ax.set_title("Webhook acknowledgement latency vs arrival rate")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    largest = (ack or {}).get("largest_delivery")
+    extra = (
+        f"\nlargest delivery (100 mutations): p50 {largest['p50_ms']} ms, "
+        f"max {largest['max_ms']} ms"
+        if largest
+        else ""
+    )
+    fig.text(0.01, 0.01, provenance(ack, inline) + extra, fontsize=7, va="bottom")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    print(f"chart written to {out}")
+
+
+def e2e_chart(e2e: dict[str, Any] | None, out: Path) -> None:
+    if e2e is None:
+        return
+    ours, baseline = e2e["mootaflow"], e2e["baseline"]
+    names = ["mootaflow (real activities)", "no-op workflow, same shape"]
+    values = [ours["per_second"] or 0, baseline["per_second"] or 0]
+    fig, ax = plt.subplots(figsize=(7, 5))
+    bars = ax.bar(names, values, color=["tab:blue", "tab:gray"])
+    ax.bar_label(bars, fmt="%.1f/s")
+    ax.axhline(0.9 * values[1], color="black", linestyle=":", linewidth=1)
+    ax.text(1.4, 0.9 * values[1], "goal 0.9x", va="bottom", ha="right", fontsize=8)
+    ax.set_ylabel("payments fully processed per second")
+    ax.set_title(f"End to end: {ours['count']} payments at {e2e['rate']:g}/s, ratio {e2e['ratio']}")
+    fig.text(0.01, 0.01, provenance(e2e), fontsize=7, va="bottom")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    print(f"chart written to {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=DOCS)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    ack, inline, e2e = (load(args.results, name) for name in ("ack", "inline", "e2e"))
+    ack_chart(ack, inline, args.out / "ack-latency.png")
+    e2e_chart(e2e, args.out / "e2e-throughput.png")
+
+
+if __name__ == "__main__":
+    main()
