@@ -25,14 +25,18 @@ async def test_large_delivery_is_stored_in_chunks_and_deduplicated(sessions: Ses
     body = body_of(*items)
     loaded = load_delivery(body)
     async with sessions() as session:
-        first = await inbox.save_accepted(session, facts(body), parse_delivery(loaded), loaded)
+        [first] = await inbox.save_accepted(
+            session, [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)]
+        )
     assert (len(first.new), first.duplicates) == (1200, 0)
 
     overlapping = [*items[:600], *(mutation() for _ in range(10))]
     body = body_of(*overlapping)
     loaded = load_delivery(body)
     async with sessions() as session:
-        second = await inbox.save_accepted(session, facts(body), parse_delivery(loaded), loaded)
+        [second] = await inbox.save_accepted(
+            session, [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)]
+        )
         assert (len(second.new), second.duplicates) == (10, 600)
         assert await inbox.count_pending(session) == 1210
 
@@ -45,7 +49,7 @@ async def test_pending_rows_come_back_as_mutations_and_leave_once_started(
     loaded = load_delivery(body)
     parsed = parse_delivery(loaded)
     async with sessions() as session:
-        await inbox.save_accepted(session, facts(body), parsed, loaded)
+        await inbox.save_accepted(session, [inbox.Incoming(facts(body), parsed, loaded)])
         pending = await inbox.pending_mutations(session, limit=10)
     assert sorted(pending, key=lambda m: m.mutation_id) == sorted(
         (a.mutation for a in parsed.accepted), key=lambda m: m.mutation_id

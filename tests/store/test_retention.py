@@ -20,7 +20,7 @@ async def deliver(sessions: Sessions, *items: object, days_ago: int) -> None:
     loaded = load_delivery(body)
     facts = inbox.RequestFacts(NOW - timedelta(days=days_ago), "127.0.0.1", {}, len(body), "x")
     async with sessions() as session:
-        await inbox.save_accepted(session, facts, parse_delivery(loaded), loaded)
+        await inbox.save_accepted(session, [inbox.Incoming(facts, parse_delivery(loaded), loaded)])
 
 
 async def count(sessions: Sessions, table: type[SQLModel]) -> int:

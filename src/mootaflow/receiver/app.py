@@ -13,6 +13,7 @@ from temporalio.client import Client
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.finance import approve, list_payments, reject
 from mootaflow.receiver.health import healthz, readyz
+from mootaflow.receiver.inbox_writer import InboxWriter
 from mootaflow.receiver.metrics import metrics
 from mootaflow.receiver.orders import create_order, show_order
 from mootaflow.receiver.payments import invoice_pdf, show_payment
@@ -33,10 +34,13 @@ def create_app(settings: Settings) -> Starlette:
                 return await connect(settings)
 
             starter = WorkflowStarter(settings, sessions, connect_temporal)
+            writer = InboxWriter(sessions)
             app.state.settings = settings
             app.state.engine = engine
             app.state.sessions = sessions
             app.state.starter = starter
+            app.state.inbox_writer = writer
+            await writer.start()
             await starter.start()
             # Rows a previous process acknowledged but never started go first.
             starter.redrive_soon()
@@ -44,6 +48,7 @@ def create_app(settings: Settings) -> Starlette:
                 yield
             finally:
                 await starter.stop()
+                await writer.stop()
 
     return Starlette(
         routes=[

@@ -32,6 +32,8 @@ _REDRIVE_BATCH = 500
 # (of this or another receiver replica); leave them to it.
 _REDRIVE_GRACE = timedelta(seconds=2)
 _HEALTH_TIMEOUT = 2.0
+# Marking is bookkeeping, not on anyone's path: gather starts a little while.
+_MARK_WINDOW = 0.2
 
 
 class WorkflowStarter:
@@ -50,6 +52,9 @@ class WorkflowStarter:
         # Ids queued or being started, so the redrive loop does not double-submit.
         self._in_flight: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        # Started workflows whose inbox rows are marked together, in one transaction.
+        self._to_mark: list[Mutation] = []
+        self._mark_now = asyncio.Event()
         self._redrive_now = asyncio.Event()
         self._approval = ApprovalPolicy(
             remind_every=timedelta(hours=settings.approval_reminder_hours),
@@ -62,6 +67,7 @@ class WorkflowStarter:
             for n in range(self._settings.start_concurrency)
         ]
         self._tasks.append(asyncio.create_task(self._redrive_loop(), name="redrive"))
+        self._tasks.append(asyncio.create_task(self._mark_loop(), name="mark-started"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -95,12 +101,19 @@ class WorkflowStarter:
     async def _start_loop(self) -> None:
         while True:
             mutation = await self._queue.get()
+            started = False
             try:
-                await self._start_one(mutation)
+                started = await self._start_one(mutation)
             finally:
-                self._in_flight.discard(mutation.mutation_id)
+                if started:
+                    # Stays in flight until its row is marked (see _mark_loop).
+                    self._to_mark.append(mutation)
+                    self._mark_now.set()
+                else:
+                    self._in_flight.discard(mutation.mutation_id)
 
-    async def _start_one(self, mutation: Mutation) -> None:
+    async def _start_one(self, mutation: Mutation) -> bool:
+        """True once the workflow exists (started now or before)."""
         try:
             client = await self.client()
             await client.start_workflow(
@@ -129,18 +142,8 @@ class WorkflowStarter:
             with contextlib.suppress(Exception):
                 async with self._sessions() as session:
                     await inbox.mark_start_failed(session, mutation.mutation_id, _describe(exc))
-            return
+            return False
         metrics.WORKFLOW_STARTS.labels(result).inc()
-        try:
-            async with self._sessions() as session:
-                await inbox.mark_started(session, [mutation.mutation_id], datetime.now(UTC))
-        except Exception as exc:
-            # The workflow exists; a later redrive repeats the start harmlessly.
-            log.warning(
-                "could not mark inbox row started",
-                extra={"mutation_id": mutation.mutation_id, "error": _describe(exc)},
-            )
-            return
         log.info(
             "workflow started",
             extra={
@@ -149,6 +152,30 @@ class WorkflowStarter:
                 "result": result,
             },
         )
+        return True
+
+    async def _mark_loop(self) -> None:
+        # One transaction for all starts since the last one: under load the receiver's
+        # own writes stay one or two at a time instead of one per workflow.
+        while True:
+            await self._mark_now.wait()
+            await asyncio.sleep(_MARK_WINDOW)
+            self._mark_now.clear()
+            batch, self._to_mark = self._to_mark, []
+            ids = [m.mutation_id for m in batch]
+            try:
+                async with self._sessions() as session:
+                    await inbox.mark_started(session, ids, datetime.now(UTC))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # The workflows exist; a later redrive repeats their starts harmlessly.
+                log.warning(
+                    "could not mark inbox rows started",
+                    extra={"count": len(ids), "error": _describe(exc)},
+                )
+            finally:
+                self._in_flight.difference_update(ids)
 
     async def _redrive_loop(self) -> None:
         while True:

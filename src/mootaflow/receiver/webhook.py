@@ -21,6 +21,7 @@ from mootaflow.domain.moota import DeliveryError, load_delivery, parse_delivery
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.receiver.client_ip import client_ip, in_networks
+from mootaflow.receiver.inbox_writer import InboxWriter
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
@@ -38,6 +39,7 @@ class Refusal(Exception):
 async def moota_webhook(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     sessions: Sessions = request.app.state.sessions
+    writer: InboxWriter = request.app.state.inbox_writer
     starter: WorkflowStarter = request.app.state.starter
     began = time.perf_counter()
     facts = inbox.RequestFacts(
@@ -58,8 +60,7 @@ async def moota_webhook(request: Request) -> Response:
 
     parsed = parse_delivery(items)
     try:
-        async with sessions() as session:
-            saved = await inbox.save_accepted(session, facts, parsed, items)
+        saved = await writer.save(inbox.Incoming(facts, parsed, items))
     except (SQLAlchemyError, OSError) as exc:
         # Not acknowledged, so Moota re-sends: nothing is lost.
         log.error("could not persist delivery", extra={"error": f"{type(exc).__name__}: {exc}"})

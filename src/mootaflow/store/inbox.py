@@ -63,68 +63,90 @@ async def save_rejected(
         session.add(_delivery(facts, verdict=verdict, status_code=status_code, detail=detail))
 
 
-async def save_accepted(
-    session: AsyncSession, facts: RequestFacts, parsed: ParsedDelivery, items: list[object]
-) -> Saved:
-    """One transaction: the audit row, an inbox row per new mutation, quarantined items.
+@dataclass(frozen=True)
+class Incoming:
+    """A verified delivery waiting to be saved."""
+
+    facts: RequestFacts
+    parsed: ParsedDelivery
+    items: list[object]
+
+
+async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> list[Saved]:
+    """One transaction for a batch of deliveries: audit rows, an inbox row per new
+    mutation, quarantined items. A handful of statements whatever the batch size, so
+    the receiver can group concurrent deliveries into one commit.
 
     Insert-or-ignore on the mutation id is what counts duplicates, also between
-    concurrent deliveries of the same mutations.
+    deliveries of the same batch and concurrent transactions.
     """
     # Each item redacted and serialised once: for the stored body and for its own row.
-    payloads = [dump_json(redact(item)) for item in items]
-    payload_of = {id(item): payload for item, payload in zip(items, payloads, strict=True)}
+    payloads = [[dump_json(redact(item)) for item in incoming.items] for incoming in batch]
     async with session.begin():
-        delivery = _delivery(
-            facts,
-            verdict="accepted",
-            status_code=200,
-            detail="accepted",
-            body="[" + ",".join(payloads) + "]",
-            received=parsed.size,
-            quarantined=len(parsed.quarantined),
-        )
-        session.add(delivery)
-        await session.flush()
-        assert delivery.id is not None
-        delivery_id = delivery.id
-
-        inserted: set[str] = set()
-        rows = [
-            _inbox_row(delivery_id, facts.received_at, a.mutation, payload_of[id(a.raw)])
-            for a in parsed.accepted
+        deliveries = [
+            _delivery(
+                incoming.facts,
+                verdict="accepted",
+                status_code=200,
+                detail="accepted",
+                body="[" + ",".join(texts) + "]",
+                received=incoming.parsed.size,
+                quarantined=len(incoming.parsed.quarantined),
+            )
+            for incoming, texts in zip(batch, payloads, strict=True)
         ]
+        session.add_all(deliveries)
+        await session.flush()
+        rows: list[dict[str, Any]] = []
+        quarantine_rows: list[dict[str, Any]] = []
+        for incoming, texts, delivery in zip(batch, payloads, deliveries, strict=True):
+            assert delivery.id is not None
+            payload_of = {id(item): text for item, text in zip(incoming.items, texts, strict=True)}
+            received_at = incoming.facts.received_at
+            rows.extend(
+                _inbox_row(delivery.id, received_at, a.mutation, payload_of[id(a.raw)])
+                for a in incoming.parsed.accepted
+            )
+            quarantine_rows.extend(
+                {
+                    "fingerprint": q.fingerprint,
+                    "delivery_id": delivery.id,
+                    "mutation_id": q.mutation_id,
+                    "reason": q.reason,
+                    "payload": payload_of[id(q.raw)],
+                    "received_at": received_at,
+                }
+                for q in incoming.parsed.quarantined
+            )
+
+        inserted: set[tuple[str, int]] = set()
         for chunk in _chunks(rows):
             statement = insert_ignore(session, InboxMutation, "mutation_id")
             result = await session.execute(
-                statement.values(chunk).returning(col(InboxMutation.mutation_id))
+                statement.values(chunk).returning(
+                    col(InboxMutation.mutation_id), col(InboxMutation.delivery_id)
+                )
             )
-            inserted.update(result.scalars())
-
-        quarantine_rows = [
-            {
-                "fingerprint": q.fingerprint,
-                "delivery_id": delivery_id,
-                "mutation_id": q.mutation_id,
-                "reason": q.reason,
-                "payload": payload_of[id(q.raw)],
-                "received_at": facts.received_at,
-            }
-            for q in parsed.quarantined
-        ]
+            inserted.update((mutation_id, delivery_id) for mutation_id, delivery_id in result)
         for chunk in _chunks(quarantine_rows):
             statement = insert_ignore(session, QuarantinedMutation, "fingerprint")
             await session.execute(statement.values(chunk))
 
-        new: list[Mutation] = []
-        for accepted in parsed.accepted:
-            # The same id twice in one delivery: only its first occurrence is new.
-            if accepted.mutation.mutation_id in inserted:
-                inserted.discard(accepted.mutation.mutation_id)
-                new.append(accepted.mutation)
-        duplicates = len(parsed.accepted) - len(new)
-        delivery.duplicates = duplicates
-    return Saved(delivery_id=delivery_id, new=new, duplicates=duplicates)
+        saved: list[Saved] = []
+        for incoming, delivery in zip(batch, deliveries, strict=True):
+            assert delivery.id is not None
+            new: list[Mutation] = []
+            for accepted in incoming.parsed.accepted:
+                key = (accepted.mutation.mutation_id, delivery.id)
+                # The same id twice in one delivery: only its first occurrence is new.
+                if key in inserted:
+                    inserted.discard(key)
+                    new.append(accepted.mutation)
+            duplicates = len(incoming.parsed.accepted) - len(new)
+            if duplicates:
+                delivery.duplicates = duplicates
+            saved.append(Saved(delivery_id=delivery.id, new=new, duplicates=duplicates))
+    return saved
 
 
 async def pending_mutations(
@@ -147,16 +169,17 @@ async def count_pending(session: AsyncSession) -> int:
 
 async def mark_started(session: AsyncSession, mutation_ids: Sequence[str], at: datetime) -> None:
     async with session.begin():
-        await session.execute(
-            update(InboxMutation)
-            .where(col(InboxMutation.mutation_id).in_(mutation_ids))
-            .values(
-                state="started",
-                started_at=at,
-                start_attempts=InboxMutation.start_attempts + 1,
-                last_error=None,
+        for start in range(0, len(mutation_ids), _CHUNK):
+            await session.execute(
+                update(InboxMutation)
+                .where(col(InboxMutation.mutation_id).in_(mutation_ids[start : start + _CHUNK]))
+                .values(
+                    state="started",
+                    started_at=at,
+                    start_attempts=InboxMutation.start_attempts + 1,
+                    last_error=None,
+                )
             )
-        )
 
 
 async def mark_start_failed(session: AsyncSession, mutation_id: str, error: str) -> None:

@@ -1,0 +1,93 @@
+"""Group commit for the webhook: deliveries that arrive while one transaction runs
+share the next one.
+
+One writer task per receiver means one write transaction at a time from this
+process: no connections of our own queueing on SQLite's write lock (whose busy
+handler sleeps up to 100 ms between tries), and one commit (one fsync) for many
+deliveries under load. A lone delivery is written at once; nothing waits to fill
+a batch.
+"""
+
+import asyncio
+import contextlib
+
+from mootaflow.store import inbox
+from mootaflow.store.db import Sessions
+
+# Bounds one transaction (and so the wait of the deliveries behind it).
+MAX_BATCH_MUTATIONS = 2_000
+
+
+class ReceiverStopping(ConnectionError):
+    """The receiver shut down before the delivery was saved: not acknowledged."""
+
+
+class InboxWriter:
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+        self._waiting: list[tuple[inbox.Incoming, asyncio.Future[inbox.Saved]]] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inbox-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for _, future in self._waiting:
+            if not future.done():
+                future.set_exception(ReceiverStopping("receiver is shutting down"))
+        self._waiting = []
+
+    async def save(self, incoming: inbox.Incoming) -> inbox.Saved:
+        """Saved once its transaction commits; raises what the transaction raised."""
+        if self._task is None:
+            raise ReceiverStopping("receiver is not running")
+        future: asyncio.Future[inbox.Saved] = asyncio.get_running_loop().create_future()
+        self._waiting.append((incoming, future))
+        self._wakeup.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._waiting:
+                batch = self._take_batch()
+                await self._write(batch)
+
+    def _take_batch(self) -> list[tuple[inbox.Incoming, asyncio.Future[inbox.Saved]]]:
+        size = 0
+        count = 0
+        for incoming, _ in self._waiting:
+            if count and size + incoming.parsed.size > MAX_BATCH_MUTATIONS:
+                break
+            size += incoming.parsed.size
+            count += 1
+        batch, self._waiting = self._waiting[:count], self._waiting[count:]
+        return batch
+
+    async def _write(self, batch: list[tuple[inbox.Incoming, asyncio.Future[inbox.Saved]]]) -> None:
+        try:
+            async with self._sessions() as session:
+                saved = await inbox.save_accepted(session, [incoming for incoming, _ in batch])
+        except asyncio.CancelledError:
+            self._waiting[:0] = batch  # stop() answers them
+            raise
+        except Exception as exc:
+            if len(batch) > 1:
+                # One bad delivery must not refuse the others: each on its own.
+                for one in batch:
+                    await self._write([one])
+                return
+            _, future = batch[0]
+            if not future.done():
+                future.set_exception(exc)
+            return
+        for (_, future), result in zip(batch, saved, strict=True):
+            if not future.done():  # the client may have gone; the rows stay saved
+                future.set_result(result)
