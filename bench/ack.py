@@ -16,9 +16,10 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -32,7 +33,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from bench.loadgen import Figures, open_loop, percentile, report
 from bench.probe import check_loss, wait_quiet
 from bench.results import write_result
-from bench.stack import bench_stack, free_port
+from bench.stack import bench_stack, free_port, run_bench, spawn, stop
 from mootaflow.domain.moota import JAKARTA, parse_mutation, workflow_id_for
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
 from mootaflow.domain.signature import sign
@@ -75,13 +76,17 @@ class Target:
     secret: str
     database_url: str | None = None
     pids: list[int] = field(default_factory=list)
+    check_alive: Callable[[], None] | None = None
 
     async def quiet(self, label: str) -> dict[str, float]:
         if self.database_url is None or not self.pids:
             # An external stack: all we can do is give it time.
             await asyncio.sleep(10)
             return {}
-        return asdict(await wait_quiet(self.database_url, self.pids, label=label))
+        quiet = await wait_quiet(
+            self.database_url, self.pids, label=label, check_alive=self.check_alive
+        )
+        return asdict(quiet)
 
 
 async def post_signed(
@@ -186,9 +191,9 @@ async def run_phases(
 ) -> dict[str, Any]:
     client = await Client.connect(target.temporal, data_converter=DATA_CONVERTER)
     port = free_port()
-    minimal = await asyncio.create_subprocess_exec(
-        sys.executable, str(MINIMAL), str(port), target.secret, env=dict(os.environ)
-    )
+    log = Path(tempfile.gettempdir()) / f"bench-minimal-{port}.log"
+    command = [sys.executable, str(MINIMAL), str(port), target.secret]
+    minimal = {"minimal": spawn(command, os.environ, log)}
     phases: list[dict[str, Any]] = []
     try:
         await asyncio.sleep(2)
@@ -234,8 +239,8 @@ async def run_phases(
             result["largest_delivery"] = await bench_largest(target, client, largest, 100)
         return result
     finally:
-        minimal.terminate()
-        await minimal.wait()
+        stop(minimal)
+        log.unlink(missing_ok=True)
 
 
 def numbers(text: str) -> list[float]:
@@ -256,6 +261,7 @@ async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
             args.secret,
             stack.database_url,
             list(stack.pids.values()),
+            stack.check_alive,
         )
 
 
@@ -283,4 +289,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_bench(main())

@@ -29,7 +29,7 @@ from bench.noop_workflow import NoopPaymentWorkflow
 from bench.probe import wait_quiet
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
-from bench.stack import Stack, bench_stack, spawn
+from bench.stack import Stack, bench_stack, run_bench, spawn
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
@@ -199,7 +199,12 @@ async def main() -> None:
                 f"= {ours['per_second']}/s",
                 flush=True,
             )
-            await wait_quiet(stack.database_url, list(stack.pids.values()), label=" (mootaflow)")
+            await wait_quiet(
+                stack.database_url,
+                list(stack.pids.values()),
+                label=" (mootaflow)",
+                check_alive=stack.check_alive,
+            )
             baseline = await run_baseline(stack, args.count, args.rate)
     ratio = (
         round(ours["per_second"] / baseline["per_second"], 3)
@@ -221,4 +226,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_bench(main())

@@ -26,7 +26,7 @@ from bench.e2e import REPO, SECRET, create_orders, payment_delivery
 from bench.loadgen import Figures, open_loop, report
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
-from bench.stack import free_port, spawn, stop, tail
+from bench.stack import free_port, run_bench, spawn, stop, tail
 from mootaflow.domain.signature import sign
 
 MOOTA_TIMEOUT_S = 5.0
@@ -68,7 +68,7 @@ async def phase(
     return figures, timeouts
 
 
-async def run(rates: list[float], durations: list[float], workdir: Path) -> dict[str, Any]:
+async def run_phases(rates: list[float], durations: list[float], workdir: Path) -> dict[str, Any]:
     database_url = f"sqlite+aiosqlite:///{workdir / 'inline.db'}"
     total = sum(int(r * d) for r, d in zip(rates, durations, strict=True))
     print(f"creating {total} orders ...", flush=True)
@@ -141,11 +141,11 @@ async def main() -> None:
         parser.error("give one duration, or one per rate")
     workdir = Path(tempfile.mkdtemp(prefix="mootaflow-inline-"))
     try:
-        result = await run(args.rates, durations, workdir)
+        result = await run_phases(args.rates, durations, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     write_result("inline", result, args.out)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_bench(main())

@@ -9,7 +9,7 @@ shape (flagged payments wait for finance for days and stay "running")."""
 import asyncio
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -68,13 +68,21 @@ class Quiet:
 
 
 async def wait_quiet(
-    database_url: str, pids: Sequence[int], limit_s: float = 900.0, label: str = ""
+    database_url: str,
+    pids: Sequence[int],
+    limit_s: float = 900.0,
+    label: str = "",
+    check_alive: Callable[[], None] | None = None,
 ) -> Quiet:
+    """Until no inbox row is pending and every process in `pids` is idle; `check_alive`
+    raises if the stack died (a dead receiver would leave its backlog forever)."""
     began = time.monotonic()
     drained: float | None = None
     idle_in_a_row = 0
     last_report = began
     while time.monotonic() - began < limit_s:
+        if check_alive is not None:
+            check_alive()
         pending = await pending_count(database_url)
         if pending == 0 and drained is None:
             drained = time.monotonic() - began

@@ -20,10 +20,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -204,3 +205,20 @@ async def bench_stack(
             print(f"stack logs and data kept in {workdir}", flush=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_bench(main: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run with SIGTERM handled like Ctrl-C: the main task is cancelled, so each
+    `finally` runs and the stack is stopped instead of left behind."""
+
+    async def guarded() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        await main
+
+    try:
+        asyncio.run(guarded())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted; everything this run started is stopped", file=sys.stderr)
+        sys.exit(130)
