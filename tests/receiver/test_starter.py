@@ -13,7 +13,8 @@ from mootaflow.domain.moota import Mutation, parse_mutation
 from mootaflow.domain.settings import Settings
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
-from mootaflow.workflows.payment import PaymentInput, PaymentWorkflow
+from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import PaymentInput
 from mootaflow.workflows.temporal import connect
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.servers import running_receiver
@@ -135,6 +136,7 @@ async def test_repeated_start_of_a_completed_workflow_is_harmless(
         await wait_for_workflow(client, workflow_id)
         await client.get_workflow_handle(workflow_id).result()
         first_run = (await client.get_workflow_handle(workflow_id).describe()).run_id
+        await wait_started(sessions, item["mutation_id"])
 
         # As if the process had died before marking the row: start it again.
         before = _starts("already_started")

@@ -4,7 +4,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from mootaflow.workflows.payment import PaymentState
+from mootaflow.workflows.payment_types import PaymentState
 from tests.conftest import TEST_API_KEY
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.servers import RunningReceiver

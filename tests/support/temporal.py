@@ -7,7 +7,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from mootaflow.domain.moota import Mutation
 from mootaflow.workflows import search_attributes
-from mootaflow.workflows.payment import PaymentInput, PaymentState, PaymentWorkflow
+from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import PaymentInput, PaymentState
 
 
 async def describe_or_none(client: Client, workflow_id: str) -> WorkflowExecutionDescription | None:

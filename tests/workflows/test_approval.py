@@ -16,7 +16,8 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Order
-from mootaflow.workflows.payment import PaymentState, PaymentWorkflow
+from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import PaymentState
 from tests.support.moota import mutation
 from tests.support.smtp import SmtpServer
 from tests.support.temporal import start_payment

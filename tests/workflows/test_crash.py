@@ -21,7 +21,7 @@ from temporalio.client import Client
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Invoice, Order
-from mootaflow.workflows.payment import PaymentState
+from mootaflow.workflows.payment_types import PaymentState
 from tests.support.callbacks import Merchant
 from tests.support.flows import create_order, transfer
 from tests.support.moota import body_of, post_signed

@@ -11,7 +11,7 @@ from temporalio.worker import Worker
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
-from mootaflow.workflows.payment import PaymentState
+from mootaflow.workflows.payment_types import PaymentState
 from tests.conftest import TEST_API_KEY
 from tests.support.flows import create_order, pay, transfer
 from tests.support.moota import mutation

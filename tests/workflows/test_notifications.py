@@ -7,7 +7,7 @@ from temporalio.worker import Worker
 
 from mootaflow.store import notifications
 from mootaflow.store.db import Sessions
-from mootaflow.workflows.payment import PaymentState
+from mootaflow.workflows.payment_types import PaymentState
 from tests.support.callbacks import Merchant
 from tests.support.flows import create_order, pay, transfer
 from tests.support.moota import body_of, post_signed

@@ -23,7 +23,8 @@ from mootaflow.receiver import metrics
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
 from mootaflow.workflows import search_attributes
-from mootaflow.workflows.payment import ApprovalPolicy, PaymentInput, PaymentWorkflow
+from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentInput
 
 log = logging.getLogger("mootaflow.starter")
 
@@ -196,7 +197,9 @@ class WorkflowStarter:
         async with self._sessions() as session:
             backlog = await inbox.count_pending(session)
         metrics.REDRIVE_BACKLOG.set(backlog)
-        if not backlog or not await self._temporal_answers():
+        # While starts are still queued the pool is busy anyway; loading rows it
+        # already holds would only take time from the requests on this event loop.
+        if not backlog or not self._queue.empty() or not await self._temporal_answers():
             return 0
         async with self._sessions() as session:
             pending = await inbox.pending_mutations(

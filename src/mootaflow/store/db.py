@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Insert, event, text
+from sqlalchemy import Connection, Insert, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -52,7 +52,19 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later
         # upgrades to a writer fails with SQLITE_BUSY instead of waiting its turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads that say so (READ_ONLY) take no lock, so they never hold up a writer.
+        read_only = connection.get_execution_options().get(_READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY_OPTION = "mootaflow_read_only"
+_READ_ONLY: dict[str, Any] = {_READ_ONLY_OPTION: True}
+
+
+async def begin_read_only(session: AsyncSession) -> None:
+    """Mark the session's next transaction as read-only (SQLite: takes no write lock)."""
+    if not session.in_transaction():
+        await session.connection(execution_options=_READ_ONLY)
 
 
 @asynccontextmanager
@@ -105,14 +117,23 @@ def _run_alembic(connection: Connection, direction: str, revision: str) -> None:
 
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
+        await connection.execution_options(**_READ_ONLY)
         await connection.execute(text("SELECT 1"))
 
 
-def insert_ignore(session: AsyncSession, table: type[SQLModel], key: str) -> Insert:
+def insert_ignore(session: AsyncSession, model: type[SQLModel], key: str) -> Insert:
     """INSERT ... ON CONFLICT (key) DO NOTHING, for the dialects we support."""
     dialect = session.get_bind().dialect.name
+    # On the Core table, not the ORM class: the ORM's bulk path costs more CPU per row.
+    table = table_of(model)
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
     raise NotImplementedError(f"insert-or-ignore is not implemented for {dialect}")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table

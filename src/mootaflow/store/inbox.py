@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.moota import Mutation, ParsedDelivery
 from mootaflow.domain.redact import redact, redact_headers
-from mootaflow.store.db import insert_ignore
+from mootaflow.store.db import begin_read_only, insert_ignore, table_of
 from mootaflow.store.tables import (
     Delivery,
     InboxMutation,
@@ -45,22 +45,23 @@ def dump_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _delivery(facts: RequestFacts, **values: Any) -> Delivery:
-    return Delivery(
-        received_at=facts.received_at,
-        source_ip=facts.source_ip,
-        headers=dump_json(redact_headers(facts.headers)),
-        body_bytes=facts.body_bytes,
-        body_sha256=facts.body_sha256,
+def _delivery_values(facts: RequestFacts, **values: Any) -> dict[str, Any]:
+    return {
+        "received_at": facts.received_at,
+        "source_ip": facts.source_ip,
+        "headers": dump_json(redact_headers(facts.headers)),
+        "body_bytes": facts.body_bytes,
+        "body_sha256": facts.body_sha256,
         **values,
-    )
+    }
 
 
 async def save_rejected(
     session: AsyncSession, facts: RequestFacts, verdict: str, status_code: int, detail: str
 ) -> None:
+    values = _delivery_values(facts, verdict=verdict, status_code=status_code, detail=detail)
     async with session.begin():
-        session.add(_delivery(facts, verdict=verdict, status_code=status_code, detail=detail))
+        await session.execute(insert(table_of(Delivery)).values(values))
 
 
 @dataclass(frozen=True)
@@ -83,34 +84,37 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
     # Each item redacted and serialised once: for the stored body and for its own row.
     payloads = [[dump_json(redact(item)) for item in incoming.items] for incoming in batch]
     async with session.begin():
-        deliveries = [
-            _delivery(
-                incoming.facts,
-                verdict="accepted",
-                status_code=200,
-                detail="accepted",
-                body="[" + ",".join(texts) + "]",
-                received=incoming.parsed.size,
-                quarantined=len(incoming.parsed.quarantined),
-            )
-            for incoming, texts in zip(batch, payloads, strict=True)
-        ]
-        session.add_all(deliveries)
-        await session.flush()
+        deliveries = table_of(Delivery)
+        # Core statements, not ORM objects: this is the receiver's hot path.
+        result = await session.execute(
+            insert(deliveries).returning(deliveries.c.id, sort_by_parameter_order=True),
+            [
+                _delivery_values(
+                    incoming.facts,
+                    verdict="accepted",
+                    status_code=200,
+                    detail="accepted",
+                    body="[" + ",".join(texts) + "]",
+                    received=incoming.parsed.size,
+                    quarantined=len(incoming.parsed.quarantined),
+                )
+                for incoming, texts in zip(batch, payloads, strict=True)
+            ],
+        )
+        delivery_ids: list[int] = list(result.scalars())
         rows: list[dict[str, Any]] = []
         quarantine_rows: list[dict[str, Any]] = []
-        for incoming, texts, delivery in zip(batch, payloads, deliveries, strict=True):
-            assert delivery.id is not None
+        for incoming, texts, delivery_id in zip(batch, payloads, delivery_ids, strict=True):
             payload_of = {id(item): text for item, text in zip(incoming.items, texts, strict=True)}
             received_at = incoming.facts.received_at
             rows.extend(
-                _inbox_row(delivery.id, received_at, a.mutation, payload_of[id(a.raw)])
+                _inbox_row(delivery_id, received_at, a.mutation, payload_of[id(a.raw)])
                 for a in incoming.parsed.accepted
             )
             quarantine_rows.extend(
                 {
                     "fingerprint": q.fingerprint,
-                    "delivery_id": delivery.id,
+                    "delivery_id": delivery_id,
                     "mutation_id": q.mutation_id,
                     "reason": q.reason,
                     "payload": payload_of[id(q.raw)],
@@ -133,19 +137,26 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
             await session.execute(statement.values(chunk))
 
         saved: list[Saved] = []
-        for incoming, delivery in zip(batch, deliveries, strict=True):
-            assert delivery.id is not None
+        for incoming, delivery_id in zip(batch, delivery_ids, strict=True):
             new: list[Mutation] = []
             for accepted in incoming.parsed.accepted:
-                key = (accepted.mutation.mutation_id, delivery.id)
+                key = (accepted.mutation.mutation_id, delivery_id)
                 # The same id twice in one delivery: only its first occurrence is new.
                 if key in inserted:
                     inserted.discard(key)
                     new.append(accepted.mutation)
             duplicates = len(incoming.parsed.accepted) - len(new)
-            if duplicates:
-                delivery.duplicates = duplicates
-            saved.append(Saved(delivery_id=delivery.id, new=new, duplicates=duplicates))
+            saved.append(Saved(delivery_id=delivery_id, new=new, duplicates=duplicates))
+        counted = [
+            {"key": s.delivery_id, "duplicates": s.duplicates} for s in saved if s.duplicates
+        ]
+        if counted:
+            await session.execute(
+                update(deliveries)
+                .where(deliveries.c.id == bindparam("key"))
+                .values(duplicates=bindparam("duplicates")),
+                counted,
+            )
     return saved
 
 
@@ -153,6 +164,7 @@ async def pending_mutations(
     session: AsyncSession, limit: int, received_before: datetime | None = None
 ) -> list[Mutation]:
     """Acknowledged mutations whose workflow has not been started yet, oldest first."""
+    await begin_read_only(session)
     query = select(InboxMutation).where(col(InboxMutation.state) == "pending")
     if received_before is not None:
         query = query.where(col(InboxMutation.received_at) < received_before)
@@ -161,6 +173,7 @@ async def pending_mutations(
 
 
 async def count_pending(session: AsyncSession) -> int:
+    await begin_read_only(session)
     result = await session.execute(
         select(func.count()).select_from(InboxMutation).where(col(InboxMutation.state) == "pending")
     )

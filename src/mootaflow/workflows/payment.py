@@ -8,7 +8,6 @@ record → match ─matched─► mark paid → invoice → notify customer and 
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
@@ -29,41 +28,11 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.domain.decisions import Decision, InvalidDecision, parse_decision
     from mootaflow.domain.matching import FlagReason, MatchOutcome
     from mootaflow.domain.money import format_rupiah
-    from mootaflow.domain.moota import Mutation
     from mootaflow.workflows import retries
     from mootaflow.workflows import search_attributes as sa
+    from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentInput, PaymentState
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ApprovalPolicy:
-    """How long a flagged payment waits for finance (fixed at start: workflows
-    cannot read settings deterministically)."""
-
-    remind_every: timedelta = timedelta(hours=24)
-    give_up_after: timedelta = timedelta(hours=72)
-
-
-@dataclass(frozen=True)
-class PaymentInput:
-    mutation: Mutation
-    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
-
-
-@dataclass
-class PaymentState:
-    mutation_id: str
-    status: str
-    order_ref: str | None = None
-    flag_reason: str | None = None
-    candidates: list[str] = field(default_factory=list)
-    invoice_number: str | None = None
-    notifications: dict[str, str] = field(default_factory=dict)
-    decision: Decision | None = None
-    reminders: int = 0
-    # Signals that could not be applied, with why (typed by hand, too late, ...).
-    refused_signals: list[str] = field(default_factory=list)
 
 
 @workflow.defn

@@ -1,0 +1,43 @@
+"""PaymentWorkflow's input and state.
+
+Apart from the workflow module on purpose: the sandbox re-imports that module for
+every workflow run, and classes made anew each time miss the data converter's
+cache (a pydantic TypeAdapter built per payload). Passed through, these are built
+once per worker.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from mootaflow.domain.decisions import Decision
+from mootaflow.domain.moota import Mutation
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    """How long a flagged payment waits for finance (fixed at start: workflows
+    cannot read settings deterministically)."""
+
+    remind_every: timedelta = timedelta(hours=24)
+    give_up_after: timedelta = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    mutation: Mutation
+    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+
+
+@dataclass
+class PaymentState:
+    mutation_id: str
+    status: str
+    order_ref: str | None = None
+    flag_reason: str | None = None
+    candidates: list[str] = field(default_factory=list)
+    invoice_number: str | None = None
+    notifications: dict[str, str] = field(default_factory=dict)
+    decision: Decision | None = None
+    reminders: int = 0
+    # Signals that could not be applied, with why (typed by hand, too late, ...).
+    refused_signals: list[str] = field(default_factory=list)
