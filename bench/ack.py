@@ -30,6 +30,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from bench.http import LoadClient
 from bench.loadgen import Figures, open_loop, percentile, report
 from bench.probe import check_loss, wait_quiet
 from bench.results import write_result
@@ -100,22 +101,22 @@ async def post_signed(
 async def bench_webhook(
     name: str, url: str, secret: str, rate: float, duration: float, run: str
 ) -> Figures:
-    bodies = [delivery(i, run) for i in range(int(rate * duration))]
-    signatures = [sign(body, secret) for body in bodies]
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
-    async with httpx.AsyncClient(timeout=10, limits=limits) as http:
+    client = LoadClient(url)
+    requests = [
+        client.request(body, {"Content-Type": "application/json", "Signature": sign(body, secret)})
+        for body in (delivery(i, run) for i in range(int(rate * duration)))
+    ]
 
-        async def call(i: int) -> bool:
-            response = await http.post(
-                url,
-                content=bodies[i],
-                headers={"Content-Type": "application/json", "Signature": signatures[i]},
-            )
-            if response.status_code != 200:
-                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:120]}")
-            return True
+    async def call(i: int) -> bool:
+        status, reply = await client.send(requests[i])
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {reply[:120]!r}")
+        return True
 
+    try:
         return await open_loop(name, rate, duration, call)
+    finally:
+        await client.close()
 
 
 async def bench_start_workflow(client: Client, rate: float, duration: float) -> Figures:

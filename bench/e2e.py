@@ -21,9 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 from temporalio.client import Client
 
+from bench.http import LoadClient
 from bench.loadgen import Figures, open_loop, report
 from bench.noop_workflow import NoopPaymentWorkflow
 from bench.probe import wait_quiet
@@ -112,18 +112,23 @@ async def run_mootaflow(
     bodies = [payment_delivery(run, i, amount) for i, amount in enumerate(amounts)]
     first: list[float] = []
     received_before = sink.sink.count
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
+    client = LoadClient(stack.webhook_url)
+    requests = [
+        client.request(body, {"Content-Type": "application/json", "Signature": sign(body, SECRET)})
+        for body in bodies
+    ]
     print(f"== mootaflow: {count} payments at {rate:g}/s", flush=True)
-    async with httpx.AsyncClient(timeout=10, limits=limits) as http:
 
-        async def call(i: int) -> bool:
-            if i == 0:
-                first.append(time.time())
-            headers = {"Content-Type": "application/json", "Signature": sign(bodies[i], SECRET)}
-            response = await http.post(stack.webhook_url, content=bodies[i], headers=headers)
-            return response.status_code == 200
+    async def call(i: int) -> bool:
+        if i == 0:
+            first.append(time.time())
+        status, _ = await client.send(requests[i])
+        return status == 200
 
+    try:
         acks = await open_loop("mootaflow webhooks", rate, count / rate, call)
+    finally:
+        await client.close()
     report([acks])
 
     async def emails() -> int:

@@ -23,6 +23,7 @@ import httpx
 
 from bench.ack import numbers
 from bench.e2e import REPO, SECRET, create_orders, payment_delivery
+from bench.http import LoadClient
 from bench.loadgen import Figures, open_loop, report
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
@@ -49,22 +50,25 @@ async def phase(
     base: str, bodies: list[bytes], rate: float, duration: float
 ) -> tuple[Figures, int]:
     timeouts = 0
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-    async with httpx.AsyncClient(timeout=MOOTA_TIMEOUT_S, limits=limits) as http:
+    client = LoadClient(f"{base}/webhooks/moota", timeout=MOOTA_TIMEOUT_S)
+    requests = [
+        client.request(body, {"Content-Type": "application/json", "Signature": sign(body, SECRET)})
+        for body in bodies
+    ]
 
-        async def call(i: int) -> bool:
-            nonlocal timeouts
-            headers = {"Content-Type": "application/json", "Signature": sign(bodies[i], SECRET)}
-            try:
-                response = await http.post(
-                    f"{base}/webhooks/moota", content=bodies[i], headers=headers
-                )
-            except httpx.TimeoutException:
-                timeouts += 1  # what Moota sees as a failed delivery (and re-sends)
-                return False
-            return response.status_code == 200
+    async def call(i: int) -> bool:
+        nonlocal timeouts
+        try:
+            status, _ = await client.send(requests[i])
+        except TimeoutError:
+            timeouts += 1  # what Moota sees as a failed delivery (and re-sends)
+            return False
+        return status == 200
 
+    try:
         figures = await open_loop("inline processing", rate, duration, call)
+    finally:
+        await client.close()
     return figures, timeouts
 
 

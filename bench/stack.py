@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvloop
 
 from mootaflow.cli.devserver import dev_server_command
 from mootaflow.cli.temporal_admin import MIN_RETENTION, ensure_namespace
@@ -218,7 +219,7 @@ def run_bench(main: Coroutine[Any, Any, None]) -> None:
         await main
 
     try:
-        asyncio.run(guarded())
+        uvloop.run(guarded())
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted; everything this run started is stopped", file=sys.stderr)
         sys.exit(130)
