@@ -30,7 +30,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from bench.http import LoadClient
+from bench.loadclient import LoadClient
 from bench.loadgen import Figures, open_loop, percentile, report
 from bench.probe import check_loss, wait_quiet
 from bench.results import write_result

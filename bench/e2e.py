@@ -23,7 +23,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from bench.http import LoadClient
+from bench.loadclient import LoadClient
 from bench.loadgen import Figures, open_loop, report
 from bench.noop_workflow import NoopPaymentWorkflow
 from bench.probe import wait_quiet

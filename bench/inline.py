@@ -23,7 +23,7 @@ import httpx
 
 from bench.ack import numbers
 from bench.e2e import REPO, SECRET, create_orders, payment_delivery
-from bench.http import LoadClient
+from bench.loadclient import LoadClient
 from bench.loadgen import Figures, open_loop, report
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
