@@ -16,6 +16,7 @@ from mootaflow.store.db import Sessions
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput
 from mootaflow.workflows.temporal import connect
+from tests.support.flows import wait_started
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.servers import running_receiver
 from tests.support.tcp_proxy import TcpProxy
@@ -40,12 +41,6 @@ async def row_state(sessions: Sessions, mutation_id: str) -> tuple[str, int]:
         row = await inbox.get_inbox_row(session, mutation_id)
     assert row is not None
     return row.state, row.start_attempts
-
-
-async def wait_started(sessions: Sessions, mutation_id: str, timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while (await row_state(sessions, mutation_id))[0] != "started":
-            await asyncio.sleep(0.1)
 
 
 async def test_temporal_down_acknowledges_then_redrives_when_back(

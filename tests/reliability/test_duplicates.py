@@ -18,7 +18,7 @@ from mootaflow.store.tables import Invoice
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.callbacks import Merchant
-from tests.support.flows import create_order, pay, transfer
+from tests.support.flows import create_order, pay, transfer, wait_started
 from tests.support.servers import RunningReceiver, running_receiver
 from tests.support.smtp import SmtpServer
 
@@ -36,6 +36,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
     item = transfer(order)
     [first] = await pay(receiver, client, item)
     assert first.status == "paid"
+    await wait_started(sessions, item["mutation_id"])
 
     # Forget it everywhere a re-send is normally caught: Temporal (as after the
     # namespace retention: here a Temporal server that never saw this workflow id)

@@ -1,9 +1,12 @@
 """Driving the whole system as Moota and a merchant would, for end-to-end tests."""
 
+import asyncio
 from typing import Any
 
 from temporalio.client import Client
 
+from mootaflow.store import inbox
+from mootaflow.store.db import Sessions
 from mootaflow.workflows.payment_types import PaymentState
 from tests.conftest import TEST_API_KEY
 from tests.support.moota import body_of, mutation, post_signed
@@ -36,3 +39,14 @@ def transfer(order: dict[str, Any], **changes: Any) -> dict[str, Any]:
     values: dict[str, Any] = {"account_number": order["account_number"], "amount": order["amount"]}
     values.update(changes)
     return mutation(**values)
+
+
+async def wait_started(sessions: Sessions, mutation_id: str, timeout: float = 30.0) -> None:
+    """Until the inbox row is marked started (marking is batched, after the start)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with sessions() as session:
+                row = await inbox.get_inbox_row(session, mutation_id)
+            if row is not None and row.state == "started":
+                return
+            await asyncio.sleep(0.1)
