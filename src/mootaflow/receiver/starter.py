@@ -54,7 +54,7 @@ class WorkflowStarter:
         self._in_flight: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         # Started workflows whose inbox rows are marked together, in one transaction.
-        self._to_mark: list[Mutation] = []
+        self._to_mark: list[str] = []
         self._mark_now = asyncio.Event()
         self._redrive_now = asyncio.Event()
         self._approval = ApprovalPolicy(
@@ -108,7 +108,7 @@ class WorkflowStarter:
             finally:
                 if started:
                     # Stays in flight until its row is marked (see _mark_loop).
-                    self._to_mark.append(mutation)
+                    self._to_mark.append(mutation.mutation_id)
                     self._mark_now.set()
                 else:
                     self._in_flight.discard(mutation.mutation_id)
@@ -162,8 +162,7 @@ class WorkflowStarter:
             await self._mark_now.wait()
             await asyncio.sleep(_MARK_WINDOW)
             self._mark_now.clear()
-            batch, self._to_mark = self._to_mark, []
-            ids = [m.mutation_id for m in batch]
+            ids, self._to_mark = self._to_mark, []
             try:
                 async with self._sessions() as session:
                     await inbox.mark_started(session, ids, datetime.now(UTC))

@@ -52,7 +52,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later
         # upgrades to a writer fails with SQLITE_BUSY instead of waiting its turn.
-        # Reads that say so (READ_ONLY) take no lock, so they never hold up a writer.
+        # Reads that say so (begin_read_only) take no lock: they never hold up a writer.
         read_only = connection.get_execution_options().get(_READ_ONLY_OPTION, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
