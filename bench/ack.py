@@ -255,7 +255,8 @@ async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
         yield Target(args.url, args.temporal, args.secret, args.database_url)
         return
     print("starting a bench stack (Temporal dev server, worker, receiver) ...", flush=True)
-    async with bench_stack() as stack:
+    overrides = {"MOOTAFLOW_DATABASE_URL": args.stack_database} if args.stack_database else {}
+    async with bench_stack(overrides=overrides) as stack:
         print(f"stack up in {stack.workdir}; pids {stack.pids}", flush=True)
         yield Target(
             stack.webhook_url,
@@ -272,6 +273,11 @@ async def main() -> None:
     parser.add_argument("--url", help="webhook URL of a running stack (default: start one)")
     parser.add_argument("--temporal", default="127.0.0.1:7233", help="with --url")
     parser.add_argument("--database-url", help="with --url: its database, for the loss check")
+    parser.add_argument(
+        "--stack-database",
+        help="an empty database for the started stack instead of SQLite, "
+        "e.g. postgresql+asyncpg://USER:PASSWORD@127.0.0.1:5432/NAME",
+    )
     parser.add_argument("--secret", default=DEV_WEBHOOK_SECRET)
     parser.add_argument("--rates", type=numbers, default=[100.0], help="e.g. 100,300")
     parser.add_argument(
