@@ -1,10 +1,10 @@
 """Group commit for the webhook: deliveries that arrive while one transaction runs
 share the next one.
 
-One writer task per receiver means one write transaction at a time from this
-process: no connections of our own queueing on SQLite's write lock (whose busy
-handler sleeps up to 100 ms between tries), and one commit (one fsync) for many
-deliveries under load. A lone delivery is written at once; nothing waits to fill
+One writer task per receiver means one webhook transaction at a time from this
+process: no webhook connections of our own queueing on SQLite's write lock (whose
+busy handler sleeps up to 100 ms between tries), and one commit (one fsync) for
+many deliveries under load. A lone delivery is written at once; nothing waits to fill
 a batch.
 """
 
