@@ -13,7 +13,7 @@ _Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 class HttpError(Exception):
-    pass
+    """A reply this client cannot read."""
 
 
 class LoadClient:

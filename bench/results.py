@@ -1,6 +1,7 @@
 """Result files: every benchmark writes its figures with the facts needed to judge them
 (when, on what machine, at which commit), so a chart can say where its numbers came from."""
 
+import contextlib
 import json
 import os
 import platform
@@ -15,12 +16,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def cpu_model() -> str:
-    try:
+    with contextlib.suppress(OSError):  # not Linux
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
     return platform.processor() or "unknown"
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import uvloop
 
+from mootaflow.cli.dev import stop_in_order
 from mootaflow.cli.devserver import dev_server_command
 from mootaflow.cli.temporal_admin import MIN_RETENTION, ensure_namespace
 from mootaflow.domain.settings import Settings
@@ -67,14 +68,7 @@ def spawn(command: list[str], env: Mapping[str, str], log: Path) -> subprocess.P
 
 def stop(children: Mapping[str, subprocess.Popen[bytes]]) -> None:
     """SIGTERM each child in the given order, SIGKILL after STOP_TIMEOUT."""
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+    stop_in_order(children.values(), STOP_TIMEOUT)
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -161,11 +155,9 @@ async def wait_ready(stack: Stack) -> None:
     async with httpx.AsyncClient(timeout=3) as http:
         while time.monotonic() < deadline:
             stack.check_alive()
-            try:
+            with suppress(httpx.HTTPError):  # not listening yet
                 if (await http.get(f"{stack.receiver_url}/readyz")).status_code == 200:
                     return
-            except httpx.HTTPError:
-                pass
             await asyncio.sleep(0.3)
     raise RuntimeError(f"the receiver was not ready within {STARTUP_TIMEOUT:.0f} s")
 

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,15 +160,8 @@ class DevStack:
 
     def _stop_all(self) -> None:
         # Receiver first (stop accepting), then the worker, then Temporal.
-        for name in ("receiver", "worker", "temporal"):
-            child = self.children.get(name)
-            if child is not None and child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-                try:
-                    child.wait(_STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
+        order = ("receiver", "worker", "temporal")
+        stop_in_order([self.children[name] for name in order if name in self.children])
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -185,3 +179,17 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def stop_in_order(
+    children: Iterable[subprocess.Popen[bytes]], timeout: float = _STOP_TIMEOUT
+) -> None:
+    """SIGTERM each running child in turn; SIGKILL one that outlives `timeout`."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
