@@ -1,7 +1,8 @@
 """Database activities of PaymentWorkflow. Each is idempotent: safe to retry at any point."""
 
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
+from mootaflow.domain.decisions import Decision
 from mootaflow.domain.matching import (
     FlagReason,
     MatchOutcome,
@@ -67,6 +69,19 @@ class StatusInput:
     status: str
 
 
+@dataclass(frozen=True)
+class OpenedPayment:
+    """Where a payment stands when its workflow run begins."""
+
+    created: bool
+    status: str
+    order_ref: str | None = None
+    flag_reason: str | None = None
+    candidates: list[str] = field(default_factory=list)
+    decision: Decision | None = None
+    resent: bool = False  # an earlier run got past matching: this one must not match again
+
+
 class PaymentActivities:
     def __init__(self, sessions: Sessions, settings: Settings) -> None:
         self._sessions = sessions
@@ -83,6 +98,37 @@ class PaymentActivities:
             created = await payments.record_payment(session, mutation, _now())
         _log("payment recorded", mutation.mutation_id, inserted=created)
         return created
+
+    @activity.defn
+    async def open_payment(self, mutation: Mutation) -> OpenedPayment:
+        """Write the payment row once and report where it stands (a re-sent mutation
+        of a finished payment is recorded as such, and is not matched again)."""
+        run_id = activity.info().workflow_run_id or ""
+        async with self._sessions() as session:
+            opened = await payments.open_payment(session, mutation, _now(), run_id)
+        payment, record = opened.payment, opened.decision
+        decision = (
+            Decision(
+                "approve" if record.kind == "approve" else "reject",
+                record.decided_by,
+                record.order_ref,
+                record.note,
+            )
+            if record is not None
+            else None
+        )
+        if opened.resent:
+            _log("payment already past matching: re-sent", mutation.mutation_id,
+                 status=payment.status)  # fmt: skip
+        return OpenedPayment(
+            created=opened.created,
+            status=payment.status,
+            order_ref=payment.order_ref,
+            flag_reason=payment.flag_reason,
+            candidates=json.loads(payment.candidates),
+            decision=decision,
+            resent=opened.resent,
+        )
 
     @activity.defn
     async def match_order(self, mutation: Mutation) -> MatchOutcome:

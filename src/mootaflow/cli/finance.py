@@ -9,7 +9,7 @@ from typing import Any, Literal
 from mootaflow.cli.orders import with_sessions
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.decisions import submit_decision
+from mootaflow.receiver.decisions import Answer, submit_decision
 from mootaflow.receiver.errors import ApiError
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
@@ -44,6 +44,12 @@ def pending(settings: Settings, as_json: bool) -> int:
     return 0
 
 
+# Exit codes of approve/reject: 0 applied, 1 refused (the reason is printed),
+# 3 not applied because no worker or Temporal answered (try again), 4 taken and
+# still being applied (it will complete: follow it with `mootaflow pending`).
+REFUSED, UNAVAILABLE, IN_PROGRESS = 1, 3, 4
+
+
 def decide(
     settings: Settings,
     kind: Literal["approve", "reject"],
@@ -52,23 +58,38 @@ def decide(
     order_ref: str | None,
     text: str,
 ) -> int:
-    async def send(sessions: Sessions) -> dict[str, Any]:
-        async def client() -> Any:
-            return await connect(settings)
+    """Send the decision and wait for its outcome, as the API does."""
 
+    async def send(sessions: Sessions) -> Answer:
+        client = await connect(settings)
         return await submit_decision(
-            sessions, client, kind, mutation_id, by, order_ref=order_ref, text=text
+            sessions, client, settings, kind, mutation_id, by, order_ref=order_ref, text=text
         )
 
     try:
-        sent = asyncio.run(with_sessions(settings, send))
+        answer = asyncio.run(with_sessions(settings, send))
     except ApiError as error:
         print(f"error: {error.detail}", file=sys.stderr)
-        return 1
-    verb = "Approval" if kind == "approve" else "Rejection"
-    target = f" (book to {sent[kind]['order_ref']})" if sent[kind].get("order_ref") else ""
-    print(f"{verb} of {mutation_id} by {by}{target} sent to workflow {sent['workflow_id']}.")
-    print(f"Follow it with: mootaflow pending, or the Temporal UI ({sent['workflow_id']}).")
+        return UNAVAILABLE if error.status_code == 503 else REFUSED
+    except (OSError, RuntimeError) as exc:
+        # Client.connect raises RuntimeError when Temporal does not answer.
+        print(f"error: could not reach Temporal: {exc}", file=sys.stderr)
+        return UNAVAILABLE
+    outcome = answer.outcome
+    if outcome is None:
+        print(
+            f"{kind.capitalize()} of {mutation_id} by {by} was taken by workflow "
+            f"{answer.workflow_id} and is still being applied; follow it with "
+            "`mootaflow pending` or the Temporal UI."
+        )
+        return IN_PROGRESS
+    if outcome.result == "booked":
+        print(
+            f"Approved by {by}: payment {mutation_id} is paid, booked to order "
+            f"{outcome.order_ref}, invoice {outcome.invoice_number}."
+        )
+    else:
+        print(f"Rejected by {by}: payment {mutation_id} is rejected; nothing was booked.")
     return 0
 
 

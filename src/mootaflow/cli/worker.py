@@ -2,17 +2,21 @@
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 import httpx
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Interceptor, Worker
 
+from mootaflow.activities.metrics import ATTEMPT_BUCKETS, ATTEMPT_NUMBER, ActivityMetrics
 from mootaflow.activities.notify import NotifyActivities
 from mootaflow.activities.payment import PaymentActivities
 from mootaflow.activities.retention import RetentionActivities
-from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions, open_database, session_factory
+from mootaflow.domain.settings import Settings, SettingsError
+from mootaflow.store.db import PoolLimits, Sessions, open_database, session_factory
+from mootaflow.workflows import retries
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.retention import RetentionWorkflow, ensure_retention_schedule
 from mootaflow.workflows.temporal import connect
@@ -20,8 +24,30 @@ from mootaflow.workflows.temporal import connect
 log = logging.getLogger("mootaflow.worker")
 
 
+def check_capacity(settings: Settings) -> None:
+    """Refuse settings under which the worker would fight its own database pool or
+    cut running activities short on shutdown; the message names the variable."""
+    step = retries.DATABASE.start_to_close.total_seconds()
+    if settings.database_pool_timeout_seconds >= step:
+        raise SettingsError(
+            f"MOOTAFLOW_DATABASE_POOL_TIMEOUT_SECONDS ({settings.database_pool_timeout_seconds:g}) "
+            f"must be below a database step's timeout ({step:g} s): an attempt waiting for a "
+            "connection would time out while Temporal already runs its retry"
+        )
+    longest = retries.longest_attempt().total_seconds()
+    if settings.worker_shutdown_seconds <= longest:
+        raise SettingsError(
+            f"MOOTAFLOW_WORKER_SHUTDOWN_SECONDS ({settings.worker_shutdown_seconds:g}) must be "
+            f"above the longest activity attempt ({longest:g} s), or a deploy cuts attempts short"
+        )
+
+
 def build_worker(
-    client: Client, settings: Settings, sessions: Sessions, http: httpx.AsyncClient
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    http: httpx.AsyncClient,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     payment = PaymentActivities(sessions, settings)
     notify = NotifyActivities(sessions, settings, http)
@@ -32,6 +58,7 @@ def build_worker(
         workflows=[PaymentWorkflow, RetentionWorkflow],
         activities=[
             payment.record_mutation,
+            payment.open_payment,
             payment.match_order,
             payment.mark_paid,
             payment.flag_payment,
@@ -43,17 +70,38 @@ def build_worker(
             notify.notify_finance,
             retention.purge_audit_rows,
         ],
-        # Let running activities finish on SIGTERM (deploys); Temporal retries the rest.
-        graceful_shutdown_timeout=timedelta(seconds=10),
+        interceptors=[ActivityMetrics(), *interceptors],
+        # Each running activity holds at most one database connection at a time; no
+        # more of them than the pool has connections, or they queue for one.
+        max_concurrent_activities=settings.worker_max_activities,
+        # On SIGTERM (deploys) running activities finish; Temporal retries the rest.
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
     )
 
 
-async def connect_with_retry(settings: Settings, stop: asyncio.Event) -> Client | None:
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """A Temporal runtime exporting the SDK's metrics and ours on the worker's port."""
+    if settings.worker_metrics_port is None:
+        return None
+    address = f"{settings.worker_metrics_host}:{settings.worker_metrics_port}"
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(
+                bind_address=address,
+                histogram_bucket_overrides={ATTEMPT_NUMBER: [float(b) for b in ATTEMPT_BUCKETS]},
+            )
+        )
+    )
+
+
+async def connect_with_retry(
+    settings: Settings, stop: asyncio.Event, runtime: Runtime | None = None
+) -> Client | None:
     """Wait for Temporal to answer (it may still be starting); None if asked to stop."""
     delay = 0.5
     while not stop.is_set():
         try:
-            return await connect(settings)
+            return await connect(settings, runtime)
         except Exception as exc:
             log.warning(
                 "Temporal not reachable yet, retrying",
@@ -67,7 +115,9 @@ async def connect_with_retry(settings: Settings, stop: asyncio.Event) -> Client 
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    client = await connect_with_retry(settings, stop)
+    check_capacity(settings)
+    runtime = metrics_runtime(settings)
+    client = await connect_with_retry(settings, stop, runtime)
     if client is None:
         return
     if not settings.smtp_host:
@@ -76,7 +126,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             extra={"outbox": str(settings.outbox_dir.resolve())},
         )
     await ensure_retention_schedule(client, settings.audit_retention_days, settings.task_queue)
-    async with open_database(settings.database_url) as engine, httpx.AsyncClient() as http:
+    async with (
+        open_database(settings.database_url, PoolLimits.of(settings)) as engine,
+        httpx.AsyncClient() as http,
+    ):
         worker = build_worker(client, settings, session_factory(engine), http)
         log.info(
             "worker running",
@@ -84,6 +137,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
                 "task_queue": settings.task_queue,
                 "namespace": settings.temporal_namespace,
                 "address": settings.temporal_address,
+                "max_activities": settings.worker_max_activities,
+                "metrics": (
+                    f"http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics"
+                    if runtime
+                    else None
+                ),
             },
         )
         async with worker:

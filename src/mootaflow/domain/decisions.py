@@ -1,17 +1,41 @@
-"""Finance decisions on flagged payments, as typed by a person (Web UI, API or CLI).
+"""Finance decisions on flagged payments: what a person asked, and what came of it.
 
-Signals can be typed by hand in the Temporal Web UI, so the workflow receives
-arbitrary JSON; this module turns it into a decision or a readable complaint.
+Decisions arrive as Workflow Updates (the API, the CLI, the Web UI) or signals
+(typed by hand in the Web UI), so the workflow receives arbitrary JSON. This
+module turns it into a request or a readable complaint, checks a request against
+the payment's flag, and names every way a decision can be refused: the workflow,
+the API and the CLI share one vocabulary.
 """
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, Final, Literal
 
 from mootaflow.domain.matching import FlagReason
+
+Kind = Literal["approve", "reject"]
 
 # Without a single obvious order, a person must say which one the money pays.
 NEEDS_ORDER = frozenset({FlagReason.NO_MATCH, FlagReason.AMBIGUOUS})
 _MAX_TEXT = 500
+
+# Why a decision was not applied. Also the `type` of the ApplicationError a
+# workflow's update validator raises, so a caller reads one code either way.
+INVALID: Final = "invalid_decision"
+EXPIRED: Final = "decision_expired"
+ALREADY_DECIDED: Final = "already_decided"
+NOT_AWAITING: Final = "not_awaiting_decision"
+UNKNOWN_ORDER: Final = "unknown_order"
+ORDER_ALREADY_PAID: Final = "order_already_paid"
+BOOKING_FAILED: Final = "booking_failed"
+REFUSALS = frozenset(
+    {INVALID, EXPIRED, ALREADY_DECIDED, NOT_AWAITING, UNKNOWN_ORDER, ORDER_ALREADY_PAID}
+    | {BOOKING_FAILED}
+)
+
+# Statuses in which a payment takes a decision. `unresolved` is one: nobody
+# decided in time, but the money did arrive and still needs one.
+DECIDABLE = frozenset({"awaiting_approval", "unresolved"})
 
 
 class InvalidDecision(ValueError):
@@ -20,31 +44,83 @@ class InvalidDecision(ValueError):
 
 @dataclass(frozen=True)
 class Decision:
-    kind: Literal["approve", "reject"]
+    """A decision checked against the payment's flag: what the workflow applies."""
+
+    kind: Kind
     by: str
     order_ref: str | None = None
     note: str = ""  # the approver's note, or the reason for a rejection
 
 
-def parse_decision(
-    kind: Literal["approve", "reject"],
-    payload: Any,
-    flag: FlagReason,
-    flagged_order: str | None,
-) -> Decision:
-    """Validate a signal payload. Approvals without an order book the flagged one."""
+@dataclass(frozen=True)
+class DecisionRequest:
+    """What a person asked, before it is checked against the payment's flag."""
+
+    kind: Kind
+    by: str
+    order_ref: str | None = None
+    note: str = ""  # the approver's note, or the reason for a rejection
+    # Set by mootaflow's API and CLI: after this moment the caller has given up
+    # waiting (and answered 503), so the workflow must refuse it rather than
+    # apply a decision its sender believes was not taken.
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """What became of one decision; the answer an Update returns."""
+
+    result: Literal["booked", "rejected", "refused"]
+    kind: Kind
+    by: str
+    status: str  # the payment's status once this decision was handled
+    order_ref: str | None = None
+    invoice_number: str | None = None
+    refusal: str | None = None  # one of REFUSALS when refused
+    detail: str = ""
+    decided_by: str | None = None  # who decided, when refused as already decided
+
+
+def read_request(kind: Kind, payload: Any) -> DecisionRequest:
+    """Validate an update or signal payload's shape (no knowledge of the payment needed).
+
+    approve {"by": "Sari", "order_ref": "MF-...", "note": "..."}
+    reject  {"by": "Sari", "reason": "personal transfer"}
+    """
     if not isinstance(payload, dict):
         raise InvalidDecision(f"{kind} needs a JSON object, got {type(payload).__name__}")
     by = _text(payload, "by", required=True)
+    expires_at = _moment(payload, "expires_at")
     if kind == "reject":
         reason = _text(payload, "reason", required=True)
-        return Decision("reject", by, note=reason)
-    order_ref = _text(payload, "order_ref", required=False) or flagged_order
-    if order_ref is None:
+        return DecisionRequest("reject", by, note=reason, expires_at=expires_at)
+    order_ref = _text(payload, "order_ref", required=False) or None
+    note = _text(payload, "note", required=False)
+    return DecisionRequest("approve", by, order_ref, note, expires_at)
+
+
+def resolve(request: DecisionRequest, flag: FlagReason, flagged_order: str | None) -> Decision:
+    """The decision a request makes on a payment flagged `flag`.
+
+    Approvals without a chosen order book the flagged one, where there is one.
+    """
+    if request.kind == "reject":
+        return Decision("reject", request.by, note=request.note)
+    order_ref = request.order_ref or flagged_order
+    if order_ref is None or (flag in NEEDS_ORDER and request.order_ref is None):
         raise InvalidDecision(f"approving a '{flag.value}' payment needs an order_ref")
-    if flag in NEEDS_ORDER and not payload.get("order_ref"):
-        raise InvalidDecision(f"approving a '{flag.value}' payment needs an order_ref")
-    return Decision("approve", by, order_ref=order_ref, note=_text(payload, "note", False))
+    return Decision("approve", request.by, order_ref=order_ref, note=request.note)
+
+
+def parse_decision(
+    kind: Kind, payload: Any, flag: FlagReason, flagged_order: str | None
+) -> Decision:
+    """Shape and flag checks in one go."""
+    return resolve(read_request(kind, payload), flag, flagged_order)
+
+
+def expired(request: DecisionRequest, now: datetime) -> bool:
+    return request.expires_at is not None and now > request.expires_at
 
 
 def _text(payload: dict[str, Any], name: str, required: bool) -> str:
@@ -60,3 +136,21 @@ def _text(payload: dict[str, Any], name: str, required: bool) -> str:
     if any(ord(c) < 32 and c not in "\t\n" for c in value):
         raise InvalidDecision(f"'{name}' contains control characters")
     return value.strip()
+
+
+def _moment(payload: dict[str, Any], name: str) -> datetime | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidDecision(f"'{name}' must be an ISO 8601 date and time") from None
+    else:
+        raise InvalidDecision(f"'{name}' must be an ISO 8601 date and time")
+    if moment.tzinfo is None:
+        raise InvalidDecision(f"'{name}' needs a time zone")
+    return moment

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
         default_factory=list, description="Moota webhook secret tokens, comma-separated."
     )
     database_url: str = "sqlite+aiosqlite:///./var/mootaflow.db"
+    # Connections per process. A worker runs at most worker_max_activities at once,
+    # each holding one connection at a time: the pool must have one for each, or
+    # attempts queue for a connection instead of doing their work.
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    database_max_overflow: int = Field(default=0, ge=0, le=1000)
+    # How long a step waits for a free connection (and, on SQLite, for the write
+    # lock) before failing its attempt; shorter than a database step's timeout
+    # (10 s), so a starved attempt fails and backs off instead of timing out
+    # while Temporal already runs its retry.
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "mootaflow"
@@ -99,6 +109,22 @@ class Settings(BaseSettings):
     finance_email: str | None = None
     approval_reminder_hours: float = Field(default=24, gt=0)
     approval_timeout_hours: float = Field(default=72, gt=0)
+    # The API and the CLI wait this long for a worker to take a decision; then 503,
+    # and the decision expires unapplied (a worker coming back later refuses it).
+    decision_accept_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Once taken, how long they wait for its outcome (booked with the invoice, or
+    # rejected) before answering 202: the decision is then durable and completes.
+    decision_result_seconds: float = Field(default=30.0, gt=0, le=600)
+
+    # Worker capacity: activities at once (at most the database pool), and how long
+    # a stopping worker lets running activities finish (longer than the longest
+    # activity attempt, 45 s; the container's stop grace period must be longer still).
+    worker_max_activities: int = Field(default=10, ge=1, le=1000)
+    worker_shutdown_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Prometheus endpoint of the worker (Temporal SDK metrics and mootaflow's own);
+    # unset: none.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
 
     @field_validator(
         "webhook_secrets",
@@ -174,6 +200,12 @@ class Settings(BaseSettings):
         if self.approval_reminder_hours > self.approval_timeout_hours:
             raise ValueError(
                 "MOOTAFLOW_APPROVAL_REMINDER_HOURS is above MOOTAFLOW_APPROVAL_TIMEOUT_HOURS"
+            )
+        if self.worker_max_activities > self.database_pool_size + self.database_max_overflow:
+            raise ValueError(
+                "MOOTAFLOW_WORKER_MAX_ACTIVITIES is above the database pool "
+                "(MOOTAFLOW_DATABASE_POOL_SIZE + MOOTAFLOW_DATABASE_MAX_OVERFLOW): activities "
+                "would queue for a connection"
             )
         if self.merchant_callback_url and not self.merchant_callback_secret:
             raise ValueError(

@@ -20,14 +20,14 @@ from mootaflow.receiver.payments import invoice_pdf, show_payment
 from mootaflow.receiver.ratelimit import RateLimitMiddleware
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.receiver.webhook import moota_webhook
-from mootaflow.store.db import open_database, session_factory
+from mootaflow.store.db import PoolLimits, open_database, session_factory
 from mootaflow.workflows.temporal import connect
 
 
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_database(settings.database_url) as engine:
+        async with open_database(settings.database_url, PoolLimits.of(settings)) as engine:
             sessions = session_factory(engine)
 
             async def connect_temporal() -> Client:

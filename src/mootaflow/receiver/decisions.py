@@ -1,46 +1,131 @@
-"""Finance decisions through mootaflow: validated here, then signalled to the workflow.
+"""Finance decisions through mootaflow (API and CLI): checked against the database,
+then sent to the payment's workflow as an Update, whose answer is the answer.
 
-The workflow validates again (a decision typed in the Web UI skips this), but a
-person using the API or the CLI gets a precise refusal instead of a signal that
-the workflow would have to ignore.
+- Refusals the database can tell at once (unknown payment, decided already, not
+  flagged, unknown order, order paid meanwhile) never reach the workflow.
+- The workflow's validator refuses the rest before anything is written to its
+  history; its handler answers booked (with the invoice), rejected, or why not.
+- No worker takes the decision within MOOTAFLOW_DECISION_ACCEPT_SECONDS: 503. The
+  decision carries that deadline, so a worker coming back later refuses it rather
+  than apply what its sender was told did not happen.
+- A workflow that already ended (a payment left unresolved, a run from before an
+  outage) is started again with the decision (update-with-start): the new run
+  resumes the payment without matching it again.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+import asyncio
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
-from mootaflow.domain.decisions import InvalidDecision, parse_decision
+from mootaflow.domain import decisions
+from mootaflow.domain.decisions import DecisionOutcome, InvalidDecision, Kind, parse_decision
 from mootaflow.domain.matching import FlagReason
+from mootaflow.domain.settings import Settings
 from mootaflow.receiver.errors import ApiError
+from mootaflow.receiver.starter import approval_policy, summary
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions
+from mootaflow.store.tables import Payment
+from mootaflow.workflows import search_attributes
+from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import PaymentInput
+
+# How each refusal reads over HTTP: a conflict with the payment's state, or a
+# request that cannot be right whatever the state.
+HTTP_STATUS = {
+    decisions.INVALID: 422,
+    decisions.UNKNOWN_ORDER: 422,
+    decisions.ALREADY_DECIDED: 409,
+    decisions.NOT_AWAITING: 409,
+    decisions.ORDER_ALREADY_PAID: 409,
+    decisions.BOOKING_FAILED: 409,
+    decisions.EXPIRED: 503,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    workflow_id: str
+    # None when the workflow took the decision but had not finished applying it
+    # (booking and invoice) within MOOTAFLOW_DECISION_RESULT_SECONDS: it will.
+    outcome: DecisionOutcome | None
 
 
 async def submit_decision(
     sessions: Sessions,
-    client: Callable[[], Awaitable[Client]],
-    kind: Literal["approve", "reject"],
+    client: Client,
+    settings: Settings,
+    kind: Kind,
     mutation_id: str,
     by: str,
     *,
     order_ref: str | None = None,
     text: str = "",
-) -> dict[str, Any]:
-    """Check the decision against the database, then send it; returns what was sent.
+) -> Answer:
+    """Decide; returns the outcome or raises ApiError with the status to answer.
 
     text is the approval note or the rejection reason.
     """
+    payment, payload = await _checked(sessions, kind, mutation_id, by, order_ref, text)
+    expires = datetime.now(UTC) + timedelta(seconds=settings.decision_accept_seconds)
+    payload["expires_at"] = expires.isoformat()
+    handle = await _send(client, settings, kind, payment, payload)
+    try:
+        async with asyncio.timeout(settings.decision_result_seconds):
+            outcome = await handle.result()
+    except TimeoutError:
+        return Answer(payment.workflow_id, None)
+    except WorkflowUpdateFailedError as failed:
+        raise _refused(failed) from None
+    except RPCError as exc:
+        # Taken already (it will be applied), but the answer could not be fetched.
+        raise _unavailable(settings, f"could not read the outcome from Temporal: {exc}") from None
+    if outcome.result == "refused":
+        raise refusal_error(outcome.refusal or decisions.INVALID, outcome.detail, outcome)
+    return Answer(payment.workflow_id, outcome)
+
+
+async def _checked(
+    sessions: Sessions,
+    kind: Kind,
+    mutation_id: str,
+    by: str,
+    order_ref: str | None,
+    text: str,
+) -> tuple[Payment, dict[str, Any]]:
+    """What the database can refuse at once; else the payment and the Update's payload."""
     async with sessions() as session:
         payment = await payments.get_payment(session, mutation_id)
         if payment is None:
             raise ApiError(404, "not_found", f"no payment for mutation {mutation_id}")
-        if await payments.get_decision(session, mutation_id) is not None:
-            raise ApiError(409, "already_decided", f"payment {mutation_id} is already decided")
-        if payment.status != "awaiting_approval":
+        if (decided := await payments.get_decision(session, mutation_id)) is not None:
+            verb = "approved" if decided.kind == "approve" else "rejected"
             raise ApiError(
                 409,
-                "not_awaiting_decision",
+                decisions.ALREADY_DECIDED,
+                f"payment {mutation_id} was already {verb} by {decided.decided_by}",
+                extra={
+                    "decided_by": decided.decided_by,
+                    "decided_at": decided.decided_at.isoformat(),
+                },
+            )
+        if payment.status not in decisions.DECIDABLE:
+            raise ApiError(
+                409,
+                decisions.NOT_AWAITING,
                 f"payment {mutation_id} is {payment.status}, not awaiting a decision",
             )
         if kind == "approve":
@@ -51,21 +136,82 @@ async def submit_decision(
         try:
             decision = parse_decision(kind, payload, reason, payment.order_ref)
         except InvalidDecision as exc:
-            raise ApiError(422, "invalid_decision", str(exc)) from None
+            raise ApiError(422, decisions.INVALID, str(exc)) from None
         if decision.order_ref is not None:
             order = await orders.get_order(session, decision.order_ref)
             if order is None:
-                raise ApiError(422, "unknown_order", f"no order {decision.order_ref}")
+                raise ApiError(422, decisions.UNKNOWN_ORDER, f"no order {decision.order_ref}")
             if order.paid_by_mutation_id is not None:
                 raise ApiError(
                     409,
-                    "order_already_paid",
+                    decisions.ORDER_ALREADY_PAID,
                     f"order {order.ref} is already paid by mutation {order.paid_by_mutation_id}",
                 )
             payload["order_ref"] = order.ref
+    return payment, payload
+
+
+async def _send(
+    client: Client, settings: Settings, kind: Kind, payment: Payment, payload: dict[str, Any]
+) -> WorkflowUpdateHandle[DecisionOutcome]:
+    """The Update, accepted by the workflow (started again if it had ended)."""
+    mutation = payment.to_mutation()
+    start = WithStartWorkflowOperation(
+        PaymentWorkflow.run,
+        PaymentInput(mutation, approval_policy(settings)),
+        id=payment.workflow_id,
+        task_queue=settings.task_queue,
+        # Running: the decision goes to that run. Ended: a new run resumes the payment.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        search_attributes=search_attributes.at_start(mutation),
+        static_summary=summary(mutation),
+    )
     try:
-        handle = (await client()).get_workflow_handle(payment.workflow_id)
-        await handle.signal(kind, payload)
-    except Exception as exc:
-        raise ApiError(503, "temporal_unavailable", f"could not reach Temporal: {exc}") from None
-    return {"mutation_id": mutation_id, "workflow_id": payment.workflow_id, kind: payload}
+        async with asyncio.timeout(settings.decision_accept_seconds):
+            # By name: the Updates are called like the decisions (and the signals).
+            handle: WorkflowUpdateHandle[
+                DecisionOutcome
+            ] = await client.start_update_with_start_workflow(
+                kind,
+                payload,
+                start_workflow_operation=start,
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=DecisionOutcome,
+            )
+            return handle
+    except TimeoutError:
+        raise _unavailable(
+            settings,
+            f"no worker took the decision within {settings.decision_accept_seconds:g} s; "
+            "it was not applied and will not be: send it again",
+        ) from None
+    except WorkflowUpdateFailedError as failed:
+        raise _refused(failed) from None
+    except RPCError as exc:
+        raise _unavailable(settings, f"could not reach Temporal: {exc}") from None
+
+
+def refusal_error(refusal: str, detail: str, outcome: DecisionOutcome | None = None) -> ApiError:
+    extra: dict[str, Any] = {}
+    if outcome is not None:
+        extra["payment_status"] = outcome.status
+        if outcome.decided_by:
+            extra["decided_by"] = outcome.decided_by
+    return ApiError(HTTP_STATUS.get(refusal, 409), refusal, detail, extra=extra)
+
+
+def _refused(failed: WorkflowUpdateFailedError) -> ApiError:
+    """The validator's (or handler's) refusal, read from the ApplicationError it raised."""
+    cause = failed.cause
+    if isinstance(cause, ApplicationError) and cause.type in decisions.REFUSALS:
+        error = refusal_error(cause.type, cause.message)
+        if cause.type == decisions.ALREADY_DECIDED and cause.details:
+            error.extra["decided_by"] = cause.details[0]
+        return error
+    return ApiError(409, "decision_failed", str(cause or failed))
+
+
+def _unavailable(settings: Settings, detail: str) -> ApiError:
+    retry = str(max(1, math.ceil(settings.decision_accept_seconds)))
+    return ApiError(503, "unavailable", detail, headers={"Retry-After": retry})

@@ -10,12 +10,24 @@ API_BODY_LIMIT = 64 * 1024
 
 
 class ApiError(Exception):
-    def __init__(self, status_code: int, error: str, detail: Any) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        error: str,
+        detail: Any,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status_code, self.error, self.detail = status_code, error, detail
+        # More fields of the reply body (e.g. who decided), and reply headers.
+        self.extra = extra or {}
+        self.headers = headers
 
     def response(self) -> Response:
-        return JSONResponse({"error": self.error, "detail": self.detail}, self.status_code)
+        body = {"error": self.error, "detail": self.detail, **self.extra}
+        return JSONResponse(body, self.status_code, headers=self.headers)
 
 
 async def json_object(request: Request) -> dict[str, Any]:

@@ -1,5 +1,11 @@
-"""Finance API: list payments by status, approve or reject flagged ones."""
+"""Finance API: list payments by status, approve or reject flagged ones.
 
+A decision is answered with its outcome: 200 with the payment as it now is
+(booked with its invoice, or rejected), 409/422 with the reason it was refused,
+503 with Retry-After when no worker took it in time (then it is not applied).
+"""
+
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -9,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from mootaflow.receiver.auth import require_finance
 from mootaflow.receiver.decisions import submit_decision
 from mootaflow.receiver.errors import ApiError, json_object
+from mootaflow.receiver.payments import payment_details
 from mootaflow.receiver.views import payment_view
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
@@ -57,18 +64,33 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
             text = _optional_text(body, "reason") or ""
             if not text:
                 raise ApiError(422, "invalid_decision", "'reason' is required to reject")
-        sent = await submit_decision(
-            request.app.state.sessions,
-            request.app.state.starter.client,
+        mutation_id = request.path_params["mutation_id"]
+        sessions: Sessions = request.app.state.sessions
+        try:
+            client = await request.app.state.starter.client()
+        except Exception as exc:
+            raise ApiError(
+                503, "unavailable", f"could not reach Temporal: {exc}", headers={"Retry-After": "5"}
+            ) from None
+        answer = await submit_decision(
+            sessions,
+            client,
+            request.app.state.settings,
             kind,
-            request.path_params["mutation_id"],
+            mutation_id,
             who,
             order_ref=order_ref,
             text=text,
         )
     except ApiError as error:
         return error.response()
-    return JSONResponse({"status": "sent", **sent}, status_code=202)
+    payment = await payment_details(sessions, mutation_id)
+    if answer.outcome is None:
+        # Taken by the workflow, which is still booking it: durable, it will complete.
+        body = {"result": "accepted", "workflow_id": answer.workflow_id, "payment": payment}
+        return JSONResponse(body, status_code=202)
+    outcome = asdict(answer.outcome)
+    return JSONResponse({**outcome, "workflow_id": answer.workflow_id, "payment": payment})
 
 
 def _optional_text(body: dict[str, Any], name: str) -> str | None:

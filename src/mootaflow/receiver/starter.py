@@ -57,10 +57,7 @@ class WorkflowStarter:
         self._to_mark: list[str] = []
         self._mark_now = asyncio.Event()
         self._redrive_now = asyncio.Event()
-        self._approval = ApprovalPolicy(
-            remind_every=timedelta(hours=settings.approval_reminder_hours),
-            give_up_after=timedelta(hours=settings.approval_timeout_hours),
-        )
+        self._approval = approval_policy(settings)
 
     async def start(self) -> None:
         self._tasks = [
@@ -127,7 +124,7 @@ class WorkflowStarter:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 search_attributes=search_attributes.at_start(mutation),
-                static_summary=_summary(mutation),
+                static_summary=summary(mutation),
             )
             result = "started"
         except WorkflowAlreadyStartedError:
@@ -225,7 +222,16 @@ class WorkflowStarter:
         return True
 
 
-def _summary(mutation: Mutation) -> str:
+def approval_policy(settings: Settings) -> ApprovalPolicy:
+    """Fixed per run when it starts: workflows cannot read settings deterministically."""
+    return ApprovalPolicy(
+        remind_every=timedelta(hours=settings.approval_reminder_hours),
+        give_up_after=timedelta(hours=settings.approval_timeout_hours),
+    )
+
+
+def summary(mutation: Mutation) -> str:
+    """The Web UI's one-line summary of a payment workflow."""
     return f"{format_rupiah(mutation.amount)} {mutation.type} to account {mutation.account_number}"
 
 

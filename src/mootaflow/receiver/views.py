@@ -1,11 +1,19 @@
 """JSON shapes of orders and payments, shared by the API and the CLI."""
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from mootaflow.domain.money import format_rupiah
-from mootaflow.store.tables import Invoice, Notification, Order, Payment
+from mootaflow.store.tables import (
+    DecisionRecord,
+    Invoice,
+    Notification,
+    Order,
+    Payment,
+    PaymentResend,
+)
 
 
 def order_view(order: Order, payment: Payment | None, invoice: Invoice | None) -> dict[str, Any]:
@@ -35,7 +43,11 @@ def order_view(order: Order, payment: Payment | None, invoice: Invoice | None) -
 
 
 def payment_view(
-    payment: Payment, invoice: Invoice | None, notifications: list[Notification]
+    payment: Payment,
+    invoice: Invoice | None,
+    notifications: list[Notification],
+    decision: DecisionRecord | None = None,
+    resends: Sequence[PaymentResend] = (),
 ) -> dict[str, Any]:
     return {
         "mutation_id": payment.mutation_id,
@@ -59,6 +71,22 @@ def payment_view(
             n.kind: {"status": n.status, "detail": n.detail, "at": _iso(n.updated_at)}
             for n in notifications
         },
+        "decision": _decision(decision),
+        # Later workflow runs that found this payment past matching (Moota re-sent it).
+        "resends": [{"at": _iso(r.resent_at), "status_found": r.status} for r in resends],
+    }
+
+
+def _decision(decision: DecisionRecord | None) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "kind": decision.kind,
+        "by": decision.decided_by,
+        "at": _iso(decision.decided_at),
+        "order_ref": decision.order_ref,
+        "note": decision.note,
+        "flag_reason": decision.flag_reason,
     }
 
 

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +19,48 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel
 
+from mootaflow.domain.settings import Settings
 from mootaflow.store import tables as _tables  # noqa: F401  (registers the tables)
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def create_engine(url: str) -> AsyncEngine:
+@dataclass(frozen=True)
+class PoolLimits:
+    """Connections per process and how long to wait for one (see Settings)."""
+
+    size: int = 10
+    overflow: int = 0
+    # Also SQLite's wait for the write lock: both are "waiting for the database".
+    timeout_seconds: float = 30.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> "PoolLimits":
+        return cls(
+            settings.database_pool_size,
+            settings.database_max_overflow,
+            settings.database_pool_timeout_seconds,
+        )
+
+
+def create_engine(url: str, pool: PoolLimits | None = None) -> AsyncEngine:
+    limits = pool or PoolLimits()
+    sizes: dict[str, Any] = {
+        "pool_size": limits.size,
+        "max_overflow": limits.overflow,
+        "pool_timeout": limits.timeout_seconds,
+    }
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, **sizes)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
-    _configure_sqlite(engine)
+    engine = create_async_engine(url, connect_args={"timeout": limits.timeout_seconds}, **sizes)
+    _configure_sqlite(engine, limits.timeout_seconds)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, lock_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (see below).
@@ -45,7 +71,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -68,9 +94,9 @@ async def begin_read_only(session: AsyncSession) -> None:
 
 
 @asynccontextmanager
-async def open_database(url: str) -> AsyncIterator[AsyncEngine]:
+async def open_database(url: str, pool: PoolLimits | None = None) -> AsyncIterator[AsyncEngine]:
     """An engine on `url` with the schema brought up to date, disposed on exit."""
-    engine = create_engine(url)
+    engine = create_engine(url, pool)
     try:
         await upgrade_schema(engine)
         yield engine

@@ -12,7 +12,7 @@ from sqlmodel import col
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
 from mootaflow.store.db import insert_ignore
-from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment
+from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment, PaymentResend
 
 
 async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
@@ -28,6 +28,61 @@ async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime
             )
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# A run that finds its payment in one of these is not the first to handle it.
+_BEFORE_MATCHING = frozenset({"received", "matched"})
+
+
+@dataclass(frozen=True)
+class Opened:
+    created: bool
+    payment: Payment
+    decision: DecisionRecord | None
+    resent: bool  # a later run found the payment past matching (and recorded that)
+
+
+async def open_payment(
+    session: AsyncSession, mutation: Mutation, at: datetime, run_id: str
+) -> Opened:
+    """Insert the payment row once and say where it stands, in one transaction.
+
+    A run finding the payment past matching records itself in `payment_resend`
+    (once per run, so a retried attempt adds nothing).
+    """
+    async with session.begin():
+        inserted = await session.execute(
+            insert_ignore(session, Payment, "mutation_id").values(
+                **MutationColumns.values_of(mutation),
+                status="received",
+                recorded_at=at,
+                updated_at=at,
+            )
+        )
+        created = bool(inserted.rowcount)  # type: ignore[attr-defined]
+        payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
+        assert payment is not None
+        decision = await session.get(DecisionRecord, mutation.mutation_id)
+        resent = payment.status not in _BEFORE_MATCHING
+        if resent:
+            await session.execute(
+                insert_ignore(session, PaymentResend, "run_id").values(
+                    run_id=run_id,
+                    mutation_id=mutation.mutation_id,
+                    status=payment.status,
+                    resent_at=at,
+                )
+            )
+    return Opened(created, payment, decision, resent)
+
+
+async def resends(session: AsyncSession, mutation_id: str) -> list[PaymentResend]:
+    result = await session.execute(
+        select(PaymentResend)
+        .where(col(PaymentResend.mutation_id) == mutation_id)
+        .order_by(col(PaymentResend.resent_at))
+    )
+    return list(result.scalars())
 
 
 async def get_payment(session: AsyncSession, mutation_id: str) -> Payment | None:

@@ -2,16 +2,23 @@
 
 Never orders, payments, invoices, notifications or decisions: those are the
 business record. Inbox rows still waiting for their workflow are never purged.
+
+Rows go in batches, each in its own transaction: an attempt cut short by its
+timeout or a worker shutting down keeps what it deleted, and the next attempt
+continues from there instead of rolling a long transaction back every time.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
+
+BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -21,25 +28,59 @@ class Purged:
     quarantined: int
 
 
-async def purge_before(session: AsyncSession, cutoff: datetime) -> Purged:
-    async with session.begin():
-        quarantined = await session.execute(
-            delete(QuarantinedMutation).where(col(QuarantinedMutation.received_at) < cutoff)
-        )
-        inbox = await session.execute(
-            delete(InboxMutation).where(
-                col(InboxMutation.received_at) < cutoff, col(InboxMutation.state) == "started"
+async def purge_before(session: AsyncSession, cutoff: datetime, batch: int = BATCH) -> Purged:
+    quarantined_key = col(QuarantinedMutation.fingerprint)
+    quarantined = await _in_batches(
+        session,
+        lambda: delete(QuarantinedMutation).where(
+            quarantined_key.in_(
+                select(quarantined_key)
+                .where(col(QuarantinedMutation.received_at) < cutoff)
+                .limit(batch)
             )
-        )
-        deliveries = await session.execute(
-            delete(Delivery).where(
-                col(Delivery.received_at) < cutoff,
-                col(Delivery.id).not_in(select(col(InboxMutation.delivery_id))),
-                col(Delivery.id).not_in(select(col(QuarantinedMutation.delivery_id))),
-            )
-        )
-    return Purged(
-        deliveries=int(deliveries.rowcount),  # type: ignore[attr-defined]
-        inbox_rows=int(inbox.rowcount),  # type: ignore[attr-defined]
-        quarantined=int(quarantined.rowcount),  # type: ignore[attr-defined]
+        ),
+        batch,
     )
+    inbox_key = col(InboxMutation.mutation_id)
+    inbox = await _in_batches(
+        session,
+        lambda: delete(InboxMutation).where(
+            inbox_key.in_(
+                select(inbox_key)
+                .where(
+                    col(InboxMutation.received_at) < cutoff,
+                    col(InboxMutation.state) == "started",
+                )
+                .limit(batch)
+            )
+        ),
+        batch,
+    )
+    delivery_key = col(Delivery.id)
+    deliveries = await _in_batches(
+        session,
+        lambda: delete(Delivery).where(
+            delivery_key.in_(
+                select(delivery_key)
+                .where(
+                    col(Delivery.received_at) < cutoff,
+                    delivery_key.not_in(select(col(InboxMutation.delivery_id))),
+                    delivery_key.not_in(select(col(QuarantinedMutation.delivery_id))),
+                )
+                .limit(batch)
+            )
+        ),
+        batch,
+    )
+    return Purged(deliveries=deliveries, inbox_rows=inbox, quarantined=quarantined)
+
+
+async def _in_batches(session: AsyncSession, statement: Callable[[], Delete], batch: int) -> int:
+    total = 0
+    while True:
+        async with session.begin():
+            result = await session.execute(statement())
+        deleted = int(result.rowcount)  # type: ignore[attr-defined]
+        total += deleted
+        if deleted < batch:
+            return total

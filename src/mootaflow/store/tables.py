@@ -200,3 +200,16 @@ class DecisionRecord(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     flag_reason: str | None = None
     decided_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PaymentResend(SQLModel, table=True):
+    """Audit row: a later workflow run for a mutation whose payment was already past
+    matching (Moota re-sent it after Temporal forgot the id, or a decision resumed it).
+    Such a run never matches again: it finishes what is owed, or waits for finance."""
+
+    __tablename__ = "payment_resend"
+
+    run_id: str = Field(primary_key=True, max_length=64)  # the Temporal run that found it
+    mutation_id: str = Field(index=True, max_length=128)
+    status: str  # the payment's status the run found
+    resent_at: datetime = Field(sa_type=UTCDateTime)

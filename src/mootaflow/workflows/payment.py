@@ -1,48 +1,61 @@
 """PaymentWorkflow: one run per Moota mutation, id moota-mutation-<mutation_id>.
 
-record → match ─matched─► mark paid → invoice → notify customer and merchant
-               ├─flagged─► tell finance, wait for approve / reject (reminders,
-               │           then "unresolved"); approved → mark paid → ...
-               └─debit───► ignored
+open → match ─matched─► mark paid → invoice → notify customer and merchant
+              ├─flagged─► wait for finance: approve / reject (Updates, or signals
+              │           typed in the Web UI), reminders beside the wait, then
+              │           "unresolved" (still decidable); approved → mark paid → ...
+              └─debit───► ignored
+A run that finds its payment already past matching (Moota re-sent it after
+Temporal forgot the id, or a decision resumed it) never matches again: it
+finishes what is owed (invoice, notifications), waits for finance, or ends.
+
+Runs started before patch DECISIONS_V2 keep their original path (payment_legacy.py).
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import Any, Literal, TypeVar
+import contextlib
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, FailureError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from mootaflow.activities.notify import FinanceNotice, NotifyActivities, NotifyResult
     from mootaflow.activities.payment import (
         BookInput,
         BookResult,
-        DecisionInput,
         FlagInput,
-        InvoiceResult,
+        OpenedPayment,
         PaymentActivities,
         StatusInput,
     )
-    from mootaflow.domain.decisions import Decision, InvalidDecision, parse_decision
+    from mootaflow.domain import decisions
+    from mootaflow.domain.decisions import (
+        DecisionOutcome,
+        DecisionRequest,
+        InvalidDecision,
+        Kind,
+        read_request,
+        resolve,
+    )
     from mootaflow.domain.matching import FlagReason, MatchOutcome
     from mootaflow.domain.money import format_rupiah
-    from mootaflow.workflows import retries
-    from mootaflow.workflows import search_attributes as sa
-    from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentInput, PaymentState
+    from mootaflow.domain.moota import Mutation
+    from mootaflow.workflows import patches, retries
+    from mootaflow.workflows.payment_types import PaymentInput, PaymentState
 
-T = TypeVar("T")
+from mootaflow.workflows.payment_legacy import LegacyFlow
+from mootaflow.workflows.payment_steps import Pending, _decided
 
 
 @workflow.defn
-class PaymentWorkflow:
+class PaymentWorkflow(LegacyFlow):
     def __init__(self) -> None:
-        self._state = PaymentState(mutation_id="", status="received")
-        self._reason = FlagReason.NO_MATCH
-        self._decisions: list[Decision] = []
-        self._policy = ApprovalPolicy()
-        self._amount = ""
+        super().__init__()
+        # Decided once, before any handler runs: the validators (which may not
+        # record markers) and the signal handlers need it from the first task on.
+        self._v2 = workflow.patched(patches.DECISIONS_V2)
 
     @workflow.run
     async def run(self, payment: PaymentInput) -> PaymentState:
@@ -50,9 +63,107 @@ class PaymentWorkflow:
         self._state.mutation_id = mutation.mutation_id
         self._policy = payment.approval
         self._amount = f"{format_rupiah(mutation.amount)} to {mutation.account_number}"
-        await self._step(PaymentActivities.record_mutation, mutation, retries.DATABASE)
-        self._set_status("received")
+        if not self._v2:
+            await self._open_v1(mutation)
+            await self._match_and_settle(mutation)
+        else:
+            opened: OpenedPayment = await self._step(
+                PaymentActivities.open_payment, mutation, retries.DATABASE
+            )
+            if opened.resent:
+                await self._resume(opened)
+            else:
+                await self._match_and_settle(mutation)
+        await self._close_desk()
+        workflow.metric_meter().create_counter(
+            "mootaflow_payments_finished", "Payment workflow runs ended, by final status."
+        ).with_additional_attributes({"status": self._state.status}).add(1)
+        return self._state
 
+    @workflow.query
+    def status(self) -> PaymentState:
+        held = [f"{p.request.kind} by {p.request.by}" for p in self._pending]
+        return dataclasses.replace(self._state, held_decisions=held)
+
+    # Decisions. Payloads are plain JSON objects so a person can type them in the
+    # Web UI (Updates answer with the outcome; signals are for whoever prefers them):
+    # approve {"by": "Sari", "note": "...", "order_ref": "MF-..."}
+    # reject  {"by": "Sari", "reason": "personal transfer"}
+    @workflow.update(name="approve")
+    async def approve_update(self, payload: Any) -> DecisionOutcome:
+        return await self._decide("approve", payload)
+
+    @approve_update.validator
+    def _validate_approve(self, payload: Any) -> None:
+        self._admit("approve", payload)
+
+    @workflow.update(name="reject")
+    async def reject_update(self, payload: Any) -> DecisionOutcome:
+        return await self._decide("reject", payload)
+
+    @reject_update.validator
+    def _validate_reject(self, payload: Any) -> None:
+        self._admit("reject", payload)
+
+    @workflow.signal
+    def approve(self, payload: Any) -> None:
+        self._receive("approve", payload)
+
+    @workflow.signal
+    def reject(self, payload: Any) -> None:
+        self._receive("reject", payload)
+
+    def _admit(self, kind: Kind, payload: Any) -> DecisionRequest:
+        """The request, if this payment can take it now; else an ApplicationError whose
+        type is the refusal code. Validators run this before anything is written."""
+        try:
+            request = read_request(kind, payload)
+        except InvalidDecision as exc:
+            raise _refusal(decisions.INVALID, str(exc)) from None
+        if decisions.expired(request, workflow.now()):
+            raise _refusal(
+                decisions.EXPIRED,
+                f"{kind} by {request.by} arrived after its sender stopped waiting "
+                f"({request.expires_at}); it was not applied: send it again",
+            )
+        state = self._state
+        if state.decision is not None:
+            raise _refusal(decisions.ALREADY_DECIDED, _decided(state), state.decision.by)
+        if state.status in self._decidable():
+            try:
+                resolve(request, self._reason, state.order_ref)
+            except InvalidDecision as exc:
+                raise _refusal(decisions.INVALID, str(exc)) from None
+        elif not (self._v2 and state.status in ("received", "matched")):
+            # Before the payment is matched a decision is held (v2); afterwards
+            # only a flagged payment takes one.
+            raise _refusal(
+                decisions.NOT_AWAITING,
+                f"payment {state.mutation_id} is {state.status}, not awaiting a decision",
+            )
+        return request
+
+    async def _decide(self, kind: Kind, payload: Any) -> DecisionOutcome:
+        # Checked again: another handler may have changed the state since validation.
+        pending = Pending(self._admit(kind, payload), "update")
+        self._pending.append(pending)
+        await workflow.wait_condition(lambda: pending.outcome is not None)
+        assert pending.outcome is not None
+        return pending.outcome
+
+    def _receive(self, kind: Kind, payload: Any) -> None:
+        try:
+            request = self._admit(kind, payload)
+        except ApplicationError as refusal:
+            self._refuse(f"{kind} ignored: {refusal.message}")
+            return
+        self._pending.append(Pending(request, "signal"))
+
+    def _decidable(self) -> frozenset[str]:
+        # Runs before v2 ended at "unresolved": nothing waits any more to apply one.
+        return decisions.DECIDABLE if self._v2 else frozenset({"awaiting_approval"})
+
+    async def _match_and_settle(self, mutation: Mutation) -> None:
         outcome: MatchOutcome = await self._step(
             PaymentActivities.match_order, mutation, retries.DATABASE
         )
@@ -67,100 +178,6 @@ class PaymentWorkflow:
             self._set_order(outcome.order_ref)
             self._set_status("matched")
             await self._book(outcome.order_ref)
-        return self._state
-
-    @workflow.query
-    def status(self) -> PaymentState:
-        return self._state
-
-    # Payloads are plain JSON objects so a person can type them in the Web UI:
-    # approve {"by": "Sari", "note": "...", "order_ref": "MF-..."}
-    # reject  {"by": "Sari", "reason": "personal transfer"}
-    @workflow.signal
-    def approve(self, payload: Any) -> None:
-        self._receive("approve", payload)
-
-    @workflow.signal
-    def reject(self, payload: Any) -> None:
-        self._receive("reject", payload)
-
-    def _receive(self, kind: Literal["approve", "reject"], payload: Any) -> None:
-        if self._state.decision is not None:
-            self._refuse(f"{kind} ignored: already decided ({self._state.decision.kind})")
-            return
-        if self._state.status != "awaiting_approval":
-            self._refuse(f"{kind} ignored: payment is {self._state.status}, not awaiting approval")
-            return
-        try:
-            decision = parse_decision(kind, payload, self._reason, self._state.order_ref)
-        except InvalidDecision as exc:
-            self._refuse(f"{kind} ignored: {exc}")
-            return
-        self._decisions.append(decision)
-
-    async def _await_decision(self) -> None:
-        policy = self._policy
-        await self._notify_finance(reminder=0)
-        deadline = workflow.now() + policy.give_up_after
-        while True:
-            remaining = deadline - workflow.now()
-            if remaining <= timedelta():
-                break
-            try:
-                await workflow.wait_condition(
-                    lambda: bool(self._decisions), timeout=min(policy.remind_every, remaining)
-                )
-            except TimeoutError:
-                if workflow.now() < deadline:
-                    self._state.reminders += 1
-                    await self._notify_finance(reminder=self._state.reminders)
-                continue
-            if await self._apply(self._decisions.pop(0)):
-                for late in self._decisions:
-                    self._refuse(f"{late.kind} by {late.by} ignored: already decided")
-                self._decisions.clear()
-                return
-        # Nobody decided in time: say so loudly instead of waiting forever.
-        await self._step(
-            PaymentActivities.set_payment_status,
-            StatusInput(self._state.mutation_id, "unresolved"),
-            retries.DATABASE,
-        )
-        self._set_status("unresolved")
-
-    async def _apply(self, decision: Decision) -> bool:
-        """True once the decision took effect; False if it could not (and why is recorded)."""
-        if decision.kind == "reject":
-            await self._record(decision)
-            await self._step(
-                PaymentActivities.set_payment_status,
-                StatusInput(self._state.mutation_id, "rejected"),
-                retries.DATABASE,
-            )
-            self._state.decision = decision
-            self._set_status("rejected")
-            return True
-        assert decision.order_ref is not None
-        try:
-            booked: BookResult = await self._step(
-                PaymentActivities.mark_paid,
-                BookInput(self._state.mutation_id, decision.order_ref),
-                retries.DATABASE,
-            )
-        except ActivityError as error:
-            self._refuse(f"approve by {decision.by} failed: {_cause(error)}")
-            return False
-        if not booked.paid:
-            self._refuse(
-                f"approve by {decision.by} failed: order {decision.order_ref} "
-                f"is already paid by mutation {booked.paid_by}"
-            )
-            return False
-        self._state.decision = decision
-        await self._record(decision)
-        self._set_order(decision.order_ref)
-        await self._after_paid()
-        return True
 
     async def _book(self, order_ref: str) -> None:
         booked: BookResult = await self._step(
@@ -181,89 +198,112 @@ class PaymentWorkflow:
         self._flagged(reason, candidates, order_ref)
         await self._await_decision()
 
-    async def _after_paid(self) -> None:
-        self._set_status("paid")
-        invoice: InvoiceResult = await self._step(
-            PaymentActivities.generate_invoice, self._state.mutation_id, retries.INVOICE
-        )
-        self._state.invoice_number = invoice.number
-        # Independent of each other: neither waits for the other's outages.
-        await asyncio.gather(
-            self._notify("customer_email", NotifyActivities.notify_customer),
-            self._notify("merchant_callback", NotifyActivities.notify_merchant),
-        )
+    async def _await_decision(self) -> None:
+        if self._v2:
+            await self._await_decision_v2()
+        else:
+            await self._await_decision_v1()
 
-    async def _notify(
-        self, name: str, activity: Callable[[Any, str], Awaitable[NotifyResult]]
-    ) -> None:
+    async def _await_decision_v2(self, remind: bool = True) -> None:
+        """Take decisions until one applies or the deadline passes; reminders beside."""
+        deadline = workflow.now() + self._policy.give_up_after
+        reminders = asyncio.create_task(self._remind(deadline)) if remind else None
         try:
-            result = await self._step(activity, self._state.mutation_id, retries.NOTIFICATION)
-            self._state.notifications[name] = result.status
-        except ActivityError as error:
-            # The payment stays paid; the failure is visible in the state, the
-            # notification table and this workflow's history.
-            self._state.notifications[name] = f"failed: {_cause(error)}"
+            if await self._take_decisions(deadline):
+                return
+            if self._state.status != "unresolved":
+                await self._step(
+                    PaymentActivities.set_payment_status,
+                    StatusInput(self._state.mutation_id, "unresolved"),
+                    retries.DATABASE,
+                )
+                self._set_status("unresolved")
+        finally:
+            if reminders is not None:
+                # Decided (or given up): a reminder still retrying is moot.
+                reminders.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reminders
 
-    async def _notify_finance(self, reminder: int) -> None:
-        notice = FinanceNotice(self._state.mutation_id, workflow.info().workflow_id, reminder)
-        name = "finance" if reminder == 0 else f"finance_reminder_{reminder}"
-        try:
-            result = await self._step(NotifyActivities.notify_finance, notice, retries.NOTIFICATION)
-            self._state.notifications[name] = result.status
-        except ActivityError as error:
-            self._state.notifications[name] = f"failed: {_cause(error)}"
+    async def _take_decisions(self, deadline: datetime) -> bool:
+        while True:
+            if not self._pending:
+                remaining = deadline - workflow.now()
+                if remaining <= timedelta():
+                    return False
+                try:
+                    await workflow.wait_condition(lambda: bool(self._pending), timeout=remaining)
+                except TimeoutError:
+                    # A decision received by the deadline is still applied.
+                    if not self._pending:
+                        return False
+            if await self._apply(self._pending.pop(0)):
+                return True
 
-    async def _record(self, decision: Decision) -> None:
-        await self._step(
-            PaymentActivities.record_decision,
-            DecisionInput(
-                self._state.mutation_id,
-                decision.kind,
-                decision.by,
-                decision.order_ref,
-                decision.note,
-                self._state.flag_reason,
-            ),
-            retries.DATABASE,
-        )
+    async def _remind(self, deadline: datetime) -> None:
+        """Tell finance now, then every remind_every until the deadline. Beside the wait:
+        a notice retrying for hours (mail down) never holds up a decision."""
+        await self._notify_finance(reminder=0)
+        start = deadline - self._policy.give_up_after
+        while True:
+            due = start + self._policy.remind_every * (self._state.reminders + 1)
+            if due >= deadline:
+                return
+            if (wait := due - workflow.now()) > timedelta():
+                await workflow.sleep(wait)
+            self._state.reminders += 1
+            await self._notify_finance(reminder=self._state.reminders)
 
-    async def _step(self, activity: Callable[..., Awaitable[T]], arg: Any, step: retries.Step) -> T:
-        return await workflow.execute_activity_method(
-            activity,
-            arg,
-            start_to_close_timeout=step.start_to_close,
-            schedule_to_close_timeout=step.schedule_to_close,
-            retry_policy=step.retry,
-        )
+    async def _resume(self, opened: OpenedPayment) -> None:
+        """An earlier run got past matching: finish what is owed, never match again."""
+        self._state.resent = True
+        status = opened.status
+        if status == "paid":
+            assert opened.order_ref is not None
+            self._state.decision = opened.decision
+            self._set_order(opened.order_ref)
+            # Invoice and notifications are idempotent: what was done is reported as
+            # such, and what an earlier run left undone is done now.
+            await self._after_paid()
+        elif status in decisions.DECIDABLE:
+            reason = FlagReason(opened.flag_reason or FlagReason.NO_MATCH.value)
+            self._flagged(reason, opened.candidates, opened.order_ref, status=status)
+            if (recorded := opened.decision) is not None:
+                # Recorded, but the run applying it ended before it took effect.
+                request = DecisionRequest(
+                    recorded.kind, recorded.by, recorded.order_ref, recorded.note
+                )
+                self._pending.insert(0, Pending(request, "resume"))
+            await self._await_decision_v2(remind=status == "awaiting_approval")
+        else:
+            self._state.decision = opened.decision
+            if opened.order_ref:
+                self._set_order(opened.order_ref)
+            self._set_status(status)
 
-    def _refuse(self, message: str) -> None:
-        workflow.logger.warning(message)
-        self._state.refused_signals.append(message)
-
-    def _flagged(self, reason: FlagReason, candidates: list[str], order_ref: str | None) -> None:
-        self._reason = reason
-        self._state.flag_reason = reason.value
-        self._state.candidates = list(candidates)
-        if order_ref:
-            self._set_order(order_ref)
-        workflow.upsert_search_attributes([sa.FLAG_REASON.value_set(reason.value)])
-        self._set_status("awaiting_approval")
-
-    def _set_order(self, order_ref: str) -> None:
-        self._state.order_ref = order_ref
-        workflow.upsert_search_attributes([sa.ORDER_REF.value_set(order_ref)])
-
-    def _set_status(self, status: str) -> None:
-        self._state.status = status
-        workflow.upsert_search_attributes([sa.PAYMENT_STATUS.value_set(status)])
-        # The UI's "current details": what this payment is and where it stands.
-        parts = [status, self._amount]
-        if self._state.order_ref:
-            parts.append(f"order {self._state.order_ref}")
-        if status == "awaiting_approval" and self._state.flag_reason:
-            parts.append(f"flag {self._state.flag_reason}")
-        workflow.set_current_details(" · ".join(parts))
+    async def _close_desk(self) -> None:
+        """Answer every decision still held, then let the handlers finish before the run
+        ends: an Update the workflow accepted always gets its answer."""
+        while True:
+            await workflow.wait_condition(
+                lambda: bool(self._pending) or workflow.all_handlers_finished()
+            )
+            if not self._pending:
+                return
+            pending = self._pending.pop(0)
+            state = self._state
+            if state.decision is None and self._v2 and state.status in decisions.DECIDABLE:
+                # Unresolved, and someone decided after all: the money did arrive.
+                await self._apply(pending)
+            elif state.decision is not None:
+                self._answer_refused(pending, decisions.ALREADY_DECIDED, _decided(state))
+            else:
+                self._answer_refused(
+                    pending,
+                    decisions.NOT_AWAITING,
+                    f"payment {state.mutation_id} is {state.status}, not awaiting a decision",
+                )
 
 
-def _cause(error: ActivityError) -> str:
-    return error.cause.message if isinstance(error.cause, FailureError) else str(error)
+def _refusal(code: str, message: str, decided_by: str | None = None) -> ApplicationError:
+    return ApplicationError(message, decided_by, type=code, non_retryable=True)

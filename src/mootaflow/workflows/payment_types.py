@@ -41,3 +41,8 @@ class PaymentState:
     reminders: int = 0
     # Signals that could not be applied, with why (typed by hand, too late, ...).
     refused_signals: list[str] = field(default_factory=list)
+    # Decisions received and not yet handled (e.g. held until the payment is flagged).
+    held_decisions: list[str] = field(default_factory=list)
+    # This run found the payment already past matching (a re-send, or resumed for a
+    # decision): it finished what was owed instead of matching again.
+    resent: bool = False

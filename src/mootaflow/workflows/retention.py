@@ -34,8 +34,9 @@ class RetentionWorkflow:
         return await workflow.execute_activity_method(
             RetentionActivities.purge_audit_rows,
             policy.retention_days,
-            start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=retries.DATABASE.retry,
+            start_to_close_timeout=retries.RETENTION.start_to_close,
+            schedule_to_close_timeout=retries.RETENTION.schedule_to_close,
+            retry_policy=retries.RETENTION.retry,
         )
 
 

@@ -2,7 +2,14 @@
 
 Business failures (unknown order, a mail server's permanent refusal, a merchant's
 4xx other than 408/429) are raised by the activities as non-retryable errors, so
-no policy here ever retries them.
+no policy here ever retries them. Everything else is transient, and transient
+causes are bounded by time, never by a count of attempts: a count turns a long
+outage into a failed workflow (and, after a booking, a paid order without its
+invoice), and nobody should have to press Reset once the database is back.
+
+Changing a policy here is safe for running workflows: retry policies and
+timeouts are not part of what replay compares, and an activity already scheduled
+keeps the policy it was scheduled with.
 """
 
 from dataclasses import dataclass
@@ -18,23 +25,29 @@ class Step:
     schedule_to_close: timedelta | None = None
 
 
-# Our own database: up within minutes or an operator is already on it. Short,
-# bounded, then the workflow shows the failure and can be retried from the UI.
+# Our own database. A failover, a maintenance window or a full disk can last
+# hours: keep trying for a week, never more than two minutes apart, so payments
+# resume within two minutes of the database coming back. The attempt count shows
+# in the Temporal UI (pending activity), the payment API and the worker's metrics.
 DATABASE = Step(
     retry=RetryPolicy(
         initial_interval=timedelta(seconds=1),
         backoff_coefficient=2.0,
-        maximum_interval=timedelta(seconds=30),
-        maximum_attempts=20,
+        maximum_interval=timedelta(minutes=2),
     ),
-    # Also how long a crashed worker's attempt blocks the retry: keep it short.
+    # Also how long a crashed worker's attempt blocks the retry: keep it short. The
+    # worker's connection-pool wait (MOOTAFLOW_DATABASE_POOL_TIMEOUT_SECONDS) must be
+    # shorter, so an attempt queued for a connection fails and backs off instead of
+    # timing out while its retry piles on top.
     start_to_close=timedelta(seconds=10),
+    schedule_to_close=timedelta(days=7),
 )
 
 # Rendering and storing the PDF: database-bound plus a little CPU.
 INVOICE = Step(
     retry=DATABASE.retry,
     start_to_close=timedelta(seconds=30),
+    schedule_to_close=DATABASE.schedule_to_close,
 )
 
 # A mail server or a merchant's system can be down for hours: keep trying with
@@ -49,3 +62,19 @@ NOTIFICATION = Step(
     start_to_close=timedelta(seconds=40),
     schedule_to_close=timedelta(days=3),
 )
+
+# The daily audit purge deletes in committed batches, so an attempt cut short
+# (timeout, worker shutdown) keeps its progress and the next one continues.
+RETENTION = Step(
+    retry=DATABASE.retry,
+    start_to_close=timedelta(seconds=45),
+    schedule_to_close=timedelta(hours=20),
+)
+
+ALL = (DATABASE, INVOICE, NOTIFICATION, RETENTION)
+
+
+def longest_attempt() -> timedelta:
+    """The longest any single activity attempt may run: a worker shutting down
+    gracefully must wait at least this long for running attempts to finish."""
+    return max(step.start_to_close for step in ALL)

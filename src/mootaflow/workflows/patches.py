@@ -1,0 +1,23 @@
+"""Patch ids of PaymentWorkflow: where new code takes another path than the code
+that runs already started (see the README, "Changing PaymentWorkflow safely").
+
+A patch stays while any run that started before it may still be open or replayed.
+PaymentWorkflow runs are bounded (a flagged payment waits at most
+MOOTAFLOW_APPROVAL_TIMEOUT_HOURS, then its notifications up to 3 days), so a
+patch can be retired, in two deploys, a week or so after its introduction: first
+`workflow.deprecate_patch(id)` with only the new path, once `mootaflow replay`
+finds no open run without the patch; then remove the call once no open run has
+the deprecation marker either.
+"""
+
+# Issue 12 (introduced 2026-11): a run opens its payment with `open_payment`
+# instead of `record_mutation` (finished is finished: no re-match of a payment
+# past matching); decisions received before the wait are held, not refused;
+# reminders run beside the wait; a payment that ends unresolved stays decidable.
+# Decided once per run, when the workflow object is created.
+DECISIONS_V2 = "decisions-v2"
+
+# Issue 12, for runs started before DECISIONS_V2: a decision received while a
+# reminder was still being sent past the deadline is applied at the deadline
+# instead of being dropped and the payment marked unresolved.
+HELD_DECISION_AT_DEADLINE = "held-decision-at-deadline"

@@ -1,0 +1,255 @@
+"""State and steps PaymentWorkflow's flows share: booking, invoicing, notifying, and
+applying one finance decision.
+
+Workflow code (runs in the sandbox, deterministic). Both flows in payment.py, the
+current one and the one of runs started before it, call these in the same order
+the original code did: reordering a step here changes history for every run.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from mootaflow.activities.notify import FinanceNotice, NotifyActivities, NotifyResult
+    from mootaflow.activities.payment import (
+        BookInput,
+        BookResult,
+        DecisionInput,
+        InvoiceResult,
+        PaymentActivities,
+        StatusInput,
+    )
+    from mootaflow.domain import decisions
+    from mootaflow.domain.decisions import (
+        Decision,
+        DecisionOutcome,
+        DecisionRequest,
+        InvalidDecision,
+        resolve,
+    )
+    from mootaflow.domain.matching import FlagReason
+    from mootaflow.workflows import retries
+    from mootaflow.workflows import search_attributes as sa
+    from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentState
+
+T = TypeVar("T")
+
+
+@dataclass
+class Pending:
+    """A decision received (by Update or signal) and not yet handled."""
+
+    request: DecisionRequest
+    via: Literal["update", "signal", "resume"]
+    outcome: DecisionOutcome | None = None
+
+
+class PaymentSteps:
+    def __init__(self) -> None:
+        self._state = PaymentState(mutation_id="", status="received")
+        self._reason = FlagReason.NO_MATCH
+        self._policy = ApprovalPolicy()
+        self._amount = ""
+        self._flagged_at: datetime | None = None
+        # Decisions in the order received; the wait takes them one at a time.
+        self._pending: list[Pending] = []
+
+    async def _apply(self, pending: Pending) -> bool:
+        """True once the decision took effect; otherwise its sender learns why not."""
+        request = pending.request
+        if self._state.decision is not None:
+            self._answer_refused(pending, decisions.ALREADY_DECIDED, _decided(self._state))
+            return False
+        try:
+            decision = resolve(request, self._reason, self._state.order_ref)
+        except InvalidDecision as exc:
+            self._answer_refused(pending, decisions.INVALID, str(exc))
+            return False
+        if decision.kind == "reject":
+            await self._record(decision)
+            await self._step(
+                PaymentActivities.set_payment_status,
+                StatusInput(self._state.mutation_id, "rejected"),
+                retries.DATABASE,
+            )
+            self._state.decision = decision
+            self._set_status("rejected")
+            self._answer(pending, "rejected")
+            return True
+        assert decision.order_ref is not None
+        try:
+            booked: BookResult = await self._step(
+                PaymentActivities.mark_paid,
+                BookInput(self._state.mutation_id, decision.order_ref),
+                retries.DATABASE,
+            )
+        except ActivityError as error:
+            unknown = isinstance(error.cause, FailureError) and _type(error) == "UnknownOrder"
+            code = decisions.UNKNOWN_ORDER if unknown else decisions.BOOKING_FAILED
+            self._answer_refused(pending, code, f"approve by {request.by} failed: {_cause(error)}")
+            return False
+        if not booked.paid:
+            self._answer_refused(
+                pending,
+                decisions.ORDER_ALREADY_PAID,
+                f"approve by {request.by} failed: order {decision.order_ref} "
+                f"is already paid by mutation {booked.paid_by}",
+            )
+            return False
+        self._state.decision = decision
+        await self._record(decision)
+        self._set_order(decision.order_ref)
+        await self._after_paid(pending)
+        return True
+
+    async def _after_paid(self, pending: Pending | None = None) -> None:
+        self._set_status("paid")
+        invoice: InvoiceResult = await self._step(
+            PaymentActivities.generate_invoice, self._state.mutation_id, retries.INVOICE
+        )
+        self._state.invoice_number = invoice.number
+        if pending is not None:
+            # Booked and invoiced: that is the answer; notifications may take days.
+            self._answer(pending, "booked")
+        # Independent of each other: neither waits for the other's outages.
+        await asyncio.gather(
+            self._notify("customer_email", NotifyActivities.notify_customer),
+            self._notify("merchant_callback", NotifyActivities.notify_merchant),
+        )
+
+    async def _notify(
+        self, name: str, activity: Callable[[Any, str], Awaitable[NotifyResult]]
+    ) -> None:
+        try:
+            result = await self._step(activity, self._state.mutation_id, retries.NOTIFICATION)
+            self._state.notifications[name] = result.status
+        except ActivityError as error:
+            # The payment stays paid; the failure is visible in the state, the
+            # notification table and this workflow's history.
+            self._state.notifications[name] = f"failed: {_cause(error)}"
+
+    async def _notify_finance(self, reminder: int) -> None:
+        notice = FinanceNotice(self._state.mutation_id, workflow.info().workflow_id, reminder)
+        name = "finance" if reminder == 0 else f"finance_reminder_{reminder}"
+        try:
+            result = await self._step(NotifyActivities.notify_finance, notice, retries.NOTIFICATION)
+            self._state.notifications[name] = result.status
+        except ActivityError as error:
+            self._state.notifications[name] = f"failed: {_cause(error)}"
+
+    async def _record(self, decision: Decision) -> None:
+        await self._step(
+            PaymentActivities.record_decision,
+            DecisionInput(
+                self._state.mutation_id,
+                decision.kind,
+                decision.by,
+                decision.order_ref,
+                decision.note,
+                self._state.flag_reason,
+            ),
+            retries.DATABASE,
+        )
+
+    async def _step(self, activity: Callable[..., Awaitable[T]], arg: Any, step: retries.Step) -> T:
+        return await workflow.execute_activity_method(
+            activity,
+            arg,
+            start_to_close_timeout=step.start_to_close,
+            schedule_to_close_timeout=step.schedule_to_close,
+            retry_policy=step.retry,
+        )
+
+    def _answer(self, pending: Pending, result: Literal["booked", "rejected"]) -> None:
+        request, state = pending.request, self._state
+        pending.outcome = DecisionOutcome(
+            result,
+            request.kind,
+            request.by,
+            state.status,
+            order_ref=state.order_ref,
+            invoice_number=state.invoice_number,
+        )
+        self._count(pending, result)
+
+    def _answer_refused(self, pending: Pending, refusal: str, detail: str) -> None:
+        request, state = pending.request, self._state
+        decided_by = state.decision.by if state.decision is not None else None
+        pending.outcome = DecisionOutcome(
+            "refused",
+            request.kind,
+            request.by,
+            state.status,
+            order_ref=state.order_ref,
+            refusal=refusal,
+            detail=detail,
+            decided_by=decided_by if refusal == decisions.ALREADY_DECIDED else None,
+        )
+        if pending.via == "signal":
+            # Nobody waits for a signal's answer: the status query lists it instead.
+            self._refuse(f"{request.kind} by {request.by} ignored: {detail}")
+        self._count(pending, "refused")
+
+    def _count(self, pending: Pending, result: str) -> None:
+        workflow.metric_meter().create_counter(
+            "mootaflow_decisions", "Finance decisions handled, by kind, channel and result."
+        ).with_additional_attributes(
+            {"kind": pending.request.kind, "via": pending.via, "result": result}
+        ).add(1)
+
+    def _refuse(self, message: str) -> None:
+        workflow.logger.warning(message)
+        self._state.refused_signals.append(message)
+
+    def _flagged(
+        self,
+        reason: FlagReason,
+        candidates: list[str],
+        order_ref: str | None,
+        status: str = "awaiting_approval",
+    ) -> None:
+        self._reason = reason
+        self._flagged_at = workflow.now()
+        self._state.flag_reason = reason.value
+        self._state.candidates = list(candidates)
+        if order_ref:
+            self._set_order(order_ref)
+        workflow.upsert_search_attributes([sa.FLAG_REASON.value_set(reason.value)])
+        self._set_status(status)
+
+    def _set_order(self, order_ref: str) -> None:
+        self._state.order_ref = order_ref
+        workflow.upsert_search_attributes([sa.ORDER_REF.value_set(order_ref)])
+
+    def _set_status(self, status: str) -> None:
+        self._state.status = status
+        workflow.upsert_search_attributes([sa.PAYMENT_STATUS.value_set(status)])
+        # The UI's "current details": what this payment is and where it stands.
+        parts = [status, self._amount]
+        if self._state.order_ref:
+            parts.append(f"order {self._state.order_ref}")
+        if status in decisions.DECIDABLE and self._state.flag_reason:
+            parts.append(f"flag {self._state.flag_reason}")
+        workflow.set_current_details(" · ".join(parts))
+
+
+def _decided(state: PaymentState) -> str:
+    decision = state.decision
+    assert decision is not None
+    verb = "approved" if decision.kind == "approve" else "rejected"
+    return f"payment {state.mutation_id} was already {verb} by {decision.by}"
+
+
+def _cause(error: ActivityError) -> str:
+    return error.cause.message if isinstance(error.cause, FailureError) else str(error)
+
+
+def _type(error: ActivityError) -> str | None:
+    cause = error.cause
+    return getattr(cause, "type", None)
