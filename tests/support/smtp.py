@@ -12,17 +12,23 @@ from tests.support.processes import free_port
 
 
 class Sink:
-    """aiosmtpd handler: refuses listed recipients with 550, keeps the rest."""
+    """aiosmtpd handler: refuses listed recipients with 550 (for good) or 451 (try
+    later: a mailbox server that is down), keeps the rest."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refused: set[str] = set()
+        self.deferred: set[str] = set()
+        self.deferrals = 0
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
         if address in self.refused:
             return "550 5.1.1 no such user here"
+        if address in self.deferred:
+            self.deferrals += 1
+            return "451 4.3.0 mailbox server unavailable, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

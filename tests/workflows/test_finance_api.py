@@ -58,14 +58,22 @@ async def test_flagged_payment_is_found_approved_over_http_and_paid(
     unknown = await receiver.http.post(url, json={"order_ref": "MF-NONE-NONE"}, headers=FINANCE)
     assert (unknown.status_code, unknown.json()["error"]) == (422, "unknown_order")
 
-    sent = await receiver.http.post(
+    answered = await receiver.http.post(
         url, json={"order_ref": order["ref"], "note": "customer typo"}, headers=FINANCE
     )
-    assert sent.status_code == 202, sent.text
+    # The answer is the outcome: booked, with the invoice, and the payment as it now is.
+    assert answered.status_code == 200, answered.text
+    body = answered.json()
+    assert (body["result"], body["by"], body["order_ref"]) == ("booked", "Sari", order["ref"])
+    assert body["invoice_number"].startswith("INV-")
+    assert (body["payment"]["status"], body["payment"]["order_ref"]) == ("paid", order["ref"])
+    assert body["payment"]["invoice"]["number"] == body["invoice_number"]
+    assert body["payment"]["decision"]["by"] == "Sari"
     handle = client.get_workflow_handle(
         f"moota-mutation-{item['mutation_id']}", result_type=PaymentState
     )
     final = await asyncio.wait_for(handle.result(), 60)
+    assert final.invoice_number == body["invoice_number"]
     assert (final.status, final.order_ref) == ("paid", order["ref"])
     assert final.invoice_number is not None
     assert len(smtp.sink.to("budi@example.com")) == 1
@@ -75,6 +83,7 @@ async def test_flagged_payment_is_found_approved_over_http_and_paid(
 
     again = await receiver.http.post(url, json={"order_ref": order["ref"]}, headers=FINANCE)
     assert (again.status_code, again.json()["error"]) == (409, "already_decided")
+    assert again.json()["decided_by"] == "Sari"
 
 
 async def test_finance_auth(receiver: RunningReceiver) -> None:
@@ -140,10 +149,17 @@ async def test_cli_pending_and_reject(
         "reject", item["mutation_id"], "--by", "Sari", "--reason", "personal transfer",
         env=env, cwd=tmp_path,
     )  # fmt: skip
+    # The command waits for the outcome and says it.
     assert rejected.code == 0, rejected.stderr
+    assert "payment " + item["mutation_id"] + " is rejected" in rejected.stdout
     handle = client.get_workflow_handle(
         f"moota-mutation-{item['mutation_id']}", result_type=PaymentState
     )
     assert (await asyncio.wait_for(handle.result(), 60)).status == "rejected"
+    again = await run_mootaflow(
+        "reject", item["mutation_id"], "--by", "Budi", "--reason", "x", env=env, cwd=tmp_path
+    )
+    assert again.code == 1
+    assert "already rejected by Sari" in again.stderr
     empty = await run_mootaflow("pending", env=env, cwd=tmp_path)
     assert "No payments are waiting" in empty.stdout

@@ -208,22 +208,21 @@ class PaymentWorkflow(LegacyFlow):
         """Take decisions until one applies or the deadline passes; reminders beside."""
         deadline = workflow.now() + self._policy.give_up_after
         reminders = asyncio.create_task(self._remind(deadline)) if remind else None
-        try:
-            if await self._take_decisions(deadline):
-                return
-            if self._state.status != "unresolved":
-                await self._step(
-                    PaymentActivities.set_payment_status,
-                    StatusInput(self._state.mutation_id, "unresolved"),
-                    retries.DATABASE,
-                )
-                self._set_status("unresolved")
-        finally:
-            if reminders is not None:
-                # Decided (or given up): a reminder still retrying is moot.
-                reminders.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reminders
+        decided = await self._take_decisions(deadline)
+        if reminders is not None:
+            # Decided (or given up): a reminder still retrying is moot. (Not in a
+            # `finally`: a workflow evicted from the cache must not await on its way out.)
+            reminders.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reminders
+        if decided or self._state.status == "unresolved":
+            return
+        await self._step(
+            PaymentActivities.set_payment_status,
+            StatusInput(self._state.mutation_id, "unresolved"),
+            retries.DATABASE,
+        )
+        self._set_status("unresolved")
 
     async def _take_decisions(self, deadline: datetime) -> bool:
         while True:

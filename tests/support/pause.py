@@ -1,0 +1,36 @@
+"""Holding one real activity at a chosen point, to open a timing window on purpose.
+
+An activity interceptor for the test worker: the named activity runs as usual,
+then (after its database commit) waits until the test releases it. Meanwhile the
+database already shows the activity's effect while the workflow has not seen its
+result: the window a fast finance decision can fall into.
+"""
+
+import asyncio
+from typing import Any
+
+from temporalio import activity
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
+
+
+class PauseAfter(Interceptor):
+    def __init__(self, activity_name: str) -> None:
+        self.activity_name = activity_name
+        self.reached = asyncio.Event()
+        self.released = asyncio.Event()
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _Pausing(next, self)
+
+
+class _Pausing(ActivityInboundInterceptor):
+    def __init__(self, next: ActivityInboundInterceptor, pause: PauseAfter) -> None:
+        super().__init__(next)
+        self._pause = pause
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        result = await super().execute_activity(input)
+        if activity.info().activity_type == self._pause.activity_name:
+            self._pause.reached.set()
+            await self._pause.released.wait()
+        return result
