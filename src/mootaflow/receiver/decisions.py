@@ -24,6 +24,7 @@ from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -86,7 +87,7 @@ async def submit_decision(
     try:
         async with asyncio.timeout(settings.decision_result_seconds):
             outcome = await handle.result()
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         return Answer(payment.workflow_id, None)
     except WorkflowUpdateFailedError as failed:
         raise _refused(failed) from None
@@ -180,7 +181,8 @@ async def _send(
                 result_type=DecisionOutcome,
             )
             return handle
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # (The SDK turns the cancellation by our timeout into its own error.)
         raise _unavailable(
             settings,
             f"no worker took the decision within {settings.decision_accept_seconds:g} s; "

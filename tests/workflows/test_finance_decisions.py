@@ -1,0 +1,212 @@
+"""The finance API's synchronous answer, on the real dev server: what finance sees when
+decisions race each other, the order was paid meanwhile, no worker answers, the
+decision falls in the window before the wait, or the payment ended unresolved."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from mootaflow.cli.worker import build_worker
+from mootaflow.domain.settings import Settings
+from mootaflow.store import payments
+from mootaflow.store.db import Sessions
+from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import PaymentState
+from tests.support.flows import create_order, pay, transfer
+from tests.support.moota import body_of, mutation, post_signed
+from tests.support.pause import PauseAfter
+from tests.support.servers import RunningReceiver, running_receiver
+from tests.support.temporal import count_runs, settled
+
+SARI = {"Authorization": "Bearer sari-finance-token"}
+BUDI = {"Authorization": "Bearer budi-finance-token"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "finance_tokens": ["Sari:sari-finance-token", "Budi:budi-finance-token"],
+            "decision_accept_seconds": 2.0,
+        }
+    )
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client, settings: Settings, sessions: Sessions, pause: PauseAfter | None = None
+) -> AsyncIterator[None]:
+    interceptors = [pause] if pause else []
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(client, settings, sessions, http, interceptors=interceptors),
+    ):
+        yield
+
+
+async def payment(receiver: RunningReceiver, mutation_id: str) -> dict[str, Any]:
+    response = await receiver.http.get(f"/api/payments/{mutation_id}", headers=SARI)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_two_finance_users_deciding_at_once_one_wins_the_other_gets_409_naming_who(
+    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+) -> None:
+    async with running_worker(client, settings, sessions):
+        order = await create_order(receiver)
+        item = transfer(order, amount=order["amount"] - 2, note=order["ref"])  # underpaid
+        [state] = await pay(receiver, client, item)
+        assert state.status == "awaiting_approval"
+        base = f"/api/payments/{item['mutation_id']}"
+        sari, budi = await asyncio.gather(
+            receiver.http.post(f"{base}/approve", json={"note": "ok"}, headers=SARI),
+            receiver.http.post(f"{base}/reject", json={"reason": "not ours"}, headers=BUDI),
+        )
+    answers = {"Sari": sari, "Budi": budi}
+    assert sorted(r.status_code for r in answers.values()) == [200, 409], (sari.text, budi.text)
+    [winner] = [name for name, r in answers.items() if r.status_code == 200]
+    loser = answers["Budi" if winner == "Sari" else "Sari"].json()
+    assert (loser["error"], loser["decided_by"]) == ("already_decided", winner)
+    assert winner in loser["detail"]
+    shown = await payment(receiver, item["mutation_id"])
+    assert shown["decision"]["by"] == winner
+    assert shown["status"] == ("paid" if winner == "Sari" else "rejected")
+
+
+async def test_approval_naming_an_order_paid_meanwhile_is_refused_at_once(
+    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+) -> None:
+    async with running_worker(client, settings, sessions):
+        order = await create_order(receiver)
+        stray = mutation(amount=order["amount"] + 1000)  # no_match
+        [state] = await pay(receiver, client, stray)
+        assert state.status == "awaiting_approval"
+        [paid] = await pay(receiver, client, transfer(order))  # the customer paid it meanwhile
+        assert paid.status == "paid"
+
+        started = time.monotonic()
+        refused = await receiver.http.post(
+            f"/api/payments/{stray['mutation_id']}/approve",
+            json={"order_ref": order["ref"]},
+            headers=SARI,
+        )
+        assert time.monotonic() - started < 2
+        assert (refused.status_code, refused.json()["error"]) == (409, "order_already_paid")
+        assert paid.mutation_id in refused.json()["detail"]
+        assert (await payment(receiver, stray["mutation_id"]))["status"] == "awaiting_approval"
+        handle = client.get_workflow_handle(f"moota-mutation-{stray['mutation_id']}")
+        waiting = await handle.query(PaymentWorkflow.status)
+        assert (waiting.status, waiting.decision) == ("awaiting_approval", None)
+
+
+async def test_no_worker_answers_503_with_retry_after_and_nothing_is_applied(
+    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+) -> None:
+    item = mutation(amount=4321)
+    url = f"/api/payments/{item['mutation_id']}/reject"
+    async with running_worker(client, settings, sessions):
+        [state] = await pay(receiver, client, item)
+        assert state.status == "awaiting_approval"
+
+    started = time.monotonic()
+    unavailable = await receiver.http.post(url, json={"reason": "test"}, headers=SARI)
+    waited = time.monotonic() - started
+    assert unavailable.status_code == 503, unavailable.text
+    assert unavailable.headers["retry-after"] == "2"
+    assert "not applied" in unavailable.json()["detail"]
+    assert 1.5 < waited < 6
+
+    async with running_worker(client, settings, sessions):
+        # The worker is back and sees the old Update: expired, refused, not applied.
+        handle = client.get_workflow_handle(
+            f"moota-mutation-{item['mutation_id']}", result_type=PaymentState
+        )
+        await asyncio.sleep(1)
+        assert (await handle.query(PaymentWorkflow.status)).status == "awaiting_approval"
+        assert (await payment(receiver, item["mutation_id"]))["decision"] is None
+        answered = await receiver.http.post(url, json={"reason": "test"}, headers=SARI)
+        assert answered.status_code == 200, answered.text
+        assert (answered.json()["result"], answered.json()["payment"]["status"]) == (
+            "rejected",
+            "rejected",
+        )
+        assert (await asyncio.wait_for(handle.result(), 30)).status == "rejected"
+
+
+async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
+    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+) -> None:
+    """match_order committed (the API sees awaiting_approval) but the workflow has not
+    taken its result yet: the decision is held and answered once applied."""
+    order = await create_order(receiver)
+    item = transfer(order, amount=order["amount"] + 3, note=order["ref"])  # overpaid
+    pause = PauseAfter("match_order")
+    async with running_worker(client, settings, sessions, pause):
+        response = await post_signed(receiver.http, body_of(item))
+        assert response.status_code == 200
+        await asyncio.wait_for(pause.reached.wait(), 30)
+        assert (await payment(receiver, item["mutation_id"]))["status"] == "awaiting_approval"
+        decision = asyncio.create_task(
+            receiver.http.post(
+                f"/api/payments/{item['mutation_id']}/approve", json={}, headers=SARI
+            )
+        )
+        handle = client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}")
+        async with asyncio.timeout(10):
+            while not (await handle.query(PaymentWorkflow.status)).held_decisions:
+                await asyncio.sleep(0.05)
+        pause.released.set()
+        answered = await asyncio.wait_for(decision, 30)
+    assert answered.status_code == 200, answered.text
+    body = answered.json()
+    assert (body["result"], body["order_ref"], body["payment"]["status"]) == (
+        "booked",
+        order["ref"],
+        "paid",
+    )
+
+
+async def test_unresolved_payment_is_still_decidable(
+    client: Client, settings: Settings, sessions: Sessions
+) -> None:
+    """Nobody decided in time: the run ended `unresolved`. The money did arrive, so a
+    decision later starts a run that resumes the payment, without matching it again."""
+    # Reminder after 0.5 s, unresolved after 1.5 s (fixed per run when it starts).
+    quick = settings.model_copy(
+        update={"approval_reminder_hours": 0.5 / 3600, "approval_timeout_hours": 1.5 / 3600}
+    )
+    async with running_receiver(quick) as receiver, running_worker(client, quick, sessions):
+        order = await create_order(receiver)
+        item = transfer(order, amount=order["amount"] - 9, note=order["ref"])  # underpaid
+        response = await post_signed(receiver.http, body_of(item))
+        assert response.status_code == 200
+        workflow_id = f"moota-mutation-{item['mutation_id']}"
+        ended = await settled(client, workflow_id)
+        async with asyncio.timeout(30):
+            while ended.status != "unresolved":
+                ended = await client.get_workflow_handle(
+                    workflow_id, result_type=PaymentState
+                ).result()
+        assert ended.reminders >= 1
+
+        answered = await receiver.http.post(
+            f"/api/payments/{item['mutation_id']}/approve", json={"note": "late"}, headers=SARI
+        )
+        assert answered.status_code == 200, answered.text
+        assert (answered.json()["result"], answered.json()["order_ref"]) == ("booked", order["ref"])
+        final = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
+        shown = await payment(receiver, item["mutation_id"])
+    assert (final.status, final.resent, final.flag_reason) == ("paid", True, "underpaid")
+    assert await count_runs(client, workflow_id) == 2
+    assert shown["resends"] == [{"at": shown["resends"][0]["at"], "status_found": "unresolved"}]
+    async with sessions() as session:
+        decision = await payments.get_decision(session, item["mutation_id"])
+    assert decision is not None and (decision.decided_by, decision.note) == ("Sari", "late")
