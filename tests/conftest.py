@@ -24,7 +24,13 @@ from temporalio.worker import Worker
 from mootaflow.cli.devserver import temporal_binary
 from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
+from mootaflow.store.db import (
+    PoolLimits,
+    Sessions,
+    create_engine,
+    session_factory,
+    upgrade_schema,
+)
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.servers import RunningReceiver, running_receiver
@@ -136,7 +142,8 @@ def settings(database_url: str, temporal_address: str, task_queue: str, tmp_path
 
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings.database_url)
+    # The pool (and SQLite lock wait) a production process gets from its settings.
+    engine = create_engine(settings.database_url, PoolLimits.of(settings))
     await upgrade_schema(engine)
     yield engine
     await engine.dispose()

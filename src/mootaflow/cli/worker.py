@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Interceptor, Worker
 
+from mootaflow.activities.database_errors import DatabaseErrors
 from mootaflow.activities.metrics import ATTEMPT_BUCKETS, ATTEMPT_NUMBER, ActivityMetrics
 from mootaflow.activities.notify import NotifyActivities
 from mootaflow.activities.payment import PaymentActivities
@@ -70,7 +71,8 @@ def build_worker(
             notify.notify_finance,
             retention.purge_audit_rows,
         ],
-        interceptors=[ActivityMetrics(), *interceptors],
+        # Outermost first: attempts are counted with the outcome the server sees.
+        interceptors=[ActivityMetrics(), DatabaseErrors(), *interceptors],
         # Each running activity holds at most one database connection at a time; no
         # more of them than the pool has connections, or they queue for one.
         max_concurrent_activities=settings.worker_max_activities,

@@ -23,7 +23,9 @@ async def show_payment(request: Request) -> Response:
         return ApiError(404, "not_found", f"no payment for mutation {mutation_id}").response()
     # Where its workflow stands, e.g. a step on its 40th attempt while the database
     # is down: what the Temporal UI shows under Pending Activities.
-    view["workflow"] = await workflow_progress(request.app.state.starter, view["workflow_id"])
+    view["workflow"] = await workflow_progress(
+        request.app.state.starter.client, view["workflow_id"]
+    )
     return JSONResponse(view)
 
 

@@ -3,12 +3,12 @@ steps still pending with their attempt count and last failure."""
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
-
-from mootaflow.receiver.starter import WorkflowStarter
 
 log = logging.getLogger("mootaflow.receiver")
 
@@ -17,11 +17,13 @@ log = logging.getLogger("mootaflow.receiver")
 _TIMEOUT = 2.0
 
 
-async def workflow_progress(starter: WorkflowStarter, workflow_id: str) -> dict[str, Any] | None:
+async def workflow_progress(
+    client_of: Callable[[], Awaitable[Client]], workflow_id: str
+) -> dict[str, Any] | None:
     """None when the workflow is unknown (forgotten after retention) or Temporal is away."""
     try:
         async with asyncio.timeout(_TIMEOUT):
-            client = await starter.client()
+            client = await client_of()
             description = await client.get_workflow_handle(workflow_id).describe()
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:

@@ -1,0 +1,125 @@
+"""The database fails every attempt for hours (a failover, a maintenance window), far
+longer than the old cap of 20 attempts (about ten minutes), then comes back: every
+payment ends paid with its invoice, also one that was booked just before the outage.
+Nobody presses Reset. On the time-skipping server: the hours pass in seconds."""
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from mootaflow.cli.worker import build_worker
+from mootaflow.domain.moota import parse_mutation
+from mootaflow.domain.orders import NewOrder
+from mootaflow.domain.settings import Settings
+from mootaflow.receiver.progress import workflow_progress
+from mootaflow.store import invoices, orders
+from mootaflow.store.db import PoolLimits, create_engine, session_factory, upgrade_schema
+from tests.conftest import POSTGRES_URL
+from tests.support.moota import mutation
+from tests.support.pause import PauseAfter
+from tests.support.temporal import start_payment
+
+OUTAGE = timedelta(hours=2)
+# An attempt waits this long for the database before failing (the setting's role).
+POOL_WAIT = 0.3
+
+
+@asynccontextmanager
+async def database_down(url: str) -> AsyncIterator[None]:
+    """SQLite: another process holds the write lock. PostgreSQL: the database refuses
+    connections and its sessions are cut, as in a failover."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database is not None
+        holder = sqlite3.connect(parsed.database, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    name = parsed.database
+    admin = create_async_engine(f"{POSTGRES_URL}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        yield
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        await admin.dispose()
+
+
+async def test_payments_outlive_hours_of_database_outage(
+    time_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    engine = create_engine(settings.database_url, PoolLimits(timeout_seconds=POOL_WAIT))
+    sessions = session_factory(engine)
+    try:
+        await upgrade_schema(engine)
+        created = []
+        async with sessions() as session:
+            for base in (100000, 200000, 300000):
+                order, _ = await orders.create_order(
+                    session,
+                    NewOrder(account_number="1234567890", amount=Decimal(base)),
+                    codes=orders.CodeRange(1, 999),
+                    default_expiry=timedelta(days=2),
+                    now=datetime.now(UTC) - timedelta(minutes=1),
+                )
+                created.append(order)
+        booked_first, *others = [parse_mutation(mutation(amount=int(o.amount))) for o in created]
+        pause = PauseAfter("mark_paid")
+        client: Client = time_env.client
+        async with (
+            httpx.AsyncClient() as http,
+            build_worker(client, settings, sessions, http, interceptors=[pause]),
+        ):
+            handles = [await start_payment(client, settings.task_queue, booked_first)]
+            await asyncio.wait_for(pause.reached.wait(), 30)  # booked; its invoice is next
+            async with database_down(settings.database_url):
+                handles += [await start_payment(client, settings.task_queue, m) for m in others]
+                pause.released.set()
+                # In slices: each skip is one call to the test server.
+                for _ in range(int(OUTAGE / timedelta(minutes=10))):
+                    await time_env.sleep(timedelta(minutes=10))
+                for handle in handles:
+                    progress = await workflow_progress(_returning(client), handle.id)
+                    assert progress is not None and progress["status"] == "running"
+                    [step] = progress["pending_steps"]
+                    assert step["step"] in ("open_payment", "generate_invoice")
+                    assert step["attempt"] > 40, step  # the old policy gave up after 20
+            states = [await asyncio.wait_for(h.result(), 120) for h in handles]
+        assert [s.status for s in states] == ["paid"] * 3
+        async with sessions() as session:
+            for state, order in zip(states, created, strict=True):
+                invoice = await invoices.invoice_for_mutation(session, state.mutation_id)
+                assert invoice is not None and invoice.pdf is not None
+                assert (state.order_ref, state.invoice_number) == (order.ref, invoice.number)
+    finally:
+        await engine.dispose()
+
+
+def _returning(client: Client):  # type: ignore[no-untyped-def]
+    async def client_of() -> Client:
+        return client
+
+    return client_of
