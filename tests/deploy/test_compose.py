@@ -121,3 +121,20 @@ def test_dockerfile_is_slim_non_root_and_lints_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workers_stop_gracefully_and_expose_metrics(compose: dict[str, Any]) -> None:
+    worker = services(compose)["worker"]
+    # Compose's SIGKILL comes after the worker's own graceful shutdown, which comes
+    # after the longest activity attempt (checked at start-up: cli.worker.check_capacity).
+    grace = worker["stop_grace_period"]
+    assert grace.endswith("s")
+    shutdown = Settings.model_fields["worker_shutdown_seconds"].default
+    assert int(grace.removesuffix("s")) > shutdown
+    environment = worker["environment"]
+    assert environment["MOOTAFLOW_WORKER_METRICS_HOST"] == "0.0.0.0"
+    port = environment["MOOTAFLOW_WORKER_METRICS_PORT"]
+    assert any(str(p).endswith(f":{port}") for p in worker["ports"])
+    # The worker's own environment replaces the shared one: it must still point at both.
+    assert environment["MOOTAFLOW_DATABASE_URL"].startswith("postgresql+asyncpg://")
+    assert environment["MOOTAFLOW_TEMPORAL_ADDRESS"] == "temporal:7233"

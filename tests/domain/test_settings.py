@@ -24,6 +24,9 @@ def test_comma_separated_lists_from_environment(monkeypatch: pytest.MonkeyPatch)
         ("MOOTAFLOW_RATE_LIMIT_PER_SECOND", "-1", "MOOTAFLOW_RATE_LIMIT_PER_SECOND"),
         ("MOOTAFLOW_FINANCE_TOKENS", "Sari", "NAME:TOKEN"),
         ("MOOTAFLOW_UNIQUE_CODE_MIN", "1000", "above MOOTAFLOW_UNIQUE_CODE_MAX"),
+        ("MOOTAFLOW_WORKER_MAX_ACTIVITIES", "11", "above the database pool"),
+        ("MOOTAFLOW_WORKER_METRICS_PORT", "0", "MOOTAFLOW_WORKER_METRICS_PORT"),
+        ("MOOTAFLOW_DECISION_ACCEPT_SECONDS", "0", "MOOTAFLOW_DECISION_ACCEPT_SECONDS"),
     ],
 )
 def test_garbage_settings_give_one_readable_error(

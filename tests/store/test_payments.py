@@ -100,3 +100,28 @@ async def test_unknown_order(sessions: Sessions) -> None:
     async with sessions() as session:
         with pytest.raises(LookupError, match="does not exist"):
             await payments.mark_paid(session, mutation_id, "MF-NONE-0000", NOW)
+
+
+async def test_open_payment_creates_once_and_records_later_runs_of_a_finished_one(
+    sessions: Sessions,
+) -> None:
+    parsed = parse_mutation(mutation())
+    async with sessions() as session:
+        first = await payments.open_payment(session, parsed, NOW, "run-1")
+        retried = await payments.open_payment(session, parsed, NOW, "run-1")
+    assert (first.created, first.resent, first.payment.status) == (True, False, "received")
+    assert (retried.created, retried.resent) == (False, False)  # same run, nothing to record
+    async with sessions() as session:
+        await payments.set_status(session, parsed.mutation_id, "rejected", NOW)
+    async with sessions() as session:
+        later = await payments.open_payment(session, parsed, NOW, "run-2")
+        again = await payments.open_payment(session, parsed, NOW, "run-2")  # a retried attempt
+        third = await payments.open_payment(session, parsed, NOW, "run-3")
+        rows = await payments.resends(session, parsed.mutation_id)
+    assert (later.resent, later.payment.status, again.resent, third.resent) == (
+        True,
+        "rejected",
+        True,
+        True,
+    )
+    assert [(r.run_id, r.status) for r in rows] == [("run-2", "rejected"), ("run-3", "rejected")]

@@ -51,3 +51,15 @@ async def test_purge_keeps_recent_pending_and_business_rows(sessions: Sessions) 
     assert len(deliveries) == 2  # the recent one, and the one its pending row needs
     assert await count(sessions, QuarantinedMutation) == 0
     assert await count(sessions, Payment) == 1  # business records are never purged
+
+
+async def test_purge_goes_in_batches_until_done(sessions: Sessions) -> None:
+    items = [mutation() for _ in range(5)]
+    for n, item in enumerate(items):
+        await deliver(sessions, item, {"bad": n}, days_ago=40)
+    async with sessions() as session:
+        await inbox.mark_started(session, [i["mutation_id"] for i in items], NOW)
+    async with sessions() as session:
+        purged = await purge_before(session, NOW - timedelta(days=30), batch=2)
+    assert (purged.deliveries, purged.inbox_rows, purged.quarantined) == (5, 5, 5)
+    assert await count(sessions, Delivery) == 0

@@ -90,6 +90,8 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
         telemetry=TelemetryConfig(
             metrics=PrometheusConfig(
                 bind_address=address,
+                # Counters named as Prometheus expects (and as the receiver's are).
+                counters_total_suffix=True,
                 histogram_bucket_overrides={ATTEMPT_NUMBER: [float(b) for b in ATTEMPT_BUCKETS]},
             )
         )
