@@ -81,6 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("worker", help="run the Temporal worker (workflows and activities)")
 
+    replay = commands.add_parser(
+        "replay",
+        help="replay running workflows' histories against this code (run before a deploy)",
+        description="Fetch the histories of running workflows from Temporal and replay them "
+        "against the workflow code installed here. Exit 1, naming them, if any would not "
+        "replay: deploying this code would break those runs.",
+    )
+    replay.add_argument(
+        "--query",
+        help="Temporal visibility query of the workflows to replay "
+        "(default: running PaymentWorkflow and RetentionWorkflow runs)",
+    )
+    replay.add_argument("--limit", type=_count, help="replay at most this many (1-1000)")
+
     commands.add_parser(
         "setup",
         help="prepare a deployment: database migrations, Temporal namespace (retention "
@@ -173,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _receiver(args, settings)
         if args.command == "worker":
             return _worker(settings)
+        if args.command == "replay":
+            from mootaflow.cli.replay import replay
+
+            return replay(settings, args.query, args.limit)
         if args.command == "setup":
             from mootaflow.cli.setup import run_setup
 
