@@ -14,10 +14,18 @@ from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, 
 
 
 class PauseAfter(Interceptor):
-    def __init__(self, activity_name: str) -> None:
+    def __init__(self, activity_name: str, workflow_id: str | None = None) -> None:
         self.activity_name = activity_name
+        self.workflow_id = workflow_id  # only that workflow's activity, if set
         self.reached = asyncio.Event()
         self.released = asyncio.Event()
+
+    def applies(self) -> bool:
+        info = activity.info()
+        return info.activity_type == self.activity_name and self.workflow_id in (
+            None,
+            info.workflow_id,
+        )
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         return _Pausing(next, self)
@@ -30,7 +38,7 @@ class _Pausing(ActivityInboundInterceptor):
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         result = await super().execute_activity(input)
-        if activity.info().activity_type == self._pause.activity_name:
+        if self._pause.applies():
             self._pause.reached.set()
             await self._pause.released.wait()
         return result

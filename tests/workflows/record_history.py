@@ -1,34 +1,220 @@
-"""Record PaymentWorkflow histories for the replay test.
+"""Record a workflow history for every branch, for the replay test (and CI).
 
-Run: python -m tests.workflows.record_history
+Run: python -m tests.workflows.record_history [NAME ...]
+
+Histories are what running workflows are made of: once recorded, a file stands
+for runs in production and must keep replaying. Never re-record an existing file
+to make a change pass; add new files for new branches (and guard the change with
+workflow.patched). `payment_paid.json` and `payment_flagged.json` were recorded
+before patch decisions-v2 and stand for the runs that started then; the `v2_*`
+files come from the current code.
 """
 
 import asyncio
+import sys
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from mootaflow.cli.devserver import temporal_binary
 from mootaflow.cli.worker import build_worker
+from mootaflow.domain.decisions import DecisionOutcome, Kind
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import create_engine, session_factory, upgrade_schema
+from mootaflow.receiver.decisions import submit_decision
+from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentInput, PaymentState
+from mootaflow.workflows.retention import RetentionInput, RetentionWorkflow
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
-from tests.support.temporal import start_payment
+from tests.support.pause import PauseAfter
 
 HISTORIES = Path(__file__).parent / "histories"
+# Seconds instead of days, so the reminder and "unresolved" branches record quickly.
+QUICK = ApprovalPolicy(remind_every=timedelta(seconds=1), give_up_after=timedelta(seconds=2.5))
 
 
-async def main() -> None:
+@dataclass
+class Recorder:
+    client: Client
+    settings: Settings
+    sessions: Sessions
+    # Holds one chosen workflow after its match, to stage a booking race.
+    pause: PauseAfter
+
+    async def order(self, amount: int) -> str:
+        async with self.sessions() as session:
+            order, _ = await create_order(
+                session,
+                NewOrder(account_number="1234567890", amount=amount, customer_email="a@b.id"),
+                codes=CodeRange(1, 999),
+                default_expiry=timedelta(hours=1),
+                now=datetime.now(UTC) - timedelta(minutes=10),
+            )
+        return order.ref
+
+    async def amount_of(self, ref: str) -> int:
+        from mootaflow.store.orders import get_order
+
+        async with self.sessions() as session:
+            order = await get_order(session, ref)
+        assert order is not None
+        return int(order.amount)
+
+    async def start(
+        self, item: dict[str, Any], policy: ApprovalPolicy | None = None
+    ) -> WorkflowHandle[PaymentWorkflow, PaymentState]:
+        parsed = parse_mutation(item)
+        return await self.client.start_workflow(
+            PaymentWorkflow.run,
+            PaymentInput(parsed, policy or ApprovalPolicy()),
+            id=parsed.workflow_id,
+            task_queue=self.settings.task_queue,
+            search_attributes=sa.at_start(parsed),
+        )
+
+    async def waiting(self, handle: WorkflowHandle[PaymentWorkflow, PaymentState]) -> None:
+        while "finance" not in (await handle.query(PaymentWorkflow.status)).notifications:
+            await asyncio.sleep(0.1)
+
+    async def decide(self, kind: Kind, mutation_id: str, text: str) -> None:
+        """As the API decides: database checks, then an Update (with start if ended)."""
+        await submit_decision(
+            self.sessions, self.client, self.settings, kind, mutation_id, "Sari", text=text
+        )
+
+
+async def paid(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    ref = await r.order(150000)
+    return [await r.start(mutation(amount=await r.amount_of(ref)))]
+
+
+async def flagged_approved_by_update(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    ref = await r.order(160000)
+    handle = await r.start(mutation(amount=await r.amount_of(ref) - 100, note=ref))
+    await r.waiting(handle)
+    # Refused by the validator (nothing in history), then applied.
+    await _refused(handle.execute_update("approve", {"note": "no approver"}))
+    await handle.execute_update("approve", {"by": "Sari"}, result_type=DecisionOutcome)
+    return [handle]
+
+
+async def flagged_rejected_by_signal(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    handle = await r.start(mutation(amount=99))
+    await r.waiting(handle)
+    await handle.signal("approve", {"note": "no approver: refused"})
+    await handle.signal("reject", {"by": "Sari", "reason": "test transfer"})
+    await handle.signal("approve", {"by": "Budi", "order_ref": "MF-AAAA-BBBB"})  # too late
+    return [handle]
+
+
+async def unresolved_then_decided(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Reminders, then unresolved (the run ends); then a decision starts a run that
+    resumes the payment and books it."""
+    ref = await r.order(170000)
+    item = mutation(amount=await r.amount_of(ref) + 5, note=ref)
+    started = await r.start(item, QUICK)
+    first = r.client.get_workflow_handle(
+        started.id, run_id=started.result_run_id, result_type=PaymentState
+    )
+    assert (await first.result()).status == "unresolved"
+    await r.decide("approve", item["mutation_id"], text="late, but fine")
+    latest = await r.client.get_workflow_handle(started.id).describe()
+    assert latest.run_id != started.result_run_id
+    return [first, r.client.get_workflow_handle(started.id, run_id=latest.run_id)]
+
+
+async def already_paid_reflag(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Two transfers for one order, both matched: the second loses the booking race and
+    is flagged already_paid."""
+    ref = await r.order(180000)
+    amount = await r.amount_of(ref)
+    loser_item = mutation(amount=amount)
+    r.pause.workflow_id = f"moota-mutation-{loser_item['mutation_id']}"
+    loser = await r.start(loser_item)
+    await asyncio.wait_for(r.pause.reached.wait(), 30)  # matched, not yet booked
+    winner = await r.start(mutation(amount=amount))
+    await winner.result()
+    r.pause.released.set()
+    await r.waiting(loser)
+    assert (await loser.query(PaymentWorkflow.status)).flag_reason == "already_paid"
+    await loser.execute_update(
+        "reject", {"by": "Sari", "reason": "double payment, refund"}, result_type=DecisionOutcome
+    )
+    return [loser]
+
+
+async def decision_held_before_the_wait(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Decided before the workflow matched the payment (the signal is in its first task)."""
+    ref = await r.order(190000)
+    parsed = parse_mutation(mutation(amount=await r.amount_of(ref) - 1, note=ref))
+    handle = await r.client.start_workflow(
+        PaymentWorkflow.run,
+        PaymentInput(parsed),
+        id=parsed.workflow_id,
+        task_queue=r.settings.task_queue,
+        search_attributes=sa.at_start(parsed),
+        start_signal="approve",
+        start_signal_args=[{"by": "Sari", "note": "early"}],
+    )
+    return [handle]
+
+
+async def resent_finished(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """A later run for a payment already rejected: recorded, not matched again."""
+    item = mutation(amount=98)
+    first = await r.start(item)
+    await r.waiting(first)
+    await first.execute_update("reject", {"by": "Sari", "reason": "x"}, result_type=DecisionOutcome)
+    await first.result()
+    return [await r.start(item)]
+
+
+async def retention(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    handle = await r.client.start_workflow(
+        RetentionWorkflow.run,
+        RetentionInput(30),
+        id=f"retention-{uuid.uuid4().hex}",
+        task_queue=r.settings.task_queue,
+    )
+    return [handle]
+
+
+CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]] = {
+    "v2_paid": paid,
+    "v2_flagged_approved_by_update": flagged_approved_by_update,
+    "v2_flagged_rejected_by_signal": flagged_rejected_by_signal,
+    "v2_unresolved_then_decided": unresolved_then_decided,
+    "v2_already_paid_reflag": already_paid_reflag,
+    "v2_decision_held_before_the_wait": decision_held_before_the_wait,
+    "v2_resent_finished": resent_finished,
+    "v2_retention": retention,
+}
+
+
+async def _refused(update: Awaitable[Any]) -> None:
+    from temporalio.client import WorkflowUpdateFailedError
+
+    try:
+        await update
+    except WorkflowUpdateFailedError:
+        return
+    raise AssertionError("the update was expected to be refused")
+
+
+async def main(names: list[str]) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         search_attributes=list(sa.ALL),
@@ -44,40 +230,26 @@ async def main() -> None:
             )
             engine = create_engine(settings.database_url)
             await upgrade_schema(engine)
-            sessions = session_factory(engine)
-            async with sessions() as session:
-                order, _ = await create_order(
-                    session,
-                    NewOrder(account_number="1234567890", amount=150000, customer_email="a@b.id"),
-                    codes=CodeRange(1, 999),
-                    default_expiry=timedelta(hours=1),
-                    now=datetime.now(UTC) - timedelta(minutes=10),
-                )
-            cases = {
-                "payment_paid": mutation(amount=int(order.amount)),
-                "payment_flagged": mutation(amount=99),
-            }
+            pause = PauseAfter("match_order", workflow_id="none yet")
+            recorder = Recorder(env.client, settings, session_factory(engine), pause)
             async with (
                 httpx.AsyncClient() as http,
-                build_worker(env.client, settings, sessions, http),
+                build_worker(env.client, settings, recorder.sessions, http, [pause]),
             ):
-                for name, item in cases.items():
-                    handle = await start_payment(
-                        env.client, settings.task_queue, parse_mutation(item)
-                    )
-                    if name == "payment_flagged":
-                        while (await handle.query(PaymentWorkflow.status)).status == "received":
-                            await asyncio.sleep(0.1)
-                        await handle.signal("approve", {"note": "no approver: refused"})
-                        await handle.signal("reject", {"by": "Sari", "reason": "test transfer"})
-                    await handle.result()
-                    history = await handle.fetch_history()
-                    (HISTORIES / f"{name}.json").write_text(history.to_json())
-                    print(f"wrote {name}")
+                for name, case in CASES.items():
+                    if names and name not in names:
+                        continue
+                    handles = await case(recorder)
+                    for n, handle in enumerate(handles):
+                        await handle.result()
+                        suffix = f"_run{n + 1}" if len(handles) > 1 else ""
+                        history = await handle.fetch_history()
+                        (HISTORIES / f"{name}{suffix}.json").write_text(history.to_json())
+                        print(f"wrote {name}{suffix}")
             await engine.dispose()
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

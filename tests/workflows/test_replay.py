@@ -1,11 +1,16 @@
 """Determinism guard: recorded histories must replay against the current workflow code.
 
-A change that alters the sequence of commands for an existing history (a new
-activity inserted before an old one, say) fails here instead of in production.
-Re-record with `python -m tests.workflows.record_history` only for intended,
-versioned changes.
+Every file in histories/ stands for workflows running in production: those from
+before patch decisions-v2 (payment_paid, payment_flagged) and one per branch of
+the current code (v2_*, recorded by `python -m tests.workflows.record_history`).
+A change that alters the sequence of commands for any of them (a new activity
+inserted before an old one, say) fails here instead of in production; guard it
+with workflow.patched and record the new branch as a new file. Never re-record
+an existing file to make this pass.
 """
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -13,16 +18,19 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer, Worker
 
 from mootaflow.domain.moota import parse_mutation
+from mootaflow.workflows import patches
 from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.retention import RetentionWorkflow
 from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
 from tests.support.temporal import settled, start_payment
+from tests.workflows.record_history import CASES
 
 HISTORIES = Path(__file__).parent / "histories"
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=[PaymentWorkflow], data_converter=DATA_CONVERTER)
+    return Replayer(workflows=[PaymentWorkflow, RetentionWorkflow], data_converter=DATA_CONVERTER)
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
@@ -32,10 +40,34 @@ async def test_recorded_history_replays(path: Path) -> None:
     assert result.replay_failure is None
 
 
-def test_there_is_a_recorded_history() -> None:
-    assert sorted(HISTORIES.glob("*.json")), (
-        "record one with python -m tests.workflows.record_history"
-    )
+def test_every_branch_has_a_recorded_history() -> None:
+    recorded = {path.stem for path in HISTORIES.glob("*.json")}
+    # Runs started before decisions-v2 (recorded then, never re-recorded).
+    assert {"payment_paid", "payment_flagged"} <= recorded
+    for name in CASES:
+        assert recorded & {name, f"{name}_run1"}, (
+            f"record {name} with python -m tests.workflows.record_history {name}"
+        )
+
+
+def patch_ids(path: Path) -> set[str]:
+    """The patches a recorded run took (its core_patch markers)."""
+    found = set()
+    for event in json.loads(path.read_text())["events"]:
+        marker = event.get("markerRecordedEventAttributes", {})
+        if marker.get("markerName") == "core_patch":
+            for payload in marker["details"]["patch-data"]["payloads"]:
+                found.add(json.loads(base64.b64decode(payload["data"]))["id"])
+    return found
+
+
+def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
+    """The patch marker decides the path: only v2 histories carry it."""
+    for path in HISTORIES.glob("payment_*.json"):
+        assert patch_ids(path) == set(), path.name
+    for path in HISTORIES.glob("v2_*.json"):
+        expected = set() if "retention" in path.name else {patches.DECISIONS_V2}
+        assert patch_ids(path) == expected, path.name
 
 
 async def test_fresh_history_replays(client: Client, task_queue: str, worker: Worker) -> None:

@@ -49,6 +49,7 @@ def build_worker(
     sessions: Sessions,
     http: httpx.AsyncClient,
     interceptors: Sequence[Interceptor] = (),
+    workflows: Sequence[type] = (PaymentWorkflow, RetentionWorkflow),
 ) -> Worker:
     payment = PaymentActivities(sessions, settings)
     notify = NotifyActivities(sessions, settings, http)
@@ -56,7 +57,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[PaymentWorkflow, RetentionWorkflow],
+        workflows=list(workflows),
         activities=[
             payment.record_mutation,
             payment.open_payment,

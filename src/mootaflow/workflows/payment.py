@@ -207,8 +207,24 @@ class PaymentWorkflow(LegacyFlow):
     async def _await_decision_v2(self, remind: bool = True) -> None:
         """Take decisions until one applies or the deadline passes; reminders beside."""
         deadline = workflow.now() + self._policy.give_up_after
-        reminders = asyncio.create_task(self._remind(deadline)) if remind else None
-        decided = await self._take_decisions(deadline)
+        reminders: asyncio.Task[None] | None = None
+        decided = False
+        while not decided:
+            if not self._pending:
+                if remind and reminders is None:
+                    # Only now: a decision held until the payment was flagged may settle
+                    # it before anyone needs telling.
+                    reminders = asyncio.create_task(self._remind(deadline))
+                remaining = deadline - workflow.now()
+                if remaining <= timedelta():
+                    break
+                try:
+                    await workflow.wait_condition(lambda: bool(self._pending), timeout=remaining)
+                except TimeoutError:
+                    # A decision received by the deadline is still applied.
+                    if not self._pending:
+                        break
+            decided = await self._apply(self._pending.pop(0))
         if reminders is not None:
             # Decided (or given up): a reminder still retrying is moot. (Not in a
             # `finally`: a workflow evicted from the cache must not await on its way out.)
@@ -223,21 +239,6 @@ class PaymentWorkflow(LegacyFlow):
             retries.DATABASE,
         )
         self._set_status("unresolved")
-
-    async def _take_decisions(self, deadline: datetime) -> bool:
-        while True:
-            if not self._pending:
-                remaining = deadline - workflow.now()
-                if remaining <= timedelta():
-                    return False
-                try:
-                    await workflow.wait_condition(lambda: bool(self._pending), timeout=remaining)
-                except TimeoutError:
-                    # A decision received by the deadline is still applied.
-                    if not self._pending:
-                        return False
-            if await self._apply(self._pending.pop(0)):
-                return True
 
     async def _remind(self, deadline: datetime) -> None:
         """Tell finance now, then every remind_every until the deadline. Beside the wait:
