@@ -1,9 +1,11 @@
 """Asking Temporal what exists, with the patience its visibility store needs."""
 
 import asyncio
+from datetime import timedelta
 
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
 
 from mootaflow.domain.moota import Mutation
 from mootaflow.workflows import search_attributes
@@ -66,3 +68,12 @@ async def settled(client: Client, workflow_id: str, timeout: float = 60.0) -> Pa
                 final: PaymentState = await handle.result()
                 return final
             await asyncio.sleep(0.1)
+
+
+async def skip_time(env: WorkflowEnvironment, duration: timedelta) -> None:
+    """Let `duration` pass on the time-skipping server, in slices: while activities
+    retry, each slice takes real time, and one long call can outlive its connection."""
+    step = timedelta(hours=2)
+    while duration > timedelta():
+        await env.sleep(min(step, duration))
+        duration -= step

@@ -30,7 +30,7 @@ from mootaflow.workflows.payment_types import PaymentState
 from tests.support.moota import mutation
 from tests.support.pause import PauseAfter
 from tests.support.smtp import SmtpServer
-from tests.support.temporal import start_payment
+from tests.support.temporal import skip_time, start_payment
 from tests.workflows.conftest import FINANCE_EMAIL
 
 Handle = WorkflowHandle[PaymentWorkflow, PaymentState]
@@ -243,7 +243,7 @@ async def test_decision_while_a_reminder_is_stuck_is_applied(
     order = await new_order(sessions)
     handle = await flagged(env, settings, amount=int(order.amount) - 1, note=order.ref)
     smtp.sink.deferred.add(FINANCE_EMAIL)
-    await env.sleep(timedelta(hours=30))
+    await skip_time(env, timedelta(hours=30))
     state = await handle.query(PaymentWorkflow.status)
     assert (state.status, state.reminders) == ("awaiting_approval", 1)
     assert "finance_reminder_1" not in state.notifications  # still retrying
@@ -251,7 +251,7 @@ async def test_decision_while_a_reminder_is_stuck_is_applied(
 
     outcome = await decide(handle, "approve", {"by": "Sari"})
     assert (outcome.result, outcome.order_ref) == ("booked", order.ref)
-    await env.sleep(timedelta(hours=72))  # well past the deadline
+    await skip_time(env, timedelta(hours=72))  # well past the deadline
     state = await handle.result()
     assert (state.status, state.decision.by if state.decision else None) == ("paid", "Sari")
     assert len(smtp.sink.to("c@x.id")) == 1

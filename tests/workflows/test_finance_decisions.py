@@ -196,6 +196,9 @@ async def test_unresolved_payment_is_still_decidable(
                     workflow_id, result_type=PaymentState
                 ).result()
         assert ended.reminders >= 1
+        # Counted for the operators' "unresolved" alert.
+        scraped = (await receiver.http.get("/metrics")).text
+        assert 'mootaflow_payments_waiting{status="unresolved"} 1.0' in scraped
 
         answered = await receiver.http.post(
             f"/api/payments/{item['mutation_id']}/approve", json={"note": "late"}, headers=SARI

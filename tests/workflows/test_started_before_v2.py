@@ -24,7 +24,7 @@ from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput, PaymentState
 from tests.support.moota import mutation
 from tests.support.smtp import SmtpServer
-from tests.support.temporal import start_payment
+from tests.support.temporal import skip_time, start_payment
 from tests.workflows.conftest import FINANCE_EMAIL
 from tests.workflows.test_approval import new_order
 
@@ -81,9 +81,9 @@ async def test_an_old_run_applies_a_decision_held_while_a_reminder_retried_past_
     order = await new_order(sessions)
     handle = await flagged(env, settings, amount=int(order.amount) - 4, note=order.ref)
     smtp.sink.deferred.add(FINANCE_EMAIL)
-    await env.sleep(timedelta(hours=30))  # the first reminder retries, the loop waits on it
+    await skip_time(env, timedelta(hours=30))  # the first reminder retries, the loop waits on it
     await handle.signal(PaymentWorkflow.approve, {"by": "Sari"})
-    await env.sleep(timedelta(hours=50))  # past the 72 h deadline
+    await skip_time(env, timedelta(hours=50))  # past the 72 h deadline
     smtp.sink.deferred.clear()  # the reminder gets through, after the deadline
     state = await handle.result()
     assert (state.status, state.order_ref) == ("paid", order.ref)

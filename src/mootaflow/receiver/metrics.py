@@ -1,8 +1,14 @@
 """Prometheus metrics of the receiver, served at /metrics."""
 
+import asyncio
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
+
+from mootaflow.store import payments
+from mootaflow.store.db import Sessions
 
 DELIVERIES = Counter("mootaflow_webhook_deliveries", "Webhook requests by verdict.", ["verdict"])
 MUTATIONS = Counter(
@@ -25,5 +31,23 @@ REDRIVE_BACKLOG = Gauge(
 )
 
 
+PAYMENTS_WAITING = Gauge(
+    "mootaflow_payments_waiting",
+    "Payments waiting for finance, by status (awaiting_approval, unresolved); read at scrape.",
+    ["status"],
+)
+_WAITING = ("awaiting_approval", "unresolved")
+_COUNT_TIMEOUT = 2.0
+
+
 async def metrics(request: Request) -> Response:
+    sessions: Sessions = request.app.state.sessions
+    try:
+        async with asyncio.timeout(_COUNT_TIMEOUT), sessions() as session:
+            counts = await payments.count_by_status(session, _WAITING)
+    except (TimeoutError, SQLAlchemyError, OSError):
+        pass  # the database is away: the other metrics still matter, keep the last counts
+    else:
+        for status, count in counts.items():
+            PAYMENTS_WAITING.labels(status).set(count)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

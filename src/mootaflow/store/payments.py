@@ -1,17 +1,18 @@
 """The workflow side's SQL: payment rows, their match outcome, booking an order paid."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
-from mootaflow.store.db import insert_ignore
+from mootaflow.store.db import begin_read_only, insert_ignore
 from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment, PaymentResend
 
 
@@ -191,6 +192,18 @@ async def by_status(session: AsyncSession, status: str, limit: int = 500) -> lis
         .limit(limit)
     )
     return list(result.scalars())
+
+
+async def count_by_status(session: AsyncSession, statuses: Sequence[str]) -> dict[str, int]:
+    await begin_read_only(session)
+    result = await session.execute(
+        select(col(Payment.status), func.count())
+        .where(col(Payment.status).in_(statuses))
+        .group_by(col(Payment.status))
+    )
+    counts = {status: 0 for status in statuses}
+    counts.update({status: int(n) for status, n in result.all()})
+    return counts
 
 
 async def payments_for_order(session: AsyncSession, order_ref: str) -> list[Payment]:
