@@ -1,6 +1,16 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from mootaflow.domain.decisions import Decision, InvalidDecision, parse_decision
+from mootaflow.domain.decisions import (
+    Decision,
+    DecisionRequest,
+    InvalidDecision,
+    expired,
+    parse_decision,
+    read_request,
+    resolve,
+)
 from mootaflow.domain.matching import FlagReason
 
 
@@ -45,3 +55,24 @@ def test_reject_needs_a_reason() -> None:
 def test_garbage_is_refused_with_a_reason(payload: object, message: str) -> None:
     with pytest.raises(InvalidDecision, match=message):
         parse_decision("approve", payload, FlagReason.UNDERPAID, "MF-A")
+
+
+def test_a_request_is_read_without_knowing_the_payment() -> None:
+    request = read_request("approve", {"by": "Sari", "note": " ok "})
+    assert request == DecisionRequest("approve", "Sari", None, "ok", None)
+    # Checked against the flag later: a no_match payment needs a chosen order.
+    with pytest.raises(InvalidDecision, match="needs an order_ref"):
+        resolve(request, FlagReason.NO_MATCH, None)
+    assert resolve(request, FlagReason.UNDERPAID, "MF-A").order_ref == "MF-A"
+
+
+def test_expiry_is_a_moment_with_a_time_zone() -> None:
+    now = datetime.now(UTC)
+    request = read_request("reject", {"by": "Sari", "reason": "x", "expires_at": now.isoformat()})
+    assert request.expires_at == now
+    assert not expired(request, now)
+    assert expired(request, now + timedelta(seconds=1))
+    assert not expired(read_request("reject", {"by": "S", "reason": "x"}), now)
+    for bad in ("tomorrow", 5, "2026-11-26T10:00:00"):
+        with pytest.raises(InvalidDecision, match="expires_at"):
+            read_request("reject", {"by": "S", "reason": "x", "expires_at": bad})
