@@ -379,6 +379,7 @@ async def test_order_paid_meanwhile_is_refused_and_the_payment_waits_on(
 
     outcome = await decide(handle, "approve", {"by": "Sari", "order_ref": free.ref})
     assert (outcome.result, outcome.order_ref) == ("booked", free.ref)
+    assert (await handle.result()).status == "paid"
 
 
 async def test_second_decision_is_refused(env: WorkflowEnvironment, settings: Settings) -> None:

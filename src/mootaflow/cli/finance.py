@@ -19,11 +19,14 @@ from mootaflow.workflows.temporal import connect
 def pending(settings: Settings, as_json: bool) -> int:
     async def load(sessions: Sessions) -> list[dict[str, Any]]:
         async with sessions() as session:
+            # Unresolved ones too: nobody decided in time, but the money arrived.
             rows = await payments.by_status(session, "awaiting_approval")
+            rows += await payments.by_status(session, "unresolved")
         now = datetime.now(UTC)
         return [
             {
                 "mutation_id": p.mutation_id,
+                "status": p.status,
                 "reason": p.flag_reason or "",
                 "amount": format_rupiah(p.amount),
                 "account": p.account_number,

@@ -129,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("ref", help="order reference (MF-...) or your merchant reference")
     show.add_argument("--json", action="store_true", help="print the order as JSON")
 
-    pending = commands.add_parser("pending", help="flagged payments awaiting a decision")
+    pending = commands.add_parser(
+        "pending", help="flagged payments awaiting a decision (and unresolved ones)"
+    )
     pending.add_argument("--json", action="store_true", help="print as JSON")
     approve = commands.add_parser(
         "approve",
