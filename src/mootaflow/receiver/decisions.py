@@ -87,13 +87,11 @@ async def submit_decision(
     try:
         async with asyncio.timeout(settings.decision_result_seconds):
             outcome = await handle.result()
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+        # Taken already: durable, it completes whether or not we see the answer now.
         return Answer(payment.workflow_id, None)
     except WorkflowUpdateFailedError as failed:
         raise _refused(failed) from None
-    except RPCError as exc:
-        # Taken already (it will be applied), but the answer could not be fetched.
-        raise _unavailable(settings, f"could not read the outcome from Temporal: {exc}") from None
     if outcome.result == "refused":
         raise refusal_error(outcome.refusal or decisions.INVALID, outcome.detail, outcome)
     return Answer(payment.workflow_id, outcome)
