@@ -74,6 +74,7 @@ class PaymentActivities:
         self._rules = MatchRules(
             ref_pattern=settings.order_ref_pattern,
             high_value_threshold=settings.high_value_threshold,
+            test_accounts=frozenset(settings.test_accounts),
         )
 
     @activity.defn
@@ -198,6 +199,7 @@ class PaymentActivities:
             mutation_id=payment.mutation_id,
             # When the customer's money arrived, per the bank.
             paid_at=payment.mutation_date,
+            paid_on_day_only=payment.date_only,
         )
 
 

@@ -155,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--note", default="")
     simulate.add_argument("--type", choices=["CR", "DB"], default="CR", dest="mutation_type")
     simulate.add_argument("--count", type=_count, default=1, help="mutations (1-1000)")
+    simulate.add_argument(
+        "--date-only",
+        action="store_true",
+        help="the day only as the bank date, as BCA reports it (Moota sends midnight)",
+    )
     return parser
 
 
@@ -302,6 +307,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
         count=args.count,
         bank_id=args.bank_id,
         now=datetime.now(UTC),
+        date_only=args.date_only,
     )
     try:
         response = post_delivery(url, body, secret)

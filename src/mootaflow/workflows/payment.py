@@ -3,7 +3,7 @@
 record → match ─matched─► mark paid → invoice → notify customer and merchant
                ├─flagged─► tell finance, wait for approve / reject (reminders,
                │           then "unresolved"); approved → mark paid → ...
-               └─debit───► ignored
+               └─debit, test account─► ignored
 """
 
 import asyncio
@@ -57,6 +57,11 @@ class PaymentWorkflow:
             PaymentActivities.match_order, mutation, retries.DATABASE
         )
         if outcome.kind == "ignored":
+            if outcome.ignored_reason is not None:
+                self._state.ignored_reason = outcome.ignored_reason.value
+                workflow.upsert_search_attributes(
+                    [sa.FLAG_REASON.value_set(outcome.ignored_reason.value)]
+                )
             self._set_status("ignored")
         elif outcome.kind == "flagged":
             assert outcome.reason is not None
@@ -262,6 +267,8 @@ class PaymentWorkflow:
             parts.append(f"order {self._state.order_ref}")
         if status == "awaiting_approval" and self._state.flag_reason:
             parts.append(f"flag {self._state.flag_reason}")
+        if status == "ignored" and self._state.ignored_reason:
+            parts.append(self._state.ignored_reason)
         workflow.set_current_details(" · ".join(parts))
 
 
