@@ -3,7 +3,10 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from mootaflow.domain.moota import JAKARTA, Accepted
+from mootaflow.mootaapi import MootaNotFound
 from tests.support.fakemoota import RunningFakeMoota
 
 TODAY = datetime.now(JAKARTA).date()
@@ -151,12 +154,7 @@ async def test_bank_accounts(fake_moota: RunningFakeMoota) -> None:
 
 
 async def test_listing_an_unknown_bank_is_not_found(fake_moota: RunningFakeMoota) -> None:
-    from mootaflow.mootaapi import MootaNotFound
-
     async with fake_moota.client() as client:
-        try:
+        with pytest.raises(MootaNotFound) as caught:
             await client.list_mutations(bank_id="nope", start_date=date(2026, 1, 1))
-        except MootaNotFound as exc:
-            assert exc.status == 404 and "Bank tidak ditemukan" in str(exc)
-        else:
-            raise AssertionError("expected MootaNotFound")
+    assert caught.value.status == 404 and "Bank tidak ditemukan" in str(caught.value)

@@ -45,6 +45,7 @@ _WEBHOOK_ORDER = (
 class Attempt:
     status: int | None  # None: no HTTP answer
     error: str = ""
+    answer: str = ""  # the receiver's reply body (first 1000 characters)
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Webhooks:
                 except httpx.HTTPError as exc:
                     delivery.attempts.append(Attempt(None, f"{type(exc).__name__}: {exc}"))
                     continue
-                delivery.attempts.append(Attempt(response.status_code))
+                delivery.attempts.append(Attempt(response.status_code, answer=response.text[:1000]))
                 if response.is_success:
                     return
             log.warning(
