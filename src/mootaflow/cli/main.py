@@ -72,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--temporal-port", type=_port, default=7233, help="default 7233")
     dev.add_argument("--ui-port", type=_port, default=8233, help="Temporal Web UI, default 8233")
     dev.add_argument("--var", type=Path, default=Path("var"), help="state folder (./var)")
+    dev.add_argument(
+        "--fake-moota",
+        action="store_true",
+        help="also run a fake Moota (API + signed webhooks to the receiver) and point the "
+        "worker and receiver at it, to try the whole loop locally",
+    )
+    dev.add_argument(
+        "--fake-moota-port", type=_port, default=8900, help="the fake Moota's port, default 8900"
+    )
 
     receiver = commands.add_parser(
         "receiver", help="run the webhook receiver against configured Temporal and database"
@@ -212,7 +221,13 @@ def _dev(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["MOOTAFLOW_RECEIVER_PORT"] = str(args.port)
         settings = settings.model_copy(update={"receiver_port": args.port})
     try:
-        stack = DevStack(settings, args.var, args.temporal_port, args.ui_port)
+        stack = DevStack(
+            settings,
+            args.var,
+            args.temporal_port,
+            args.ui_port,
+            fake_moota_port=args.fake_moota_port if args.fake_moota else None,
+        )
         return stack.run()
     except DevServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
