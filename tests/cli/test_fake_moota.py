@@ -18,6 +18,7 @@ async def test_help_describes_the_options() -> None:
     assert result.code == 0
     for option in ("--port", "--webhook-url", "--secret", "--token", "--bank", "--drop-share"):
         assert option in result.stdout
+    assert DEFAULT_TOKEN in result.stdout.replace("\n", "").replace(" ", "")
     bad = await run_mootaflow("fake-moota", "--bank", "bca")
     assert bad.code == 2 and "TYPE:ACCOUNT" in bad.stderr
     bad = await run_mootaflow("fake-moota", "--drop-share", "1.5")

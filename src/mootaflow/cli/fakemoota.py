@@ -7,8 +7,13 @@ to the webhook URL. Driven by its control endpoints (/_fake/...).
 
 import argparse
 import re
+from typing import TYPE_CHECKING
 
-from mootaflow.fakemoota import DEFAULT_TOKEN, FakeMoota, create_app
+if TYPE_CHECKING:
+    from mootaflow.fakemoota import FakeMoota
+
+# The fake (Starlette app and all) is imported only when it is run: building the
+# parser for `mootaflow worker` or `receiver` must not load it.
 
 DEFAULT_PORT = 8900
 # The README's walk-through pays into account 1234567890; a BRI account shows real times.
@@ -63,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--token",
-        help=f"the API token it accepts (default: MOOTAFLOW_MOOTA_API_TOKEN, else {DEFAULT_TOKEN})",
+        help="the API token it accepts (default: MOOTAFLOW_MOOTA_API_TOKEN, else the public "
+        "fake-moota-token)",
     )
     parser.add_argument(
         "--bank",
@@ -91,7 +97,9 @@ def build_fake(
     banks: list[dict[str, str]],
     drop_share: float,
     seed: int,
-) -> FakeMoota:
+) -> "FakeMoota":
+    from mootaflow.fakemoota import FakeMoota
+
     fake = FakeMoota.create(
         token=token, webhook_url=webhook_url or None, webhook_secret=secret, seed=seed
     )
@@ -101,8 +109,10 @@ def build_fake(
     return fake
 
 
-def serve(fake: FakeMoota, host: str, port: int) -> int:
+def serve(fake: "FakeMoota", host: str, port: int) -> int:
     import uvicorn
+
+    from mootaflow.fakemoota import DEFAULT_TOKEN, create_app
 
     base = f"http://{host}:{port}"
     token = next(iter(fake.tokens))
