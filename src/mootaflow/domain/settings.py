@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Public on purpose: it signs sandbox deliveries in `mootaflow dev` and is refused elsewhere.
@@ -18,6 +18,7 @@ DEV_FINANCE_TOKEN = "mootaflow-dev-finance-token"  # noqa: S105
 # change the separators, upper/lower-case the text, or break it anywhere with a
 # space where their fixed-width description fields wrap.
 DEFAULT_ORDER_REF_PATTERN = r"MF(?:[\s._/-]*[0-9A-Z]){8}"
+DEFAULT_MOOTA_API_URL = "https://app.moota.co/api/v2"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 CommaList = Annotated[list[str], NoDecode]
@@ -109,6 +110,30 @@ class Settings(BaseSettings):
     finance_email: str | None = None
     approval_reminder_hours: float = Field(default=24, gt=0)
     approval_timeout_hours: float = Field(default=72, gt=0)
+
+    # --- Moota API v2 (reconciliation, write-back, "I have paid" checks).
+    moota_api_url: str = Field(
+        default=DEFAULT_MOOTA_API_URL, description="Base URL of Moota's API v2."
+    )
+    # SecretStr: the token stays out of reprs, logs and error messages.
+    # None (unset or empty) turns the features that need the API off.
+    moota_api_token: SecretStr | None = Field(
+        default=None, description="Moota API token (Apps & API page); unset disables the API."
+    )
+
+    @field_validator("moota_api_url")
+    @classmethod
+    def _valid_api_url(cls, value: str) -> str:
+        if not re.match(r"https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("moota_api_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator(
         "webhook_secrets",
