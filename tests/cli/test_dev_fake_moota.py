@@ -53,9 +53,8 @@ async def test_dev_with_a_fake_moota_pays_an_order_from_a_dummy_mutation(tmp_pat
             "orders",
             "create",
             "--account",
-            # BRI reports real times; a BCA transfer is dated midnight, which needs the
-            # date-only matching of issue 14 (day + Moota's created_at) to find the order.
-            "0987654321",
+            # The BCA account: the fake dates its transfers the day only, as BCA does.
+            "1234567890",
             "--amount",
             "150000",
             "--json",
@@ -67,9 +66,10 @@ async def test_dev_with_a_fake_moota_pays_an_order_from_a_dummy_mutation(tmp_pat
 
         # The customer pays; Moota (the fake) records the transfer and pushes the webhook.
         async with MootaClient(DEFAULT_TOKEN, base_url=f"{fake_url}/api/v2") as moota:
-            bri = next(b for b in await moota.list_banks() if b.account_number == "0987654321")
-            await moota.create_dummy_mutation(bri.bank_id, amount=order["amount"])
-            [item] = (await moota.list_mutations(bank_id=bri.bank_id)).accepted
+            bca = next(b for b in await moota.list_banks() if b.account_number == "1234567890")
+            await moota.create_dummy_mutation(bca.bank_id, amount=order["amount"])
+            [item] = (await moota.list_mutations(bank_id=bca.bank_id)).accepted
+        assert item.mutation.date_only
 
         client = await Client.connect(f"127.0.0.1:{temporal_port}", data_converter=DATA_CONVERTER)
         state = await settled(client, item.mutation.workflow_id, timeout=60)
