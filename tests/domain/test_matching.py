@@ -6,13 +6,15 @@ import pytest
 from mootaflow.domain.matching import (
     CLOCK_SKEW,
     FlagReason,
+    IgnoreReason,
     MatchOutcome,
     MatchRules,
     OrderFacts,
+    latest_transfer_time,
     match_mutation,
     referenced_keys,
 )
-from mootaflow.domain.moota import Mutation
+from mootaflow.domain.moota import JAKARTA, Mutation
 from mootaflow.domain.orders import ref_key
 from mootaflow.domain.settings import DEFAULT_ORDER_REF_PATTERN
 
@@ -52,8 +54,20 @@ def mutation(amount: int = 150123, **changes: object) -> Mutation:
 
 def test_debit_is_ignored() -> None:
     outcome = match_mutation(mutation(type="DB"), [], [order()], RULES)
-    assert outcome == MatchOutcome("ignored")
+    assert outcome == MatchOutcome("ignored", ignored_reason=IgnoreReason.DEBIT)
     assert outcome.status == "ignored"
+
+
+@pytest.mark.parametrize("test_account", ["123", "bank01"])
+def test_mutations_of_a_test_account_or_bank_are_ignored_as_tests(test_account: str) -> None:
+    rules = MatchRules(
+        DEFAULT_ORDER_REF_PATTERN, Decimal(50_000_000), test_accounts=frozenset({test_account})
+    )
+    # Even one that would pay an order: a sandbox transfer is not a customer's money.
+    outcome = match_mutation(mutation(), [], [order()], rules)
+    assert outcome == MatchOutcome("ignored", ignored_reason=IgnoreReason.TEST)
+    other = MatchRules(DEFAULT_ORDER_REF_PATTERN, Decimal(50_000_000), frozenset({"999"}))
+    assert match_mutation(mutation(), [], [order()], other).kind == "matched"
 
 
 def test_exact_amount_matches_the_one_open_order() -> None:
@@ -150,10 +164,96 @@ def test_two_references_are_ambiguous() -> None:
     assert outcome.reason == FlagReason.AMBIGUOUS
 
 
-def test_reference_on_another_account_falls_back_to_the_amount() -> None:
+def test_reference_to_an_order_of_another_account_is_flagged_not_booked() -> None:
     elsewhere = order("MF-AAAA-0009", account_number="999")
+    # Even with an order of this account at exactly the amount: the customer named
+    # another order, so a person decides.
     outcome = match_mutation(mutation(), [elsewhere], [order()], RULES)
-    assert outcome.order_ref == "MF-AAAA-0001"
+    assert (outcome.reason, outcome.candidates, outcome.order_ref) == (
+        FlagReason.WRONG_ACCOUNT,
+        ["MF-AAAA-0009"],
+        "MF-AAAA-0009",
+    )
+
+
+def test_reference_to_an_order_of_another_moota_bank_is_flagged() -> None:
+    other_bank = order(bank_id="bank02")
+    outcome = match_mutation(mutation(bank_id="bank01"), [other_bank], [], RULES)
+    assert outcome.reason == FlagReason.WRONG_ACCOUNT
+    # Where either side names no bank, the account number decides.
+    assert match_mutation(mutation(bank_id=None), [other_bank], [], RULES).kind == "matched"
+    assert match_mutation(mutation(), [order(bank_id=None)], [], RULES).kind == "matched"
+
+
+def test_an_amount_match_never_crosses_accounts_or_banks() -> None:
+    assert match_mutation(mutation(), [], [order(account_number="999")], RULES).reason == (
+        FlagReason.NO_MATCH
+    )
+    assert match_mutation(mutation(), [], [order(bank_id="bank02")], RULES).reason == (
+        FlagReason.NO_MATCH
+    )
+
+
+# BCA reports the day only: Moota sends midnight, and created_at says when it saw it.
+DAY = datetime(2026, 11, 26, tzinfo=JAKARTA)
+
+
+def bca(
+    seen: datetime | None = DAY + timedelta(hours=10, minutes=25), **changes: object
+) -> Mutation:
+    values: dict[str, object] = {"date": DAY, "date_only": True, "seen_at": seen, **changes}
+    return mutation(**values)  # type: ignore[arg-type]
+
+
+def test_latest_transfer_time() -> None:
+    assert latest_transfer_time(mutation()) == NOW
+    assert latest_transfer_time(bca()) == DAY + timedelta(hours=10, minutes=25)
+    # No created_at, or one outside that day: some time before the day ended.
+    assert latest_transfer_time(bca(seen=None)) == DAY + timedelta(days=1)
+    assert latest_transfer_time(bca(seen=DAY + timedelta(days=2))) == DAY + timedelta(days=1)
+    assert latest_transfer_time(bca(seen=DAY - timedelta(hours=1))) == DAY + timedelta(days=1)
+
+
+def test_date_only_transfer_matches_an_order_created_earlier_that_day() -> None:
+    # The old rule (created before midnight + 5 min) excluded every order of the day.
+    created = DAY + timedelta(hours=10, minutes=24)
+    outcome = match_mutation(bca(), [], [order(created_at=created)], RULES)
+    assert (outcome.kind, outcome.order_ref) == ("matched", "MF-AAAA-0001")
+    by_reference = bca(description="TRSF E-BANKING CR 2611/FTSCY/WS95031 MF-AAAA-0001")
+    assert match_mutation(by_reference, [order(created_at=created)], [], RULES).kind == "matched"
+
+
+def test_date_only_transfer_does_not_match_an_order_created_after_moota_saw_it() -> None:
+    seen = DAY + timedelta(hours=10, minutes=25)
+    later = order(created_at=seen + CLOCK_SKEW + timedelta(seconds=1))
+    assert match_mutation(bca(seen=seen), [], [later], RULES).reason == FlagReason.NO_MATCH
+    within_skew = order(created_at=seen + CLOCK_SKEW)
+    assert match_mutation(bca(seen=seen), [], [within_skew], RULES).kind == "matched"
+
+
+def test_date_only_transfer_does_not_match_an_order_created_the_next_day() -> None:
+    next_day = order(created_at=DAY + timedelta(days=1, hours=9))
+    # Even when Moota only crawled it the next morning.
+    for seen in (None, DAY + timedelta(days=1, hours=10)):
+        outcome = match_mutation(bca(seen=seen), [], [next_day], RULES)
+        assert outcome.reason == FlagReason.NO_MATCH
+
+
+def test_time_stamped_transfer_keeps_the_exact_rule() -> None:
+    at = DAY + timedelta(hours=10)
+    after = order(created_at=at + CLOCK_SKEW + timedelta(seconds=1))
+    stamped = mutation(date=at, seen_at=at + timedelta(minutes=15))
+    assert match_mutation(stamped, [], [after], RULES).reason == FlagReason.NO_MATCH
+
+
+def test_date_only_transfer_to_an_order_that_expired_before_moota_saw_it_is_flagged() -> None:
+    # The money moved some time before 10:25; the order expired at 10:00. Whether the
+    # customer paid in time is unknowable, so a person decides.
+    expired = order(created_at=DAY + timedelta(hours=9), expires_at=DAY + timedelta(hours=10))
+    outcome = match_mutation(bca(), [], [expired], RULES)
+    assert (outcome.reason, outcome.candidates) == (FlagReason.EXPIRED_ORDER, ["MF-AAAA-0001"])
+    still_open = order(created_at=DAY + timedelta(hours=9), expires_at=DAY + timedelta(hours=11))
+    assert match_mutation(bca(), [], [still_open], RULES).kind == "matched"
 
 
 def test_high_value_is_flagged_even_when_matched() -> None:

@@ -178,3 +178,33 @@ def test_moota_date_accepts_iso_t_separator() -> None:
 
 def test_workflow_id_contract() -> None:
     assert workflow_id_for("abc") == "moota-mutation-abc"
+
+
+def test_sdk_delivery_is_time_stamped_and_says_when_moota_saw_it() -> None:
+    [accepted] = parse_delivery(load_delivery(fixture_bytes("sdk-delivery.body"))).accepted
+    assert accepted.mutation.date_only is False
+    assert accepted.mutation.seen_at == datetime(2021, 10, 5, 3, 25, 16, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("date", ["2021-10-05 00:00:00", "2021-10-05", "2021-10-05T00:00:00"])
+def test_bca_style_midnight_or_bare_day_is_date_only(date: str) -> None:
+    # Moota's own API example: "date": "2021-10-05 00:00:00", "created_at": "... 10:25:16".
+    parsed = parse_mutation(base_item(date=date, created_at="2021-10-05 10:25:16"))
+    assert parsed.date_only is True
+    assert parsed.date == datetime(2021, 10, 4, 17, 0, tzinfo=UTC)  # midnight in Jakarta
+    assert parsed.seen_at == datetime(2021, 10, 5, 3, 25, 16, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("created_at", [None, "", "yesterday", 12345, "2021-13-45 99:00:00"])
+def test_missing_or_garbled_created_at_is_not_a_reason_to_quarantine(created_at: object) -> None:
+    parsed = parse_mutation(base_item(date="2021-10-05 00:00:00", created_at=created_at))
+    assert (parsed.date_only, parsed.seen_at) == (True, None)
+
+
+def test_date_only_changes_no_derived_id() -> None:
+    # Ids derived before date-only dates were told apart must stay the same.
+    item = base_item(mutation_id=None, date="2021-10-05 00:00:00")
+    bare = base_item(mutation_id=None, date="2021-10-05")
+    # The id the code gave this item before (commit 843487f).
+    assert parse_mutation(item).mutation_id == "derived-135e88463400d2aa634156e5d6b3e25a"
+    assert parse_mutation(bare).mutation_id == "derived-135e88463400d2aa634156e5d6b3e25a"

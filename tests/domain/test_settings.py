@@ -23,7 +23,10 @@ def test_comma_separated_lists_from_environment(monkeypatch: pytest.MonkeyPatch)
         ("MOOTAFLOW_AUDIT_RETENTION_DAYS", "7", "MOOTAFLOW_AUDIT_RETENTION_DAYS"),
         ("MOOTAFLOW_RATE_LIMIT_PER_SECOND", "-1", "MOOTAFLOW_RATE_LIMIT_PER_SECOND"),
         ("MOOTAFLOW_FINANCE_TOKENS", "Sari", "NAME:TOKEN"),
-        ("MOOTAFLOW_UNIQUE_CODE_MIN", "1000", "above MOOTAFLOW_UNIQUE_CODE_MAX"),
+        ("MOOTAFLOW_UNIQUE_CODE_MAX", "0", "above MOOTAFLOW_UNIQUE_CODE_MAX"),
+        # Moota's kode unik is three digits.
+        ("MOOTAFLOW_UNIQUE_CODE_MAX", "1000", "less than or equal to 999"),
+        ("MOOTAFLOW_AMOUNT_REUSE_DAYS", "-1", "greater than or equal to 0"),
         ("MOOTAFLOW_WORKER_MAX_ACTIVITIES", "11", "above the database pool"),
         ("MOOTAFLOW_WORKER_METRICS_PORT", "0", "MOOTAFLOW_WORKER_METRICS_PORT"),
         ("MOOTAFLOW_DECISION_ACCEPT_SECONDS", "0", "MOOTAFLOW_DECISION_ACCEPT_SECONDS"),

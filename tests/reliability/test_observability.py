@@ -8,15 +8,20 @@ from collections.abc import Iterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+from sqlmodel import col
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from mootaflow.cli.logs import JsonFormatter
+from mootaflow.domain.settings import Settings
 from mootaflow.domain.signature import sign
+from mootaflow.store.db import Sessions
+from mootaflow.store.tables import Delivery
 from tests.conftest import TEST_API_KEY, TEST_SECRET
 from tests.support.flows import create_order, pay, transfer
 from tests.support.moota import body_of, mutation, post_signed
-from tests.support.servers import RunningReceiver
+from tests.support.servers import RunningReceiver, running_receiver
 
 BANK_SESSION = "bank-session-token-do-not-log"
 
@@ -126,3 +131,44 @@ async def test_logs_are_json_with_ids_and_never_secrets(
     everything = "\n".join(json_logs)
     for secret in (TEST_SECRET, TEST_API_KEY, BANK_SESSION, item["token"]):
         assert secret not in everything
+
+
+MOOTA_ADDRESSES = ["103.236.201.178", "103.28.52.182"]
+
+
+async def test_only_mootas_two_sending_addresses_get_through_and_others_are_counted(
+    settings: Settings, sessions: Sessions
+) -> None:
+    # Behind a TLS proxy on loopback, allow-listed to the addresses of .env.example.
+    moota_only = settings.model_copy(
+        update={"allowed_ips": MOOTA_ADDRESSES, "trusted_proxies": ["127.0.0.1"]}
+    )
+    async with running_receiver(moota_only) as receiver:
+        before = await scrape(receiver)
+        for address in MOOTA_ADDRESSES:
+            response = await post_signed(
+                receiver.http, body_of(mutation()), headers={"X-Forwarded-For": address}
+            )
+            assert response.status_code == 200, response.text
+        elsewhere = await post_signed(
+            receiver.http, body_of(mutation()), headers={"X-Forwarded-For": "198.51.100.7"}
+        )
+        after = await scrape(receiver)
+    assert (elsewhere.status_code, elsewhere.json()["error"]) == (403, "forbidden_source")
+    name = "mootaflow_webhook_deliveries_total"
+    grew = {
+        v: value(after, name, verdict=v) - value(before, name, verdict=v)
+        for v in ("accepted", "forbidden_source")
+    }
+    assert grew == {"accepted": 2, "forbidden_source": 1}
+    async with sessions() as session:
+        refused = (
+            (
+                await session.execute(
+                    select(Delivery).where(col(Delivery.verdict) == "forbidden_source")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(d.source_ip, d.status_code, d.body) for d in refused] == [("198.51.100.7", 403, None)]

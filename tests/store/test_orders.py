@@ -33,6 +33,15 @@ async def create(
         )
 
 
+async def test_kode_unik_is_the_last_three_digits_of_the_amount(sessions: Sessions) -> None:
+    # A Moota webhook with unique codes 300-500 pushes only amounts ending in 300-500.
+    for _ in range(20):
+        order, _ = await create(sessions, codes=orders.CodeRange(300, 500), amount=149500)
+        assert order.amount % 1000 == order.unique_code
+        assert 300 <= order.unique_code <= 500
+        assert Decimal(149500) <= order.amount < Decimal(150500)
+
+
 async def test_amount_is_base_plus_a_code_in_range(sessions: Sessions) -> None:
     order, created = await create(sessions, customer_email="a@b.id")
     assert created
@@ -69,16 +78,29 @@ async def test_codes_run_out_with_a_clear_error(sessions: Sessions) -> None:
     small = orders.CodeRange(1, 2)
     await create(sessions, codes=small)
     await create(sessions, codes=small)
-    with pytest.raises(NoUniqueCodeLeft, match="all unique codes 1-2 are in use"):
+    with pytest.raises(NoUniqueCodeLeft, match="ending in 001-002 is taken"):
         await create(sessions, codes=small)
     # Another account, or another base amount, is unaffected.
     await create(sessions, codes=small, account_number="999888")
     await create(sessions, codes=small, amount=200000)
 
 
-async def test_expired_orders_free_their_amount(sessions: Sessions) -> None:
+async def test_an_expired_orders_amount_is_held_for_late_payers(sessions: Sessions) -> None:
     small = orders.CodeRange(1, 1)
-    first, _ = await create(sessions, codes=small, now=NOW - timedelta(days=2))
+    # Expired yesterday: a customer paying late must not pay a new order's amount.
+    await create(sessions, codes=small, now=NOW - timedelta(days=2))
+    with pytest.raises(NoUniqueCodeLeft):
+        await create(sessions, codes=small)
+    # Other accounts are not affected.
+    await create(sessions, codes=small, account_number="999888")
+
+
+async def test_expired_orders_free_their_amount_after_the_reuse_period(
+    sessions: Sessions,
+) -> None:
+    small = orders.CodeRange(1, 1)
+    # Created 9 days ago, expired 8 days ago: past the default 7 days.
+    first, _ = await create(sessions, codes=small, now=NOW - timedelta(days=9))
     second, _ = await create(sessions, codes=small)
     assert first.amount == second.amount
     async with sessions() as session:
@@ -88,6 +110,29 @@ async def test_expired_orders_free_their_amount(sessions: Sessions) -> None:
             )
         ).all()
     assert [status for _, status in statuses] == ["expired", "open"]
+    # A shorter reuse period is a setting.
+    third, _ = await create(sessions, codes=small, now=NOW - timedelta(days=2), amount=300000)
+    async with sessions() as session:
+        fourth, _ = await orders.create_order(
+            session,
+            NewOrder(account_number="1234567890", amount=Decimal(300000)),
+            codes=small,
+            default_expiry=timedelta(hours=24),
+            now=NOW,
+            amount_reuse=timedelta(hours=12),
+        )
+    assert fourth.amount == third.amount
+
+
+async def test_paid_orders_do_not_hold_their_amount(sessions: Sessions) -> None:
+    small = orders.CodeRange(1, 1)
+    first, _ = await create(sessions, codes=small)
+    async with sessions() as session, session.begin():
+        row = await session.get(Order, first.ref)
+        assert row is not None
+        row.status, row.paid_by_mutation_id = "paid", "m-1"
+    second, _ = await create(sessions, codes=small)
+    assert second.amount == first.amount
 
 
 async def test_merchant_ref_makes_creation_idempotent(sessions: Sessions) -> None:

@@ -9,7 +9,7 @@ from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
 from mootaflow.workflows.payment_types import PaymentState
 from tests.conftest import TEST_API_KEY
-from tests.support.moota import body_of, mutation, post_signed
+from tests.support.moota import mutation, php_body_of, post_signed
 from tests.support.servers import RunningReceiver
 from tests.support.temporal import settled
 
@@ -28,8 +28,9 @@ async def create_order(receiver: RunningReceiver, **fields: Any) -> dict[str, An
 async def pay(
     receiver: RunningReceiver, client: Client, *items: dict[str, Any]
 ) -> list[PaymentState]:
-    """Deliver mutations through the webhook and wait for their workflows to finish."""
-    response = await post_signed(receiver.http, body_of(*items))
+    """Deliver mutations through the webhook (bytes as Moota's PHP writes them) and
+    wait for their workflows to finish."""
+    response = await post_signed(receiver.http, php_body_of(*items))
     assert response.status_code == 200, response.text
     return [await settled(client, f"moota-mutation-{item['mutation_id']}") for item in items]
 

@@ -29,6 +29,8 @@ class InvoiceData:
     bank_id: str | None
     mutation_id: str
     paid_at: datetime
+    # The bank gave the day of the transfer only (BCA and others).
+    paid_on_day_only: bool = False
 
 
 def render_invoice(data: InvoiceData) -> bytes:
@@ -60,12 +62,12 @@ def render_invoice(data: InvoiceData) -> bytes:
         ("Customer", data.customer_name or "-"),
         ("Customer email", data.customer_email or "-"),
         ("Base amount", format_rupiah(data.base_amount)),
-        ("Unique code", str(data.unique_code)),
+        ("Unique code", _unique_code(data)),
         ("Amount paid", format_rupiah(data.amount)),
         ("Paid into account", data.account_number),
         ("Moota bank id", data.bank_id or "-"),
         ("Bank mutation", data.mutation_id),
-        ("Paid at", _local(data.paid_at)),
+        ("Paid at", _day(data.paid_at) if data.paid_on_day_only else _local(data.paid_at)),
     ]
     for label, value in rows:
         pdf.set_font("Helvetica", "B", 10)
@@ -78,6 +80,15 @@ def render_invoice(data: InvoiceData) -> bytes:
     pdf.cell(55, 8, "TOTAL")
     pdf.cell(0, 8, format_rupiah(data.amount), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _unique_code(data: InvoiceData) -> str:
+    """Moota's kode unik (the total's last three digits) and what it added."""
+    return f"{data.unique_code:03d} (adds {format_rupiah(data.amount - data.base_amount)})"
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(JAKARTA).strftime("%Y-%m-%d (the bank gives the day only)")
 
 
 def _local(moment: datetime) -> str:

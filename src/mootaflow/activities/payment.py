@@ -80,6 +80,7 @@ class OpenedPayment:
     candidates: list[str] = field(default_factory=list)
     decision: Decision | None = None
     resent: bool = False  # an earlier run got past matching: this one must not match again
+    ignored_reason: str | None = None
 
 
 class PaymentActivities:
@@ -89,6 +90,7 @@ class PaymentActivities:
         self._rules = MatchRules(
             ref_pattern=settings.order_ref_pattern,
             high_value_threshold=settings.high_value_threshold,
+            test_accounts=frozenset(settings.test_accounts),
         )
 
     @activity.defn
@@ -128,6 +130,7 @@ class PaymentActivities:
             candidates=json.loads(payment.candidates),
             decision=decision,
             resent=opened.resent,
+            ignored_reason=payment.ignored_reason,
         )
 
     @activity.defn
@@ -244,6 +247,7 @@ class PaymentActivities:
             mutation_id=payment.mutation_id,
             # When the customer's money arrived, per the bank.
             paid_at=payment.mutation_date,
+            paid_on_day_only=payment.date_only,
         )
 
 

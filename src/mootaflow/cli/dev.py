@@ -23,6 +23,7 @@ from mootaflow.domain.settings import (
     DEV_WEBHOOK_SECRET,
     Settings,
 )
+from mootaflow.fakemoota import DEFAULT_TOKEN as FAKE_MOOTA_TOKEN
 from mootaflow.workflows.temporal import connect
 
 _STARTUP_TIMEOUT = 60.0
@@ -35,6 +36,8 @@ class DevStack:
     var: Path
     temporal_port: int
     ui_port: int
+    # `--fake-moota`: the fake Moota's port; the worker and receiver get its API URL and token.
+    fake_moota_port: int | None = None
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def child_env(self) -> dict[str, str]:
@@ -42,6 +45,9 @@ class DevStack:
         env["MOOTAFLOW_ENV"] = "dev"
         env["MOOTAFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.temporal_port}"
         env.setdefault("MOOTAFLOW_LOG_FORMAT", "console")
+        if self.fake_moota_port is not None:
+            env["MOOTAFLOW_MOOTA_API_URL"] = f"http://127.0.0.1:{self.fake_moota_port}/api/v2"
+            env["MOOTAFLOW_MOOTA_API_TOKEN"] = FAKE_MOOTA_TOKEN
         return env
 
     def spawn(self, name: str, command: list[str], log_file: Path | None = None) -> None:
@@ -57,13 +63,15 @@ class DevStack:
                 (self.temporal_port, "Temporal"),
                 (self.ui_port, "Temporal UI"),
                 (self.settings.receiver_port, "receiver"),
+                *([(self.fake_moota_port, "fake Moota")] if self.fake_moota_port else []),
             )
             if _port_in_use(port)
         ]
         if busy:
             print(
                 f"error: port {', '.join(busy)} already in use; is another `mootaflow dev` "
-                "running? Stop it or choose other ports (--port, --temporal-port, --ui-port).",
+                "running? Stop it or choose other ports (--port, --temporal-port, --ui-port, "
+                "--fake-moota-port).",
                 file=sys.stderr,
             )
             return 1
@@ -88,6 +96,23 @@ class DevStack:
                 print(_tail(temporal_log), file=sys.stderr)
                 return 1
             me = [sys.executable, "-m", "mootaflow.cli.main"]
+            if self.fake_moota_port is not None:
+                # Its webhook points at our receiver; it signs with the receiver's secret
+                # (the first of MOOTAFLOW_WEBHOOK_SECRETS, else the dev secret, from the env).
+                self.spawn(
+                    "fake-moota",
+                    [
+                        *me,
+                        "fake-moota",
+                        "--port",
+                        str(self.fake_moota_port),
+                        "--webhook-url",
+                        f"http://127.0.0.1:{self.settings.receiver_port}/webhooks/moota",
+                        "--token",
+                        FAKE_MOOTA_TOKEN,
+                    ],
+                    self.var / "fake-moota.log",
+                )
             self.spawn("worker", [*me, "worker"])
             self.spawn("receiver", [*me, "receiver"])
             self._banner()
@@ -142,11 +167,24 @@ class DevStack:
             f"  finance API     token {finance}\n"
             f"  outbox          {outbox}\n"
             f"  data            {self.var}/ (kept between runs)\n"
+            f"{self._fake_moota_lines()}"
             "Try it:  mootaflow orders create --account 1234567890 --amount 150000 "
             "--email you@example.com\n"
             "         mootaflow simulate --account 1234567890 --amount <the amount it printed>\n"
             "Ctrl-C stops everything.\n",
             flush=True,
+        )
+
+    def _fake_moota_lines(self) -> str:
+        if self.fake_moota_port is None:
+            return ""
+        base = f"http://127.0.0.1:{self.fake_moota_port}"
+        return (
+            f"  fake Moota      {base}/api/v2  (token {FAKE_MOOTA_TOKEN}; "
+            f"log {self.var}/fake-moota.log)\n"
+            f"                  bank ids and what it saw: {base}/_fake/state\n"
+            f"                  a transfer, pushed to the receiver: POST {base}/api/v2/mutation/"
+            'store/BANK_ID {"amount": "<amount>", "type": "CR"}\n'
         )
 
     def _supervise(self) -> int:
@@ -160,7 +198,7 @@ class DevStack:
 
     def _stop_all(self) -> None:
         # Receiver first (stop accepting), then the worker, then Temporal.
-        order = ("receiver", "worker", "temporal")
+        order = ("receiver", "worker", "fake-moota", "temporal")
         stop_in_order([self.children[name] for name in order if name in self.children])
 
 

@@ -72,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--temporal-port", type=_port, default=7233, help="default 7233")
     dev.add_argument("--ui-port", type=_port, default=8233, help="Temporal Web UI, default 8233")
     dev.add_argument("--var", type=Path, default=Path("var"), help="state folder (./var)")
+    dev.add_argument(
+        "--fake-moota",
+        action="store_true",
+        help="also run a fake Moota (API + signed webhooks to the receiver) and point the "
+        "worker and receiver at it, to try the whole loop locally",
+    )
+    dev.add_argument(
+        "--fake-moota-port", type=_port, default=8900, help="the fake Moota's port, default 8900"
+    )
 
     receiver = commands.add_parser(
         "receiver", help="run the webhook receiver against configured Temporal and database"
@@ -171,6 +180,24 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--note", default="")
     simulate.add_argument("--type", choices=["CR", "DB"], default="CR", dest="mutation_type")
     simulate.add_argument("--count", type=_count, default=1, help="mutations (1-1000)")
+    simulate.add_argument(
+        "--date-only",
+        action="store_true",
+        help="the day only as the bank date, as BCA reports it (Moota sends midnight)",
+    )
+
+    fake = commands.add_parser(
+        "fake-moota",
+        help="run a fake Moota (API v2 + signed webhooks) for local trials and tests",
+        description="Serve a fake Moota: its API v2 under /api/v2 (set MOOTAFLOW_MOOTA_API_URL "
+        "to http://HOST:PORT/api/v2 and MOOTAFLOW_MOOTA_API_TOKEN to its token), bank accounts "
+        "and mutations in memory, and signed webhook pushes of new mutations "
+        "(POST /api/v2/mutation/store/BANK_ID makes one). Control endpoints under /_fake/ add "
+        "mutations, drop webhooks and switch on 401/429/500/slow replies.",
+    )
+    from mootaflow.cli.fakemoota import add_arguments
+
+    add_arguments(fake)
     return parser
 
 
@@ -203,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _orders(args, settings)
         if args.command in ("pending", "approve", "reject"):
             return _finance(args, settings)
+        if args.command == "fake-moota":
+            return _fake_moota(args, settings)
         return _simulate(args, settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -217,7 +246,13 @@ def _dev(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["MOOTAFLOW_RECEIVER_PORT"] = str(args.port)
         settings = settings.model_copy(update={"receiver_port": args.port})
     try:
-        stack = DevStack(settings, args.var, args.temporal_port, args.ui_port)
+        stack = DevStack(
+            settings,
+            args.var,
+            args.temporal_port,
+            args.ui_port,
+            fake_moota_port=args.fake_moota_port if args.fake_moota else None,
+        )
         return stack.run()
     except DevServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -308,6 +343,26 @@ def _finance(args: argparse.Namespace, settings: Settings) -> int:
     return finance.decide(settings, "reject", args.mutation_id, args.by, None, args.reason)
 
 
+def _fake_moota(args: argparse.Namespace, settings: Settings) -> int:
+    from mootaflow.cli.fakemoota import DEFAULT_BANKS, bank_spec, build_fake, serve
+    from mootaflow.fakemoota import DEFAULT_TOKEN
+
+    if args.webhook_url is None:
+        args.webhook_url = f"http://127.0.0.1:{settings.receiver_port}/webhooks/moota"
+    token = args.token or (
+        settings.moota_api_token.get_secret_value() if settings.moota_api_token else DEFAULT_TOKEN
+    )
+    fake = build_fake(
+        token=token,
+        webhook_url=args.webhook_url,
+        secret=args.secret or (settings.webhook_secrets or [DEV_WEBHOOK_SECRET])[0],
+        banks=args.bank or [bank_spec(spec) for spec in DEFAULT_BANKS],
+        drop_share=args.drop_share,
+        seed=args.seed,
+    )
+    return serve(fake, args.host, args.port)
+
+
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     from mootaflow.cli.simulate import build_delivery, post_delivery
 
@@ -322,6 +377,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
         count=args.count,
         bank_id=args.bank_id,
         now=datetime.now(UTC),
+        date_only=args.date_only,
     )
     try:
         response = post_delivery(url, body, secret)

@@ -35,6 +35,13 @@ def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
         print(f"error: {error.detail}", file=sys.stderr)
         return 1
     _print_order(order, "created" if created else "already exists", as_json)
+    if not as_json:
+        low, high = settings.unique_code_min, settings.unique_code_max
+        print(
+            f"  The last three digits ({order['unique_code']:03d}) are Moota's kode unik: "
+            f"your Moota webhook's unique code\n  range must include {low:03d}-{high:03d} "
+            "(MOOTAFLOW_UNIQUE_CODE_MIN/MAX), or Moota will not push this transfer."
+        )
     return 0
 
 
@@ -62,7 +69,7 @@ def _print_order(order: dict[str, Any], state: str, as_json: bool) -> None:
         ("merchant ref", order["merchant_ref"] or "-"),
         ("account", order["account_number"]),
         ("base amount", order["base_amount"]),
-        ("unique code", order["unique_code"]),
+        ("kode unik", f"{order['unique_code']:03d} (last three digits of the amount)"),
         ("PAY EXACTLY", f"{order['amount_display']}  ({order['amount']})"),
         ("customer", order["customer_email"] or order["customer_name"] or "-"),
         ("expires", _local(order["expires_at"])),

@@ -22,14 +22,19 @@ def build_delivery(
     count: int,
     bank_id: str,
     now: datetime,
+    date_only: bool = False,
 ) -> bytes:
-    """A compact JSON array shaped like Moota's (PHP json_encode escapes '/' as '\\/')."""
+    """A compact JSON array shaped like Moota's (PHP json_encode escapes '/' as '\\/').
+
+    date_only: as BCA reports it, the day at midnight; created_at keeps the time.
+    """
     stamp = now.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M:%S")
+    day = stamp[:10] + " 00:00:00" if date_only else stamp
     amount_value: Any = int(amount) if amount == amount.to_integral_value() else str(amount)
     items = [
         {
             "account_number": account,
-            "date": stamp,
+            "date": day,
             "description": description,
             "note": note,
             "amount": amount_value,

@@ -27,6 +27,17 @@ class FlagReason(StrEnum):
     ALREADY_PAID = "already_paid"
     EXPIRED_ORDER = "expired_order"
     HIGH_VALUE = "high_value"
+    # The reference names an order of another account (or Moota bank) than the
+    # one the money arrived in: real money, but not where that order expects it.
+    WRONG_ACCOUNT = "wrong_account"
+
+
+class IgnoreReason(StrEnum):
+    """Why a mutation is not a customer's payment at all."""
+
+    DEBIT = "debit"
+    # A configured test account or bank (Moota's sandbox, the dashboard's test).
+    TEST = "test"
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class OrderFacts:
 class MatchRules:
     ref_pattern: str
     high_value_threshold: Decimal
+    # Account numbers and Moota bank ids whose mutations are tests, never money.
+    test_accounts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class MatchOutcome:
     order_ref: str | None = None
     reason: FlagReason | None = None
     candidates: list[str] = field(default_factory=list)
+    ignored_reason: IgnoreReason | None = None
 
     @property
     def status(self) -> str:
@@ -75,6 +89,21 @@ def flagged(reason: FlagReason, orders: Sequence[OrderFacts] = ()) -> MatchOutco
     return MatchOutcome("flagged", order_ref=order_ref, reason=reason, candidates=refs)
 
 
+def latest_transfer_time(mutation: Mutation) -> datetime:
+    """The latest moment the money can have moved, per the bank and Moota.
+
+    A date-only date means "some time that day": no later than the end of that
+    day (Jakarta), nor than when Moota saw the mutation.
+    """
+    if not mutation.date_only:
+        return mutation.date
+    end_of_day = mutation.date + timedelta(days=1)
+    seen = mutation.seen_at
+    if seen is not None and mutation.date <= seen < end_of_day:
+        return seen
+    return end_of_day
+
+
 def referenced_keys(mutation: Mutation, rules: MatchRules) -> list[str]:
     """Order reference keys mentioned in the transfer's description or note."""
     return find_ref_keys(f"{mutation.description}\n{mutation.note}", rules.ref_pattern)
@@ -91,8 +120,10 @@ def match_mutation(
     referenced: orders whose reference appears in the description or note.
     same_amount: orders on the receiving account with exactly the mutation's amount.
     """
+    if rules.test_accounts & {mutation.account_number, mutation.bank_id}:
+        return MatchOutcome("ignored", ignored_reason=IgnoreReason.TEST)
     if mutation.type == "DB":
-        return MatchOutcome("ignored")
+        return MatchOutcome("ignored", ignored_reason=IgnoreReason.DEBIT)
     outcome = _by_reference(mutation, referenced) or _by_amount(mutation, same_amount)
     if outcome.kind == "matched" and mutation.amount >= rules.high_value_threshold:
         return MatchOutcome(
@@ -105,17 +136,18 @@ def match_mutation(
 
 
 def _by_reference(mutation: Mutation, referenced: Sequence[OrderFacts]) -> MatchOutcome | None:
-    orders = [o for o in referenced if o.account_number == mutation.account_number]
-    if not orders:
+    if not referenced:
         return None  # No usable reference: fall back to the amount.
-    if len(orders) > 1:
-        return flagged(FlagReason.AMBIGUOUS, orders)
-    [order] = orders
+    if len(referenced) > 1:
+        return flagged(FlagReason.AMBIGUOUS, referenced)
+    [order] = referenced
     if order.paid_by == mutation.mutation_id:
         return matched(order)  # Already booked by this very mutation (a retry).
+    if not _same_destination(order, mutation):
+        return flagged(FlagReason.WRONG_ACCOUNT, [order])
     if order.paid_by is not None:
         return flagged(FlagReason.ALREADY_PAID, [order])
-    if order.expires_at < mutation.date:
+    if order.expires_at < latest_transfer_time(mutation):
         return flagged(FlagReason.EXPIRED_ORDER, [order])
     if mutation.amount < order.amount:
         return flagged(FlagReason.UNDERPAID, [order])
@@ -125,18 +157,19 @@ def _by_reference(mutation: Mutation, referenced: Sequence[OrderFacts]) -> Match
 
 
 def _by_amount(mutation: Mutation, same_amount: Sequence[OrderFacts]) -> MatchOutcome:
+    latest = latest_transfer_time(mutation)
+    # Never across accounts, and only orders the customer could have seen when paying.
     orders = [
         o
         for o in same_amount
-        if o.account_number == mutation.account_number
+        if _same_destination(o, mutation)
         and o.amount == mutation.amount
-        and (o.bank_id is None or mutation.bank_id is None or o.bank_id == mutation.bank_id)
-        and o.created_at <= mutation.date + CLOCK_SKEW
+        and o.created_at <= latest + CLOCK_SKEW
     ]
     mine = [o for o in orders if o.paid_by == mutation.mutation_id]
     if mine:
         return matched(mine[0])
-    payable = [o for o in orders if o.paid_by is None and o.expires_at >= mutation.date]
+    payable = [o for o in orders if o.paid_by is None and o.expires_at >= latest]
     if len(payable) == 1:
         return matched(payable[0])
     if payable:
@@ -148,3 +181,11 @@ def _by_amount(mutation: Mutation, same_amount: Sequence[OrderFacts]) -> MatchOu
     if paid:
         return flagged(FlagReason.ALREADY_PAID, paid)
     return flagged(FlagReason.NO_MATCH)
+
+
+def _same_destination(order: OrderFacts, mutation: Mutation) -> bool:
+    """The money arrived where the order asked for it: its account, and its Moota
+    bank where both name one."""
+    return order.account_number == mutation.account_number and (
+        order.bank_id is None or mutation.bank_id is None or order.bank_id == mutation.bank_id
+    )

@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Literal, cast
 
@@ -22,6 +22,7 @@ JAKARTA = timezone(timedelta(hours=7), "WIB")
 MAX_DEPTH = 32
 _MUTATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+_DAY_FORMAT = "%Y-%m-%d"
 _MAX_TEXT = 1000
 
 MutationType = Literal["CR", "DB"]
@@ -48,6 +49,11 @@ class Mutation:
     description: str
     note: str
     id_derived: bool = False
+    # The bank reported the day only (BCA and others: Moota sends midnight), so
+    # `date` is the start of that day, not when the money moved.
+    date_only: bool = False
+    # Moota's `created_at`: when Moota saw the mutation (its crawl), if it said.
+    seen_at: datetime | None = None
 
     @property
     def workflow_id(self) -> str:
@@ -136,7 +142,8 @@ def parse_mutation(item: object) -> Mutation:
         amount = parse_amount(item.get("amount"))
     except AmountError as exc:
         raise MutationError(str(exc)) from None
-    date = parse_moota_date(item.get("date"))
+    date, date_only = parse_bank_date(item.get("date"))
+    seen_at = _optional_date(item.get("created_at"))
     description = _text(item, "description")
     note = _text(item, "note")
 
@@ -163,6 +170,8 @@ def parse_mutation(item: object) -> Mutation:
         description=description,
         note=note,
         id_derived=derived,
+        date_only=date_only,
+        seen_at=seen_at,
     )
 
 
@@ -176,6 +185,33 @@ def parse_moota_date(value: object) -> datetime:
         except ValueError:
             continue
     raise MutationError(f"date must be 'YYYY-MM-DD HH:MM:SS', got {_short(value)}")
+
+
+def parse_bank_date(value: object) -> tuple[datetime, bool]:
+    """The bank's date and whether it is the day only.
+
+    Banks that report the day only (BCA among them) reach us as midnight exactly
+    or as a bare 'YYYY-MM-DD'; a real transfer at 00:00:00 sharp is rare enough
+    that reading midnight as "some time that day" is the safe side.
+    """
+    if isinstance(value, str):
+        try:
+            day = datetime.strptime(value.strip(), _DAY_FORMAT).replace(tzinfo=JAKARTA)
+        except ValueError:
+            pass
+        else:
+            return day, True
+    moment = parse_moota_date(value)
+    return moment, moment.time() == time()
+
+
+def _optional_date(value: object) -> datetime | None:
+    # Moota's created_at only sharpens a date-only date: a garbled one is ignored,
+    # not a reason to quarantine the money.
+    try:
+        return parse_moota_date(value)
+    except MutationError:
+        return None
 
 
 def derived_mutation_id(

@@ -10,10 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 # Crockford's base32: no I, L, O, U, so a reference read aloud or retyped survives.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REF_PREFIX = "MF"
+_CROCKFORD_READING = str.maketrans("OIL", "011")
+
+
+# Moota's kode unik is the last three digits of the amount; a webhook set to
+# start_unique_code-end_unique_code only pushes amounts ending in that range.
+CODE_MODULUS = 1000
 
 
 class NoUniqueCodeLeft(Exception):
-    """Every code in the range is taken by an open order with the same base amount."""
+    """Every total in reach is taken by an open order (or held for a late payer)."""
 
 
 def new_order_ref() -> str:
@@ -22,34 +28,56 @@ def new_order_ref() -> str:
 
 
 def ref_key(text: str) -> str:
-    """The comparable form of a reference: upper case, letters and digits only."""
-    return re.sub(r"[^0-9A-Z]", "", text.upper())
+    """The comparable form of a reference: upper case, letters and digits only,
+    with the letters people type for digits read as Crockford does (O is 0, I and
+    L are 1; our references never contain them)."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper()).translate(_CROCKFORD_READING)
 
 
 def find_ref_keys(text: str, pattern: str) -> list[str]:
-    """Reference keys mentioned in a bank description or note, in order of appearance."""
+    """Reference keys mentioned in a bank description or note, in order of appearance.
+
+    Matches may overlap (a lookahead at every position), so a stray "MF" in a name
+    just before a real reference cannot swallow its first characters.
+    """
     found: list[str] = []
-    for match in re.finditer(pattern, text.upper()):
-        key = ref_key(match.group(0))
+    for match in re.finditer(f"(?=({pattern}))", text.upper()):
+        key = ref_key(match.group(1))
         if key not in found:
             found.append(key)
     return found
 
 
-def choose_unique_code(
-    base: Decimal, taken_amounts: Collection[Decimal], low: int, high: int
-) -> int:
-    """A random code in [low, high] whose total is not already an open order's amount.
+def unique_code_of(total: Decimal) -> int:
+    """Moota's kode unik of an amount: its last three digits (whole rupiah)."""
+    return int(total) % CODE_MODULUS
 
-    Random rather than smallest-first, so consecutive orders for the same base do
-    not differ by one rupiah (a mistyped digit would then pay someone else's order).
+
+def choose_total(base: Decimal, taken: Collection[Decimal], low: int, high: int) -> Decimal:
+    """A random amount to pay, at least `base`, whose kode unik lies in [low, high]
+    and that no order in `taken` asks for.
+
+    The candidates are the totals in [base, base + 999] ending in the range: every
+    window of a thousand rupiah holds each ending once, so the customer never pays
+    more than Rp 999 extra, and the webhook's unique-code filter lets every one
+    through. Random rather than smallest-first, so consecutive orders for the same
+    base do not differ by one rupiah (a mistyped digit would then pay someone
+    else's order).
     """
-    free = [code for code in range(low, high + 1) if base + code not in taken_amounts]
+    start = int(base)
+    held = {int(amount) for amount in taken if amount == amount.to_integral_value()}
+    free = [
+        total
+        for total in range(start, start + CODE_MODULUS)
+        if low <= total % CODE_MODULUS <= high and total not in held
+    ]
     if not free:
         raise NoUniqueCodeLeft(
-            f"all unique codes {low}-{high} are in use for base amount {base} on this account"
+            f"every amount from {start} to {start + CODE_MODULUS - 1} ending in "
+            f"{low:03d}-{high:03d} is taken by an open or recently expired order on this "
+            "account; widen MOOTAFLOW_UNIQUE_CODE_MIN/MAX or wait for orders to close"
         )
-    return secrets.choice(free)
+    return Decimal(secrets.choice(free))
 
 
 class NewOrder(BaseModel):

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Public on purpose: it signs sandbox deliveries in `mootaflow dev` and is refused elsewhere.
@@ -15,8 +15,10 @@ DEV_WEBHOOK_SECRET = "mootaflow-dev-secret"  # noqa: S105
 DEV_API_KEY = "mootaflow-dev-api-key"
 DEV_FINANCE_TOKEN = "mootaflow-dev-finance-token"  # noqa: S105
 # The service's own order references, e.g. MF-7K3P-9QXZ; banks may drop or
-# change the separators, or upper/lower-case the text.
-DEFAULT_ORDER_REF_PATTERN = r"MF[\s._/-]*[0-9A-Z]{4}[\s._/-]*[0-9A-Z]{4}"
+# change the separators, upper/lower-case the text, or break it anywhere with a
+# space where their fixed-width description fields wrap.
+DEFAULT_ORDER_REF_PATTERN = r"MF(?:[\s._/-]*[0-9A-Z]){8}"
+DEFAULT_MOOTA_API_URL = "https://app.moota.co/api/v2"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 CommaList = Annotated[list[str], NoDecode]
@@ -81,11 +83,20 @@ class Settings(BaseSettings):
 
     api_keys: CommaList = Field(default_factory=list, description="Merchant API keys.")
 
-    unique_code_min: int = Field(default=1, ge=0, le=99_999)
-    unique_code_max: int = Field(default=999, ge=1, le=99_999)
+    # Moota's kode unik: the last three digits of the amount to pay. Set these to
+    # your Moota webhook's start_unique_code / end_unique_code.
+    unique_code_min: int = Field(default=1, ge=0, le=999)
+    unique_code_max: int = Field(default=999, ge=0, le=999)
     order_expiry_minutes: int = Field(default=24 * 60, ge=1, le=60 * 24 * 90)
+    # An expired order's amount is not given to a new order for this long, so a
+    # late payer's transfer is flagged for finance instead of paying a stranger.
+    amount_reuse_days: int = Field(default=7, ge=0, le=365)
     order_ref_pattern: str = DEFAULT_ORDER_REF_PATTERN
     high_value_threshold: Decimal = Field(default=Decimal(100_000_000), gt=0)
+    test_accounts: CommaList = Field(
+        default_factory=list,
+        description="Account numbers or Moota bank ids whose mutations are tests (ignored).",
+    )
 
     seller_name: str = "mootaflow merchant"
     seller_address: str = ""
@@ -126,12 +137,37 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     worker_metrics_host: str = "127.0.0.1"
 
+    # --- Moota API v2 (reconciliation, write-back, "I have paid" checks).
+    moota_api_url: str = Field(
+        default=DEFAULT_MOOTA_API_URL, description="Base URL of Moota's API v2."
+    )
+    # SecretStr: the token stays out of reprs, logs and error messages.
+    # None (unset or empty) turns the features that need the API off.
+    moota_api_token: SecretStr | None = Field(
+        default=None, description="Moota API token (Apps & API page); unset disables the API."
+    )
+
+    @field_validator("moota_api_url")
+    @classmethod
+    def _valid_api_url(cls, value: str) -> str:
+        if not re.match(r"https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("moota_api_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator(
         "webhook_secrets",
         "allowed_ips",
         "trusted_proxies",
         "api_keys",
         "finance_tokens",
+        "test_accounts",
         mode="before",
     )
     @classmethod

@@ -47,6 +47,7 @@ async def place_order(
                 codes=orders.CodeRange(settings.unique_code_min, settings.unique_code_max),
                 default_expiry=timedelta(minutes=settings.order_expiry_minutes),
                 now=datetime.now(UTC),
+                amount_reuse=timedelta(days=settings.amount_reuse_days),
             )
     except orders.MerchantRefConflict as exc:
         raise ApiError(409, "merchant_ref_conflict", str(exc)) from None

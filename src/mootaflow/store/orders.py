@@ -3,14 +3,22 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.matching import OrderFacts
-from mootaflow.domain.orders import NewOrder, choose_unique_code, new_order_ref, ref_key
+from mootaflow.domain.orders import (
+    CODE_MODULUS,
+    NewOrder,
+    choose_total,
+    new_order_ref,
+    ref_key,
+    unique_code_of,
+)
 from mootaflow.store.tables import Order
 
 # Two creators racing for the same code, or a reference collision: try again.
@@ -23,8 +31,15 @@ class MerchantRefConflict(Exception):
         self.existing = existing
 
 
+# How long an expired order's amount stays out of reach of new orders (a late
+# payer's transfer must not pay a stranger's order); the settings' default.
+DEFAULT_AMOUNT_REUSE = timedelta(days=7)
+
+
 @dataclass(frozen=True)
 class CodeRange:
+    """Moota's kode unik range: the allowed last three digits of a total."""
+
     low: int
     high: int
 
@@ -36,8 +51,10 @@ async def create_order(
     codes: CodeRange,
     default_expiry: timedelta,
     now: datetime,
+    amount_reuse: timedelta = DEFAULT_AMOUNT_REUSE,
 ) -> tuple[Order, bool]:
-    """Create an open order with base + unique code free on its account.
+    """Create an open order whose total (base plus under Rp 1.000, ending in the
+    code range) no open or recently expired order of its account asks for.
 
     Returns (order, created). A repeated request with the same merchant_ref and
     the same content returns the existing order; different content is a conflict.
@@ -60,16 +77,8 @@ async def create_order(
                             return existing, False
                         raise MerchantRefConflict(existing)
                 await _expire_overdue(session, now, request.account_number)
-                taken = await session.execute(
-                    select(col(Order.amount)).where(
-                        col(Order.account_number) == request.account_number,
-                        col(Order.status) == "open",
-                        col(Order.base_amount) == request.amount,
-                    )
-                )
-                code = choose_unique_code(
-                    request.amount, set(taken.scalars()), codes.low, codes.high
-                )
+                taken = await _held_amounts(session, request, now - amount_reuse)
+                total = choose_total(request.amount, taken, codes.low, codes.high)
                 ref = new_order_ref()
                 order = Order(
                     ref=ref,
@@ -78,8 +87,8 @@ async def create_order(
                     account_number=request.account_number,
                     bank_id=request.bank_id,
                     base_amount=request.amount,
-                    unique_code=code,
-                    amount=request.amount + code,
+                    unique_code=unique_code_of(total),
+                    amount=total,
                     customer_name=request.customer_name,
                     customer_email=request.customer_email,
                     status="open",
@@ -93,6 +102,24 @@ async def create_order(
             session.expunge_all()
     assert last_error is not None
     raise last_error
+
+
+async def _held_amounts(
+    session: AsyncSession, request: NewOrder, expired_since: datetime
+) -> set[Decimal]:
+    """Totals within reach of this base that a new order may not take: those of
+    open orders, and of orders that expired after `expired_since`."""
+    result = await session.execute(
+        select(col(Order.amount)).where(
+            col(Order.account_number) == request.account_number,
+            col(Order.amount).between(request.amount, request.amount + CODE_MODULUS - 1),
+            or_(
+                col(Order.status) == "open",
+                and_(col(Order.status) == "expired", col(Order.expires_at) >= expired_since),
+            ),
+        )
+    )
+    return set(result.scalars())
 
 
 async def get_order(session: AsyncSession, ref: str) -> Order | None:

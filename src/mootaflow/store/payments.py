@@ -102,6 +102,7 @@ async def save_outcome(
                 status=outcome.status,
                 order_ref=outcome.order_ref,
                 flag_reason=outcome.reason.value if outcome.reason else None,
+                ignored_reason=outcome.ignored_reason.value if outcome.ignored_reason else None,
                 candidates=json.dumps(outcome.candidates),
                 updated_at=at,
             )

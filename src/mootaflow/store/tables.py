@@ -42,6 +42,10 @@ class MutationColumns(SQLModel):
     mutation_date: datetime = Field(sa_type=UTCDateTime)
     description: str = Field(sa_type=Text)
     note: str = Field(sa_type=Text)
+    # The bank gave the day only (mutation_date is its midnight, Jakarta).
+    date_only: bool = False
+    # When Moota saw the mutation (its created_at), if it said.
+    seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @staticmethod
     def values_of(mutation: Mutation) -> dict[str, Any]:
@@ -56,6 +60,8 @@ class MutationColumns(SQLModel):
             "mutation_date": mutation.date,
             "description": mutation.description,
             "note": mutation.note,
+            "date_only": mutation.date_only,
+            "seen_at": mutation.seen_at,
         }
 
     def to_mutation(self, *, id_derived: bool = False) -> Mutation:
@@ -69,6 +75,8 @@ class MutationColumns(SQLModel):
             description=self.description,
             note=self.note,
             id_derived=id_derived,
+            date_only=self.date_only,
+            seen_at=self.seen_at,
         )
 
 
@@ -119,6 +127,8 @@ class Payment(MutationColumns, table=True):
     status: str = Field(index=True)
     order_ref: str | None = None
     flag_reason: str | None = None
+    # Why an ignored mutation is not a payment (debit, test).
+    ignored_reason: str | None = None
     candidates: str = "[]"  # JSON list of order refs
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -147,6 +157,7 @@ class Order(SQLModel, table=True):
     account_number: str = Field(index=True)
     bank_id: str | None = None
     base_amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "base_amount_sen"})
+    # Moota's kode unik: the last three digits of `amount`.
     unique_code: int
     amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "amount_sen"})
     customer_name: str = ""

@@ -4,7 +4,7 @@ open → match ─matched─► mark paid → invoice → notify customer and me
               ├─flagged─► wait for finance: approve / reject (Updates, or signals
               │           typed in the Web UI), reminders beside the wait, then
               │           "unresolved" (still decidable); approved → mark paid → ...
-              └─debit───► ignored
+              └─debit, test account─► ignored (reason recorded)
 A run that finds its payment already past matching (Moota re-sent it after
 Temporal forgot the id, or a decision resumed it) never matches again: it
 finishes what is owed (invoice, notifications), waits for finance, or ends.
@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.domain.money import format_rupiah
     from mootaflow.domain.moota import Mutation
     from mootaflow.workflows import patches, retries
+    from mootaflow.workflows import search_attributes as sa
     from mootaflow.workflows.payment_types import PaymentInput, PaymentState
 
 from mootaflow.workflows.payment_legacy import LegacyFlow
@@ -168,6 +169,12 @@ class PaymentWorkflow(LegacyFlow):
             PaymentActivities.match_order, mutation, retries.DATABASE
         )
         if outcome.kind == "ignored":
+            # Runs started before decisions-v2 did not upsert here: keep their commands.
+            if outcome.ignored_reason is not None and self._v2:
+                self._state.ignored_reason = outcome.ignored_reason.value
+                workflow.upsert_search_attributes(
+                    [sa.FLAG_REASON.value_set(outcome.ignored_reason.value)]
+                )
             self._set_status("ignored")
         elif outcome.kind == "flagged":
             assert outcome.reason is not None
@@ -277,6 +284,7 @@ class PaymentWorkflow(LegacyFlow):
             await self._await_decision_v2(remind=status == "awaiting_approval")
         else:
             self._state.decision = opened.decision
+            self._state.ignored_reason = opened.ignored_reason
             if opened.order_ref:
                 self._set_order(opened.order_ref)
             self._set_status(status)

@@ -236,6 +236,8 @@ class PaymentSteps:
             parts.append(f"order {self._state.order_ref}")
         if status in decisions.DECIDABLE and self._state.flag_reason:
             parts.append(f"flag {self._state.flag_reason}")
+        if status == "ignored" and self._state.ignored_reason:
+            parts.append(self._state.ignored_reason)
         workflow.set_current_details(" · ".join(parts))
 
 

@@ -34,6 +34,7 @@ class PaymentState:
     status: str
     order_ref: str | None = None
     flag_reason: str | None = None
+    ignored_reason: str | None = None  # debit, test
     candidates: list[str] = field(default_factory=list)
     invoice_number: str | None = None
     notifications: dict[str, str] = field(default_factory=dict)

@@ -1,11 +1,8 @@
 """payment_resend: later workflow runs for payments already past matching
 
-Revision ID: 0002_payment_resend
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-26 14:00:00
-
-Written beside issue 11's 0002 migration: at merge, chain this one after it
-(down_revision = "0002").
 """
 
 from collections.abc import Sequence
@@ -13,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_payment_resend"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
