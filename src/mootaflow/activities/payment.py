@@ -27,7 +27,7 @@ from mootaflow.domain.matching import (
     referenced_keys,
 )
 from mootaflow.domain.moota import Mutation
-from mootaflow.domain.payments import Booking
+from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.settings import Settings
 from mootaflow.store import invoices, orders, payments
 from mootaflow.store.db import Sessions
@@ -92,7 +92,11 @@ class PaymentActivities:
         async with self._sessions() as session:
             async with session.begin():
                 payment = await payments.get_payment(session, mutation.mutation_id)
-                if payment is not None and payment.status == "paid" and payment.order_ref:
+                if (
+                    payment is not None
+                    and payment.status == PaymentStatus.PAID
+                    and payment.order_ref
+                ):
                     # Booked by an earlier attempt of this workflow: keep that decision.
                     return MatchOutcome("matched", payment.order_ref, None, [payment.order_ref])
                 referenced = await orders.orders_by_ref_keys(
@@ -207,7 +211,7 @@ class PaymentActivities:
 async def _paid(session: AsyncSession, mutation_id: str) -> tuple[Payment, Order]:
     async with session.begin():
         payment = await payments.get_payment(session, mutation_id)
-        if payment is None or payment.status != "paid" or payment.order_ref is None:
+        if payment is None or payment.status != PaymentStatus.PAID or payment.order_ref is None:
             raise ApplicationError(
                 f"payment {mutation_id} is not booked to an order",
                 type="NotPaid",

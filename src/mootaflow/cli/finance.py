@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from mootaflow.cli.orders import with_sessions
 from mootaflow.domain.money import format_rupiah
+from mootaflow.domain.payments import PaymentStatus
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.decisions import Answer, submit_decision
 from mootaflow.receiver.errors import ApiError
@@ -20,8 +21,8 @@ def pending(settings: Settings, as_json: bool) -> int:
     async def load(sessions: Sessions) -> list[dict[str, Any]]:
         async with sessions() as session:
             # Unresolved ones too: nobody decided in time, but the money arrived.
-            rows = await payments.by_status(session, "awaiting_approval")
-            rows += await payments.by_status(session, "unresolved")
+            rows = await payments.by_status(session, PaymentStatus.AWAITING_APPROVAL)
+            rows += await payments.by_status(session, PaymentStatus.UNRESOLVED)
         now = datetime.now(UTC)
         return [
             {

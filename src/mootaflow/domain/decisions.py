@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from mootaflow.domain.matching import FlagReason
+from mootaflow.domain.payments import PaymentStatus
 
 Kind = Literal["approve", "reject"]
 
@@ -35,7 +36,7 @@ REFUSALS = frozenset(
 
 # Statuses in which a payment takes a decision. `unresolved` is one: nobody
 # decided in time, but the money did arrive and still needs one.
-DECIDABLE = frozenset({"awaiting_approval", "unresolved"})
+DECIDABLE = frozenset({PaymentStatus.AWAITING_APPROVAL, PaymentStatus.UNRESOLVED})
 
 
 class InvalidDecision(ValueError):

@@ -13,6 +13,7 @@ from typing import Literal
 
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.orders import find_ref_keys
+from mootaflow.domain.payments import PaymentStatus
 
 # Bank clocks and ours disagree a little; an order created moments after the
 # bank's timestamp of the transfer can still be what the customer paid.
@@ -71,10 +72,15 @@ class MatchOutcome:
     ignored_reason: IgnoreReason | None = None
 
     @property
-    def status(self) -> str:
-        return {"matched": "matched", "flagged": "awaiting_approval", "ignored": "ignored"}[
-            self.kind
-        ]
+    def status(self) -> PaymentStatus:
+        return _STATUS_OF[self.kind]
+
+
+_STATUS_OF = {
+    "matched": PaymentStatus.MATCHED,
+    "flagged": PaymentStatus.AWAITING_APPROVAL,
+    "ignored": PaymentStatus.IGNORED,
+}
 
 
 def matched(order: OrderFacts) -> MatchOutcome:

@@ -20,15 +20,6 @@ class PaymentStatus(StrEnum):
     UNRESOLVED = "unresolved"
 
 
-# A flagged payment can still be decided: finance may decide an unresolved one
-# later, because the money did arrive.
-DECIDABLE = frozenset({PaymentStatus.AWAITING_APPROVAL, PaymentStatus.UNRESOLVED})
-# Past matching: a new run for the mutation must never match it again.
-FINAL = frozenset(
-    {PaymentStatus.PAID, PaymentStatus.REJECTED, PaymentStatus.IGNORED, PaymentStatus.UNRESOLVED}
-)
-
-
 class NotificationKind(StrEnum):
     """What a payment owes people: the `notification` table's kind (and the prefix of
     its idempotency key), and its name in the API and the workflow's state."""

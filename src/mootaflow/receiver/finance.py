@@ -12,6 +12,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mootaflow.domain.payments import PaymentStatus
 from mootaflow.receiver.auth import require_finance
 from mootaflow.receiver.decisions import submit_decision
 from mootaflow.receiver.errors import ApiError, json_object
@@ -20,14 +21,14 @@ from mootaflow.receiver.views import payment_view
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
 
-STATUSES = ("received", "matched", "awaiting_approval", "paid", "rejected", "ignored", "unresolved")
+STATUSES = tuple(PaymentStatus)
 
 
 async def list_payments(request: Request) -> Response:
     who = require_finance(request)
     if not isinstance(who, str):
         return who
-    status = request.query_params.get("status", "awaiting_approval")
+    status = request.query_params.get("status", PaymentStatus.AWAITING_APPROVAL)
     if status not in STATUSES:
         detail = f"status must be one of {', '.join(STATUSES)}"
         return ApiError(400, "bad_status", detail).response()

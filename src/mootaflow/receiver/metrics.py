@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mootaflow.domain.payments import PaymentStatus
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
 
@@ -36,7 +37,7 @@ PAYMENTS_WAITING = Gauge(
     "Payments waiting for finance, by status (awaiting_approval, unresolved); read at scrape.",
     ["status"],
 )
-_WAITING = ("awaiting_approval", "unresolved")
+_WAITING = (PaymentStatus.AWAITING_APPROVAL, PaymentStatus.UNRESOLVED)
 _COUNT_TIMEOUT = 2.0
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.moota import Mutation, ParsedDelivery
+from mootaflow.domain.payments import InboxState
 from mootaflow.domain.redact import redact, redact_headers
 from mootaflow.store.db import begin_read_only, insert_ignore, table_of
 from mootaflow.store.tables import (
@@ -165,7 +166,7 @@ async def pending_mutations(
 ) -> list[Mutation]:
     """Acknowledged mutations whose workflow has not been started yet, oldest first."""
     await begin_read_only(session)
-    query = select(InboxMutation).where(col(InboxMutation.state) == "pending")
+    query = select(InboxMutation).where(col(InboxMutation.state) == InboxState.PENDING)
     if received_before is not None:
         query = query.where(col(InboxMutation.received_at) < received_before)
     result = await session.execute(query.order_by(col(InboxMutation.received_at)).limit(limit))
@@ -175,7 +176,9 @@ async def pending_mutations(
 async def count_pending(session: AsyncSession) -> int:
     await begin_read_only(session)
     result = await session.execute(
-        select(func.count()).select_from(InboxMutation).where(col(InboxMutation.state) == "pending")
+        select(func.count())
+        .select_from(InboxMutation)
+        .where(col(InboxMutation.state) == InboxState.PENDING)
     )
     return int(result.scalar_one())
 
@@ -187,7 +190,7 @@ async def mark_started(session: AsyncSession, mutation_ids: Sequence[str], at: d
                 update(InboxMutation)
                 .where(col(InboxMutation.mutation_id).in_(mutation_ids[start : start + _CHUNK]))
                 .values(
-                    state="started",
+                    state=InboxState.STARTED,
                     started_at=at,
                     start_attempts=InboxMutation.start_attempts + 1,
                     last_error=None,
@@ -216,7 +219,7 @@ def _inbox_row(
         "delivery_id": delivery_id,
         "id_derived": mutation.id_derived,
         "payload": payload,
-        "state": "pending",
+        "state": InboxState.PENDING,
         "received_at": received_at,
         "start_attempts": 0,
     }

@@ -19,6 +19,7 @@ from mootaflow.domain.orders import (
     ref_key,
     unique_code_of,
 )
+from mootaflow.domain.payments import OrderStatus
 from mootaflow.store.tables import Order
 
 # Two creators racing for the same code, or a reference collision: try again.
@@ -91,7 +92,7 @@ async def create_order(
                     amount=total,
                     customer_name=request.customer_name,
                     customer_email=request.customer_email,
-                    status="open",
+                    status=OrderStatus.OPEN,
                     created_at=now,
                     expires_at=now + expiry,
                 )
@@ -114,8 +115,10 @@ async def _held_amounts(
             col(Order.account_number) == request.account_number,
             col(Order.amount).between(request.amount, request.amount + CODE_MODULUS - 1),
             or_(
-                col(Order.status) == "open",
-                and_(col(Order.status) == "expired", col(Order.expires_at) >= expired_since),
+                col(Order.status) == OrderStatus.OPEN,
+                and_(
+                    col(Order.status) == OrderStatus.EXPIRED, col(Order.expires_at) >= expired_since
+                ),
             ),
         )
     )
@@ -138,10 +141,12 @@ async def expire_overdue(session: AsyncSession, now: datetime) -> int:
 
 
 async def _expire_overdue(session: AsyncSession, now: datetime, account: str | None) -> int:
-    statement = update(Order).where(col(Order.status) == "open", col(Order.expires_at) < now)
+    statement = update(Order).where(
+        col(Order.status) == OrderStatus.OPEN, col(Order.expires_at) < now
+    )
     if account is not None:
         statement = statement.where(col(Order.account_number) == account)
-    result = await session.execute(statement.values(status="expired"))
+    result = await session.execute(statement.values(status=OrderStatus.EXPIRED))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

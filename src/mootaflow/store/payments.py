@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
-from mootaflow.domain.payments import Booking
+from mootaflow.domain.payments import Booking, OrderStatus, PaymentStatus
 from mootaflow.store.db import begin_read_only, insert_ignore
 from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment, PaymentResend
 
@@ -24,7 +24,7 @@ async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime
         result = await session.execute(
             statement.values(
                 **MutationColumns.values_of(mutation),
-                status="received",
+                status=PaymentStatus.RECEIVED,
                 recorded_at=at,
                 updated_at=at,
             )
@@ -33,7 +33,7 @@ async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime
 
 
 # A run that finds its payment in one of these is not the first to handle it.
-_BEFORE_MATCHING = frozenset({"received", "matched"})
+_BEFORE_MATCHING = frozenset({PaymentStatus.RECEIVED, PaymentStatus.MATCHED})
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ async def open_payment(
         inserted = await session.execute(
             insert_ignore(session, Payment, "mutation_id").values(
                 **MutationColumns.values_of(mutation),
-                status="received",
+                status=PaymentStatus.RECEIVED,
                 recorded_at=at,
                 updated_at=at,
             )
@@ -98,7 +98,9 @@ async def save_outcome(
     async with session.begin():
         await session.execute(
             update(Payment)
-            .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != "paid")
+            .where(
+                col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
+            )
             .values(
                 status=outcome.status,
                 order_ref=outcome.order_ref,
@@ -131,7 +133,7 @@ async def mark_paid(
             booked = await session.execute(
                 update(Order)
                 .where(col(Order.ref) == order_ref, col(Order.paid_by_mutation_id).is_(None))
-                .values(status="paid", paid_at=at, paid_by_mutation_id=mutation_id)
+                .values(status=OrderStatus.PAID, paid_at=at, paid_by_mutation_id=mutation_id)
             )
             if not booked.rowcount:  # type: ignore[attr-defined]
                 raise IntegrityError("order paid concurrently", None, Exception())
@@ -139,7 +141,7 @@ async def mark_paid(
                 update(Payment)
                 .where(col(Payment.mutation_id) == mutation_id)
                 .values(
-                    status="paid",
+                    status=PaymentStatus.PAID,
                     order_ref=order_ref,
                     flag_reason=None,
                     paid_at=at,
@@ -163,7 +165,9 @@ async def set_status(session: AsyncSession, mutation_id: str, status: str, at: d
     async with session.begin():
         await session.execute(
             update(Payment)
-            .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != "paid")
+            .where(
+                col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
+            )
             .values(status=status, updated_at=at)
         )
 

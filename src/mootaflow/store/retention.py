@@ -16,6 +16,7 @@ from sqlalchemy import Delete, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from mootaflow.domain.payments import InboxState
 from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
 
 BATCH = 5_000
@@ -49,7 +50,7 @@ async def purge_before(session: AsyncSession, cutoff: datetime, batch: int = BAT
                 select(inbox_key)
                 .where(
                     col(InboxMutation.received_at) < cutoff,
-                    col(InboxMutation.state) == "started",
+                    col(InboxMutation.state) == InboxState.STARTED,
                 )
                 .limit(batch)
             )

@@ -8,6 +8,7 @@ from sqlalchemy import Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.payments import InboxState, OrderStatus
 from mootaflow.store.types import Money, UTCDateTime
 
 
@@ -89,8 +90,7 @@ class InboxMutation(MutationColumns, table=True):
     delivery_id: int = Field(foreign_key="delivery.id")
     id_derived: bool = False
     payload: str = Field(sa_type=Text)
-    # pending: acknowledged, workflow not yet started; started: Temporal has it.
-    state: str = "pending"
+    state: str = InboxState.PENDING
     received_at: datetime = Field(sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     start_attempts: int = 0
@@ -162,8 +162,7 @@ class Order(SQLModel, table=True):
     amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "amount_sen"})
     customer_name: str = ""
     customer_email: str | None = None
-    # open, paid or expired
-    status: str = Field(default="open", index=True)
+    status: str = Field(default=OrderStatus.OPEN, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.domain.matching import FlagReason, MatchOutcome
     from mootaflow.domain.money import format_rupiah
     from mootaflow.domain.moota import Mutation
+    from mootaflow.domain.payments import PaymentStatus
     from mootaflow.workflows import patches, retries
     from mootaflow.workflows import search_attributes as sa
     from mootaflow.workflows.payment_types import PaymentInput, PaymentState
@@ -127,7 +128,7 @@ class PaymentWorkflow(LegacyFlow):
                 resolve(request, self._reason, state.order_ref)
             except InvalidDecision as exc:
                 raise _refusal(decisions.INVALID, str(exc)) from None
-        elif not (self._v2 and state.status in ("received", "matched")):
+        elif not (self._v2 and state.status in (PaymentStatus.RECEIVED, PaymentStatus.MATCHED)):
             # Before the payment is matched a decision is held (v2); afterwards
             # only a flagged payment takes one.
             raise _refusal(
@@ -154,7 +155,7 @@ class PaymentWorkflow(LegacyFlow):
 
     def _decidable(self) -> frozenset[str]:
         # Runs before v2 ended at "unresolved": nothing waits any more to apply one.
-        return decisions.DECIDABLE if self._v2 else frozenset({"awaiting_approval"})
+        return decisions.DECIDABLE if self._v2 else frozenset({PaymentStatus.AWAITING_APPROVAL})
 
     async def _match_and_settle(self, mutation: Mutation) -> None:
         outcome: MatchOutcome = await self._step(steps.MATCH_ORDER, mutation, retries.DATABASE)
@@ -165,7 +166,7 @@ class PaymentWorkflow(LegacyFlow):
                 workflow.upsert_search_attributes(
                     [sa.FLAG_REASON.value_set(outcome.ignored_reason.value)]
                 )
-            self._set_status("ignored")
+            self._set_status(PaymentStatus.IGNORED)
         elif outcome.kind == "flagged":
             assert outcome.reason is not None
             self._flagged(outcome.reason, outcome.candidates, outcome.order_ref)
@@ -173,7 +174,7 @@ class PaymentWorkflow(LegacyFlow):
         else:
             assert outcome.order_ref is not None
             self._set_order(outcome.order_ref)
-            self._set_status("matched")
+            self._set_status(PaymentStatus.MATCHED)
             await self._book(outcome.order_ref)
 
     async def _book(self, order_ref: str) -> None:
@@ -228,14 +229,14 @@ class PaymentWorkflow(LegacyFlow):
             reminders.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reminders
-        if decided or self._state.status == "unresolved":
+        if decided or self._state.status == PaymentStatus.UNRESOLVED:
             return
         await self._step(
             steps.SET_PAYMENT_STATUS,
-            StatusInput(self._state.mutation_id, "unresolved"),
+            StatusInput(self._state.mutation_id, PaymentStatus.UNRESOLVED),
             retries.DATABASE,
         )
-        self._set_status("unresolved")
+        self._set_status(PaymentStatus.UNRESOLVED)
 
     async def _remind(self, deadline: datetime) -> None:
         """Tell finance now, then every remind_every until the deadline. Beside the wait:
@@ -254,8 +255,8 @@ class PaymentWorkflow(LegacyFlow):
     async def _resume(self, opened: OpenedPayment) -> None:
         """An earlier run got past matching: finish what is owed, never match again."""
         self._state.resent = True
-        status = opened.status
-        if status == "paid":
+        status = PaymentStatus(opened.status)
+        if status == PaymentStatus.PAID:
             assert opened.order_ref is not None
             self._state.decision = opened.decision
             self._set_order(opened.order_ref)
@@ -271,7 +272,7 @@ class PaymentWorkflow(LegacyFlow):
                     recorded.kind, recorded.by, recorded.order_ref, recorded.note
                 )
                 self._pending.insert(0, Pending(request, "resume"))
-            await self._await_decision_v2(remind=status == "awaiting_approval")
+            await self._await_decision_v2(remind=status == PaymentStatus.AWAITING_APPROVAL)
         else:
             self._state.decision = opened.decision
             self._state.ignored_reason = opened.ignored_reason

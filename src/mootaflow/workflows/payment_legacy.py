@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.activities import contracts as steps
     from mootaflow.activities.contracts import StatusInput
     from mootaflow.domain.moota import Mutation
+    from mootaflow.domain.payments import PaymentStatus
     from mootaflow.workflows import patches, retries
 
 from mootaflow.workflows.payment_steps import PaymentSteps
@@ -23,7 +24,7 @@ from mootaflow.workflows.payment_steps import PaymentSteps
 class LegacyFlow(PaymentSteps):
     async def _open_v1(self, mutation: Mutation) -> None:
         await self._step(steps.RECORD_MUTATION, mutation, retries.DATABASE)
-        self._set_status("received")
+        self._set_status(PaymentStatus.RECEIVED)
 
     async def _await_decision_v1(self) -> None:
         """Notice first, then wait with reminders in the loop; unresolved ends the run."""
@@ -54,7 +55,7 @@ class LegacyFlow(PaymentSteps):
         # Nobody decided in time: say so loudly instead of waiting forever.
         await self._step(
             steps.SET_PAYMENT_STATUS,
-            StatusInput(self._state.mutation_id, "unresolved"),
+            StatusInput(self._state.mutation_id, PaymentStatus.UNRESOLVED),
             retries.DATABASE,
         )
-        self._set_status("unresolved")
+        self._set_status(PaymentStatus.UNRESOLVED)

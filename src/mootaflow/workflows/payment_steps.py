@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         resolve,
     )
     from mootaflow.domain.matching import FlagReason
-    from mootaflow.domain.payments import NotificationKind, finance_notice
+    from mootaflow.domain.payments import NotificationKind, PaymentStatus, finance_notice
     from mootaflow.workflows import retries
     from mootaflow.workflows import search_attributes as sa
     from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentState
@@ -52,7 +52,7 @@ class Pending:
 
 class PaymentSteps:
     def __init__(self) -> None:
-        self._state = PaymentState(mutation_id="", status="received")
+        self._state = PaymentState(mutation_id="", status=PaymentStatus.RECEIVED)
         self._reason = FlagReason.NO_MATCH
         self._policy = ApprovalPolicy()
         self._amount = ""
@@ -75,11 +75,11 @@ class PaymentSteps:
             await self._record(decision)
             await self._step(
                 steps.SET_PAYMENT_STATUS,
-                StatusInput(self._state.mutation_id, "rejected"),
+                StatusInput(self._state.mutation_id, PaymentStatus.REJECTED),
                 retries.DATABASE,
             )
             self._state.decision = decision
-            self._set_status("rejected")
+            self._set_status(PaymentStatus.REJECTED)
             self._answer(pending, "rejected")
             return True
         assert decision.order_ref is not None
@@ -109,7 +109,7 @@ class PaymentSteps:
         return True
 
     async def _after_paid(self, pending: Pending | None = None) -> None:
-        self._set_status("paid")
+        self._set_status(PaymentStatus.PAID)
         invoice = await self._step(steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE)
         self._state.invoice_number = invoice.number
         if pending is not None:
@@ -210,7 +210,7 @@ class PaymentSteps:
         reason: FlagReason,
         candidates: list[str],
         order_ref: str | None,
-        status: str = "awaiting_approval",
+        status: PaymentStatus = PaymentStatus.AWAITING_APPROVAL,
     ) -> None:
         self._reason = reason
         self._flagged_at = workflow.now()
@@ -225,7 +225,7 @@ class PaymentSteps:
         self._state.order_ref = order_ref
         workflow.upsert_search_attributes([sa.ORDER_REF.value_set(order_ref)])
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: PaymentStatus) -> None:
         self._state.status = status
         workflow.upsert_search_attributes([sa.PAYMENT_STATUS.value_set(status)])
         # The UI's "current details": what this payment is and where it stands.
@@ -234,7 +234,7 @@ class PaymentSteps:
             parts.append(f"order {self._state.order_ref}")
         if status in decisions.DECIDABLE and self._state.flag_reason:
             parts.append(f"flag {self._state.flag_reason}")
-        if status == "ignored" and self._state.ignored_reason:
+        if status == PaymentStatus.IGNORED and self._state.ignored_reason:
             parts.append(self._state.ignored_reason)
         workflow.set_current_details(" · ".join(parts))
 

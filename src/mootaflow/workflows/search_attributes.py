@@ -8,6 +8,7 @@ from temporalio.common import (
 
 from mootaflow.domain.money import whole_rupiah
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.payments import PaymentStatus
 
 MOOTA_MUTATION_ID = SearchAttributeKey.for_keyword("MootaMutationId")
 MOOTA_ACCOUNT = SearchAttributeKey.for_keyword("MootaAccount")
@@ -26,6 +27,6 @@ def at_start(mutation: Mutation) -> TypedSearchAttributes:
             SearchAttributePair(MOOTA_MUTATION_ID, mutation.mutation_id),
             SearchAttributePair(MOOTA_ACCOUNT, mutation.account_number),
             SearchAttributePair(AMOUNT_IDR, whole_rupiah(mutation.amount)),
-            SearchAttributePair(PAYMENT_STATUS, "received"),
+            SearchAttributePair(PAYMENT_STATUS, PaymentStatus.RECEIVED),
         ]
     )
