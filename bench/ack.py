@@ -38,9 +38,9 @@ from bench.stack import bench_stack, free_port, run_bench, spawn, stop
 from mootaflow.domain.moota import JAKARTA, parse_mutation, workflow_id_for
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
 from mootaflow.domain.signature import sign
+from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput
-from mootaflow.workflows.temporal import DATA_CONVERTER
 
 MINIMAL = Path(__file__).resolve().parent / "minimal_receiver.py"
 

@@ -36,7 +36,7 @@ from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
 from mootaflow.domain.signature import sign
 from mootaflow.store.db import open_database, session_factory
 from mootaflow.store.orders import CodeRange, create_order
-from mootaflow.workflows.temporal import DATA_CONVERTER
+from mootaflow.temporal.client import DATA_CONVERTER
 
 ACCOUNT = "9990001112"
 REPO = Path(__file__).resolve().parent.parent

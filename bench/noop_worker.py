@@ -12,10 +12,10 @@ import httpx
 from temporalio.worker import Worker
 
 from bench.noop_workflow import ACTIVITIES, NoopPaymentWorkflow
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import load_settings
 from mootaflow.store.db import create_engine, session_factory
-from mootaflow.workflows.temporal import connect
+from mootaflow.temporal.client import connect
+from mootaflow.temporal.worker import build_worker
 
 
 async def main(task_queue: str) -> None:

@@ -29,11 +29,11 @@ from typing import Any
 import httpx
 import uvloop
 
-from mootaflow.cli.dev import stop_in_order
-from mootaflow.cli.devserver import dev_server_command
-from mootaflow.cli.temporal_admin import MIN_RETENTION, ensure_namespace
 from mootaflow.domain.settings import Settings
-from mootaflow.workflows.temporal import connect
+from mootaflow.processes import stop_in_order
+from mootaflow.temporal.client import connect
+from mootaflow.temporal.devserver import dev_server_command
+from mootaflow.temporal.setup import MIN_RETENTION, ensure_namespace
 
 STARTUP_TIMEOUT = 90.0
 STOP_TIMEOUT = 15.0

@@ -21,8 +21,6 @@ from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from mootaflow.cli.devserver import temporal_binary
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import (
     PoolLimits,
@@ -31,8 +29,10 @@ from mootaflow.store.db import (
     session_factory,
     upgrade_schema,
 )
+from mootaflow.temporal.client import DATA_CONVERTER
+from mootaflow.temporal.devserver import temporal_binary
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes
-from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.servers import RunningReceiver, running_receiver
 
 FIXTURES = Path(__file__).parent / "fixtures" / "moota"

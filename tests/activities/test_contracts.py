@@ -8,9 +8,9 @@ import httpx
 from temporalio import activity
 
 from mootaflow.activities import contracts
-from mootaflow.cli.worker import activities
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
+from mootaflow.temporal.worker import activities
 
 
 def implementations(worker_activities: list[Any]) -> dict[str, Any]:

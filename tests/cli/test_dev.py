@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
+from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment_types import PaymentState
-from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.processes import MOOTAFLOW, clean_env, free_port, run_mootaflow
 from tests.support.temporal import wait_for_workflow
 

@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from mootaflow.fakemoota import DEFAULT_TOKEN
 from mootaflow.mootaapi import MootaClient
-from mootaflow.workflows.temporal import DATA_CONVERTER
+from mootaflow.temporal.client import DATA_CONVERTER
 from tests.support.processes import MOOTAFLOW, clean_env, free_port, run_mootaflow
 from tests.support.temporal import settled
 

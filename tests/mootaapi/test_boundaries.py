@@ -48,7 +48,7 @@ def test_running_the_service_does_not_load_the_fake() -> None:
         "import sys\n"
         "import mootaflow.cli.main as main\n"
         "main.build_parser().parse_args(['worker'])\n"
-        "import mootaflow.cli.worker, mootaflow.receiver.app\n"
+        "import mootaflow.temporal.worker, mootaflow.receiver.app\n"
         "assert not [m for m in sys.modules if m.startswith('mootaflow.fakemoota')]\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True)

@@ -13,9 +13,9 @@ from mootaflow.domain.moota import Mutation, parse_mutation
 from mootaflow.domain.settings import Settings
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
+from mootaflow.temporal.client import connect
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput
-from mootaflow.workflows.temporal import connect
 from tests.support.flows import wait_started
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.servers import running_receiver

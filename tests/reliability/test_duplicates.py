@@ -9,14 +9,14 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from mootaflow.cli.devserver import temporal_binary
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
 from mootaflow.store.retention import purge_before
 from mootaflow.store.tables import Invoice
+from mootaflow.temporal.client import DATA_CONVERTER
+from mootaflow.temporal.devserver import temporal_binary
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes
-from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.callbacks import Merchant
 from tests.support.flows import create_order, pay, transfer, wait_started
 from tests.support.servers import RunningReceiver, running_receiver

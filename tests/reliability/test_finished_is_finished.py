@@ -10,16 +10,16 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from mootaflow.cli.devserver import temporal_binary
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
 from mootaflow.store.retention import purge_before
 from mootaflow.store.tables import Invoice
+from mootaflow.temporal.client import DATA_CONVERTER
+from mootaflow.temporal.devserver import temporal_binary
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.payment_types import PaymentState
-from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.flows import create_order, pay, transfer, wait_started
 from tests.support.moota import mutation
 from tests.support.servers import running_receiver

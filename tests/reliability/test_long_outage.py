@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.progress import workflow_progress
 from mootaflow.store import invoices, orders
 from mootaflow.store.db import PoolLimits, create_engine, session_factory, upgrade_schema
+from mootaflow.temporal.worker import build_worker
 from tests.conftest import POSTGRES_URL
 from tests.support.moota import mutation
 from tests.support.pause import PauseAfter

@@ -11,12 +11,12 @@ import httpx
 from sqlalchemy import func, select
 from temporalio.client import Client
 
-from mootaflow.cli.devserver import dev_server_command
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Invoice
-from mootaflow.workflows.temporal import DATA_CONVERTER
+from mootaflow.temporal.client import DATA_CONVERTER
+from mootaflow.temporal.devserver import dev_server_command
+from mootaflow.temporal.worker import build_worker
 from tests.support.flows import create_order, transfer
 from tests.support.moota import body_of, post_signed
 from tests.support.processes import free_port

@@ -19,7 +19,7 @@ from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.store import orders
 from mootaflow.store.db import Sessions
-from mootaflow.workflows.retention import SCHEDULE_ID
+from mootaflow.temporal.schedules import RETENTION_SCHEDULE_ID
 from tests.support.moota import mutation
 from tests.support.processes import MOOTAFLOW, clean_env, free_port
 from tests.support.temporal import settled, start_payment
@@ -119,6 +119,6 @@ async def test_worker_exports_sdk_and_mootaflow_metrics(
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 90)
-        await client.get_schedule_handle(SCHEDULE_ID).delete()
+        await client.get_schedule_handle(RETENTION_SCHEDULE_ID).delete()
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert b"worker stopped" in stderr

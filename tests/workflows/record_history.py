@@ -24,8 +24,6 @@ import httpx
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from mootaflow.cli.devserver import temporal_binary
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.decisions import DecisionOutcome, Kind
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
@@ -33,11 +31,13 @@ from mootaflow.domain.settings import Settings
 from mootaflow.receiver.decisions import submit_decision
 from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 from mootaflow.store.orders import CodeRange, create_order
+from mootaflow.temporal.client import DATA_CONVERTER
+from mootaflow.temporal.devserver import temporal_binary
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentInput, PaymentState
 from mootaflow.workflows.retention import RetentionInput, RetentionWorkflow
-from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
 from tests.support.pause import PauseAfter
 

@@ -17,7 +17,6 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.decisions import DecisionOutcome
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
@@ -25,6 +24,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Order
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentState
 from tests.support.moota import mutation

@@ -11,12 +11,12 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.store import orders
 from mootaflow.store.db import Sessions
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes as sa
 from tests.support.flows import API, create_order, pay
 from tests.support.moota import BCA_ACCOUNT, BCA_BANK_ID, jakarta_now, moota_item

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentState
 from tests.support.flows import create_order, pay, transfer

@@ -17,10 +17,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from mootaflow.activities.notify import SIGNATURE_HEADER
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
 from mootaflow.domain.signature import sign
 from mootaflow.store.db import Sessions
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment import PaymentWorkflow
 from tests.support.callbacks import Merchant

@@ -18,10 +18,10 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer, Worker
 
 from mootaflow.domain.moota import parse_mutation
+from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.workflows import patches
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.retention import RetentionWorkflow
-from mootaflow.workflows.temporal import DATA_CONVERTER
 from tests.support.moota import mutation
 from tests.support.temporal import settled, start_payment
 from tests.workflows.record_history import CASES

@@ -6,7 +6,7 @@ from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 from temporalio.worker import Worker
 
 from mootaflow.domain.settings import Settings
-from mootaflow.workflows.retention import SCHEDULE_ID, ensure_retention_schedule
+from mootaflow.temporal.schedules import RETENTION_SCHEDULE_ID, ensure_retention_schedule
 
 
 async def test_schedule_is_created_once_and_runs_the_purge(
@@ -14,7 +14,7 @@ async def test_schedule_is_created_once_and_runs_the_purge(
 ) -> None:
     await ensure_retention_schedule(client, 45, settings.task_queue)
     await ensure_retention_schedule(client, 30, settings.task_queue)  # updates, no error
-    handle = client.get_schedule_handle(SCHEDULE_ID)
+    handle = client.get_schedule_handle(RETENTION_SCHEDULE_ID)
     described = await handle.describe()
     action = described.schedule.action
     assert action.task_queue == settings.task_queue  # type: ignore[attr-defined]

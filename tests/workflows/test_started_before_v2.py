@@ -14,11 +14,11 @@ from temporalio import workflow
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from mootaflow.cli.worker import build_worker
 from mootaflow.domain.decisions import DecisionOutcome
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
+from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import patches
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput, PaymentState

@@ -11,12 +11,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mootaflow.cli.devserver import dev_server_command
-from mootaflow.cli.temporal_admin import MIN_RETENTION, ensure_namespace
 from mootaflow.domain.settings import (
     DEV_API_KEY,
     DEV_FINANCE_TOKEN,
@@ -24,10 +21,12 @@ from mootaflow.domain.settings import (
     Settings,
 )
 from mootaflow.fakemoota import DEFAULT_TOKEN as FAKE_MOOTA_TOKEN
-from mootaflow.workflows.temporal import connect
+from mootaflow.processes import stop_in_order
+from mootaflow.temporal.client import connect
+from mootaflow.temporal.devserver import dev_server_command
+from mootaflow.temporal.setup import MIN_RETENTION, ensure_namespace
 
 _STARTUP_TIMEOUT = 60.0
-_STOP_TIMEOUT = 15.0
 
 
 @dataclass
@@ -217,17 +216,3 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-def stop_in_order(
-    children: Iterable[subprocess.Popen[bytes]], timeout: float = _STOP_TIMEOUT
-) -> None:
-    """SIGTERM each running child in turn; SIGKILL one that outlives `timeout`."""
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()

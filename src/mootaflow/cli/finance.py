@@ -14,7 +14,7 @@ from mootaflow.receiver.decisions import Answer, submit_decision
 from mootaflow.receiver.errors import ApiError
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
-from mootaflow.workflows.temporal import connect
+from mootaflow.temporal.client import connect
 
 
 def pending(settings: Settings, as_json: bool) -> int:

@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dev(args: argparse.Namespace, settings: Settings) -> int:
     from mootaflow.cli.dev import DevStack
-    from mootaflow.cli.devserver import DevServerError
+    from mootaflow.temporal.devserver import DevServerError
 
     if args.port:
         os.environ["MOOTAFLOW_RECEIVER_PORT"] = str(args.port)
@@ -279,7 +279,7 @@ def _receiver(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(settings: Settings) -> int:
-    from mootaflow.cli.worker import run_worker
+    from mootaflow.temporal.worker import run_worker
 
     async def run() -> None:
         stop = asyncio.Event()

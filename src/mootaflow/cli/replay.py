@@ -16,9 +16,9 @@ from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from mootaflow.domain.settings import Settings
+from mootaflow.temporal.client import DATA_CONVERTER, connect
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.retention import RetentionWorkflow
-from mootaflow.workflows.temporal import DATA_CONVERTER, connect
 
 WORKFLOWS: Sequence[type] = (PaymentWorkflow, RetentionWorkflow)
 RUNNING = (

@@ -9,10 +9,10 @@ from datetime import timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 
-from mootaflow.cli.temporal_admin import SetupError, ensure_namespace, ensure_search_attributes
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import open_database
-from mootaflow.workflows.temporal import connect
+from mootaflow.temporal.client import connect
+from mootaflow.temporal.setup import SetupError, ensure_namespace, ensure_search_attributes
 
 _CONNECT_TIMEOUT = 60.0
 

@@ -21,7 +21,7 @@ from mootaflow.receiver.ratelimit import RateLimitMiddleware
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.store.db import PoolLimits, open_database, session_factory
-from mootaflow.workflows.temporal import connect
+from mootaflow.temporal.client import connect
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -3,8 +3,8 @@ running activities short on shutdown (and says which variable to change)."""
 
 import pytest
 
-from mootaflow.cli.worker import check_capacity
 from mootaflow.domain.settings import Settings, SettingsError
+from mootaflow.temporal.worker import check_capacity
 from mootaflow.workflows import retries
 
 

@@ -1,4 +1,6 @@
-"""`mootaflow worker`: runs PaymentWorkflow and its activities."""
+"""The worker: PaymentWorkflow, RetentionWorkflow and every activity, with the
+capacity checks and metrics of `mootaflow worker`. `build_worker` is also what the
+tests and `bench/` run workers with."""
 
 import asyncio
 import logging
@@ -18,10 +20,11 @@ from mootaflow.activities.payment import PaymentActivities
 from mootaflow.activities.retention import RetentionActivities
 from mootaflow.domain.settings import Settings, SettingsError
 from mootaflow.store.db import PoolLimits, Sessions, open_database, session_factory
+from mootaflow.temporal.client import connect_with_retry
+from mootaflow.temporal.schedules import ensure_retention_schedule
 from mootaflow.workflows import retries
 from mootaflow.workflows.payment import PaymentWorkflow
-from mootaflow.workflows.retention import RetentionWorkflow, ensure_retention_schedule
-from mootaflow.workflows.temporal import connect
+from mootaflow.workflows.retention import RetentionWorkflow
 
 log = logging.getLogger("mootaflow.worker")
 
@@ -105,26 +108,6 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
             )
         )
     )
-
-
-async def connect_with_retry(
-    settings: Settings, stop: asyncio.Event, runtime: Runtime | None = None
-) -> Client | None:
-    """Wait for Temporal to answer (it may still be starting); None if asked to stop."""
-    delay = 0.5
-    while not stop.is_set():
-        try:
-            return await connect(settings, runtime)
-        except Exception as exc:
-            log.warning(
-                "Temporal not reachable yet, retrying",
-                extra={"address": settings.temporal_address, "error": str(exc)[:200]},
-            )
-        try:
-            await asyncio.wait_for(stop.wait(), delay)
-        except TimeoutError:
-            delay = min(delay * 2, 10.0)
-    return None
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

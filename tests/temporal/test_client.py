@@ -1,8 +1,8 @@
 """The data converter every client and worker uses."""
 
 from mootaflow.domain.moota import parse_mutation
+from mootaflow.temporal.client import DATA_CONVERTER, _type_adapter
 from mootaflow.workflows.payment_types import PaymentInput
-from mootaflow.workflows.temporal import DATA_CONVERTER, _type_adapter
 from tests.support.moota import mutation
 
 

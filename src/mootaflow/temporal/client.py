@@ -1,6 +1,8 @@
 """Connecting to Temporal, with the one data converter every client and worker uses."""
 
+import asyncio
 import functools
+import logging
 
 from pydantic import TypeAdapter
 from temporalio.client import Client
@@ -10,9 +12,14 @@ from temporalio.runtime import Runtime
 
 from mootaflow.domain.settings import Settings
 
-# One cache for the whole process. The worker makes a new payload converter for
-# every workflow run, so a per-converter cache would rebuild a pydantic TypeAdapter
-# (milliseconds of CPU) for each payload of each run.
+log = logging.getLogger("mootaflow.temporal")
+
+# One cache for the whole process. The SDK caches TypeAdapters per converter
+# instance (sdk-python#1695, #1703), but the worker makes a new payload converter for
+# every workflow run, so its cache would rebuild a pydantic TypeAdapter (milliseconds
+# of CPU) for each payload of each run. No public option shares one across instances,
+# so PayloadConverter fills the SDK's own slot; tests/temporal/test_client.py fails if
+# that slot is renamed.
 _type_adapter = functools.lru_cache(maxsize=256)(TypeAdapter)
 
 
@@ -37,3 +44,23 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
         data_converter=DATA_CONVERTER,
         runtime=runtime,
     )
+
+
+async def connect_with_retry(
+    settings: Settings, stop: asyncio.Event, runtime: Runtime | None = None
+) -> Client | None:
+    """Wait for Temporal to answer (it may still be starting); None if asked to stop."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            return await connect(settings, runtime)
+        except Exception as exc:
+            log.warning(
+                "Temporal not reachable yet, retrying",
+                extra={"address": settings.temporal_address, "error": str(exc)[:200]},
+            )
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+        except TimeoutError:
+            delay = min(delay * 2, 10.0)
+    return None
