@@ -38,11 +38,12 @@ def imported(tree: ast.AST) -> list[tuple[int, str]]:
     'activities.contracts' for the one activities module workflows may use."""
     found = []
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
         for name in names:
             parts = name.split(".")
             if parts[0] != "mootaflow" or len(parts) < 3:

@@ -135,7 +135,7 @@ async def test_repeated_start_of_a_completed_workflow_is_harmless(
 
         # As if the process had died before marking the row: start it again.
         before = _starts("already_started")
-        receiver.starter.submit([_parsed(item)])
+        receiver.state["starts"].submit([_parsed(item)])
         async with asyncio.timeout(10):
             while _starts("already_started") == before:
                 await asyncio.sleep(0.05)
@@ -164,7 +164,7 @@ async def test_repeated_start_of_a_running_workflow_reuses_it(
         first_run = (await client.get_workflow_handle(workflow_id).describe()).run_id
 
         before = _starts("started")
-        receiver.starter.submit([_parsed(item)])
+        receiver.state["starts"].submit([_parsed(item)])
         async with asyncio.timeout(10):
             while _starts("started") == before:
                 await asyncio.sleep(0.05)

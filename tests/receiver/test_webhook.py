@@ -83,7 +83,7 @@ async def test_tampered_delivery_never_reaches_temporal(
         },
     )
     assert response.status_code == 401
-    await receiver.starter.redrive()
+    await receiver.state["redrive"].once()
     await asyncio.sleep(0.5)
     assert await describe_or_none(client, f"moota-mutation-{item['mutation_id']}") is None
     assert await inbox_rows(sessions) == []
@@ -266,7 +266,7 @@ async def test_same_delivery_five_times_concurrently_makes_one_workflow_each(
     # Posted again after the workflows completed: still nothing new.
     again = await post_signed(receiver.http, body)
     assert again.json() == {"received": 3, "duplicates": 3, "quarantined": 0}
-    await receiver.starter.redrive()
+    await receiver.state["redrive"].once()
     await asyncio.sleep(1.0)
     for item in items:
         assert await count_runs(client, f"moota-mutation-{item['mutation_id']}") == 1

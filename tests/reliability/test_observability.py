@@ -81,7 +81,7 @@ async def test_metrics_count_what_happened(
     # The row is marked started shortly after the start (in batches): the backlog drains.
     async with asyncio.timeout(10):
         while True:
-            await receiver.starter.redrive()
+            await receiver.state["redrive"].once()
             after = await scrape(receiver)
             if value(after, "mootaflow_redrive_backlog") == 0:
                 break

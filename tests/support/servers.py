@@ -5,6 +5,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import httpx
 import uvicorn
@@ -12,7 +13,7 @@ from starlette.applications import Starlette
 
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.app import create_app
-from mootaflow.receiver.starter import WorkflowStarter
+from mootaflow.receiver.state import AppState
 
 
 @dataclass
@@ -20,28 +21,36 @@ class RunningReceiver:
     url: str
     app: Starlette
     http: httpx.AsyncClient
+    # What the app's lifespan owns (workflow starts, redrive, ...).
+    state: AppState
 
     @property
     def webhook_url(self) -> str:
         return f"{self.url}/webhooks/moota"
-
-    @property
-    def starter(self) -> WorkflowStarter:
-        starter: WorkflowStarter = self.app.state.starter
-        return starter
 
 
 @asynccontextmanager
 async def running_receiver(settings: Settings) -> AsyncIterator[RunningReceiver]:
     """The receiver app served by uvicorn on a free loopback port, as in production."""
     app = create_app(settings)
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
-        yield RunningReceiver(url=url, app=app, http=http)
+    async with (
+        serve_with_server(app) as (url, server),
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        state = cast(AppState, server.lifespan.state)
+        yield RunningReceiver(url=url, app=app, http=http, state=state)
 
 
 @asynccontextmanager
 async def serve(app: Starlette) -> AsyncIterator[str]:
     """Any ASGI app under uvicorn on a free loopback port; yields its base URL."""
+    async with serve_with_server(app) as (url, _):
+        yield url
+
+
+@asynccontextmanager
+async def serve_with_server(app: Starlette) -> AsyncIterator[tuple[str, uvicorn.Server]]:
+    """`serve`, with the uvicorn server (its lifespan holds the app's state)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -55,7 +64,7 @@ async def serve(app: Starlette) -> AsyncIterator[str]:
                 task.result()
                 raise RuntimeError("server exited during start-up")
             await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         await task

@@ -1,4 +1,5 @@
-"""The receiver application: routes, and the lifespan that owns database and starter."""
+"""The receiver application: routes, and the lifespan that owns the database, the Temporal
+client, the inbox writer and the workflow starts."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -18,36 +19,43 @@ from mootaflow.receiver.metrics import metrics
 from mootaflow.receiver.orders import create_order, show_order
 from mootaflow.receiver.payments import invoice_pdf, show_payment
 from mootaflow.receiver.ratelimit import RateLimitMiddleware
-from mootaflow.receiver.starter import WorkflowStarter
+from mootaflow.receiver.redrive import Redrive
+from mootaflow.receiver.start_pool import StartPool
+from mootaflow.receiver.state import AppState
 from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.store.db import PoolLimits, open_database, session_factory
-from mootaflow.temporal.client import connect
+from mootaflow.temporal.client import LazyClient, connect
 
 
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
         async with open_database(settings.database_url, PoolLimits.of(settings)) as engine:
             sessions = session_factory(engine)
 
             async def connect_temporal() -> Client:
                 return await connect(settings)
 
-            starter = WorkflowStarter(settings, sessions, connect_temporal)
+            temporal = LazyClient(connect_temporal)
+            starts = StartPool(settings, sessions, temporal)
+            redrive = Redrive(settings, sessions, temporal, starts)
             writer = InboxWriter(sessions)
-            app.state.settings = settings
-            app.state.engine = engine
-            app.state.sessions = sessions
-            app.state.starter = starter
-            app.state.inbox_writer = writer
             await writer.start()
-            await starter.start()
-            # Rows a previous process acknowledged but never started go first.
-            starter.redrive_soon()
+            starts.start()
+            redrive.start()
             try:
-                yield
+                yield AppState(
+                    settings=settings,
+                    engine=engine,
+                    sessions=sessions,
+                    temporal=temporal,
+                    inbox_writer=writer,
+                    starts=starts,
+                    redrive=redrive,
+                )
             finally:
-                await starter.stop()
+                await redrive.stop()
+                await starts.stop()
                 await writer.stop()
 
     return Starlette(

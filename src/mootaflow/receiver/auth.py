@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mootaflow.domain.settings import Settings
+from mootaflow.receiver.state import app_state
 
 
 def presented_key(request: Request) -> str | None:
@@ -29,7 +30,7 @@ def require_api_key(request: Request) -> Response | None:
     presented = presented_key(request)
     if presented is None:
         return _unauthorized("missing API key: send Authorization: Bearer <key>")
-    if not key_matches(presented, request.app.state.settings.effective_api_keys):
+    if not key_matches(presented, app_state(request)["settings"].effective_api_keys):
         return _unauthorized("invalid API key")
     return None
 
@@ -39,7 +40,7 @@ def require_finance(request: Request) -> str | Response:
     presented = presented_key(request)
     if presented is None:
         return _unauthorized("missing finance token: send Authorization: Bearer <token>")
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request)["settings"]
     names = settings.finance_token_names
     given = presented.encode("latin-1", errors="replace")
     # Check every token (no early exit) so timing does not reveal a near match.

@@ -36,10 +36,10 @@ from mootaflow.domain.decisions import DecisionOutcome, InvalidDecision, Kind, p
 from mootaflow.domain.matching import FlagReason
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.errors import ApiError
-from mootaflow.receiver.starter import approval_policy, summary
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Payment
+from mootaflow.temporal.starts import approval_policy, summary
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput

@@ -17,6 +17,7 @@ from mootaflow.receiver.auth import require_finance
 from mootaflow.receiver.decisions import submit_decision
 from mootaflow.receiver.errors import ApiError, json_object
 from mootaflow.receiver.payments import payment_details
+from mootaflow.receiver.state import app_state
 from mootaflow.receiver.views import payment_view
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
@@ -32,7 +33,7 @@ async def list_payments(request: Request) -> Response:
     if status not in STATUSES:
         detail = f"status must be one of {', '.join(STATUSES)}"
         return ApiError(400, "bad_status", detail).response()
-    sessions: Sessions = request.app.state.sessions
+    sessions: Sessions = app_state(request)["sessions"]
     async with sessions() as session:
         rows = await payments.by_status(session, status)
     now = datetime.now(UTC)
@@ -66,9 +67,9 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
             if not text:
                 raise ApiError(422, "invalid_decision", "'reason' is required to reject")
         mutation_id = request.path_params["mutation_id"]
-        sessions: Sessions = request.app.state.sessions
+        sessions: Sessions = app_state(request)["sessions"]
         try:
-            client = await request.app.state.starter.client()
+            client = await app_state(request)["temporal"].get()
         except Exception as exc:
             raise ApiError(
                 503, "unavailable", f"could not reach Temporal: {exc}", headers={"Retry-After": "5"}
@@ -76,7 +77,7 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
         answer = await submit_decision(
             sessions,
             client,
-            request.app.state.settings,
+            app_state(request)["settings"],
             kind,
             mutation_id,
             who,

@@ -5,7 +5,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mootaflow.receiver.starter import WorkflowStarter
+from mootaflow.receiver.state import app_state
 from mootaflow.store.db import ping
 
 _CHECK_TIMEOUT = 2.0
@@ -17,17 +17,17 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """Ready when the database answers and Temporal answers, each within 2 s."""
-    starter: WorkflowStarter = request.app.state.starter
+    state = app_state(request)
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(_CHECK_TIMEOUT):
-            await ping(request.app.state.engine)
+            await ping(state["engine"])
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"
     try:
         async with asyncio.timeout(_CHECK_TIMEOUT):
-            client = await starter.client()
+            client = await state["temporal"].get()
             await client.service_client.check_health()
         checks["temporal"] = "ok"
     except Exception as exc:

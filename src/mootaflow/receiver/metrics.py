@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mootaflow.domain.payments import PaymentStatus
+from mootaflow.receiver.state import app_state
 from mootaflow.store import payments
 from mootaflow.store.db import Sessions
 
@@ -42,7 +43,7 @@ _COUNT_TIMEOUT = 2.0
 
 
 async def metrics(request: Request) -> Response:
-    sessions: Sessions = request.app.state.sessions
+    sessions: Sessions = app_state(request)["sessions"]
     try:
         async with asyncio.timeout(_COUNT_TIMEOUT), sessions() as session:
             counts = await payments.count_by_status(session, _WAITING)

@@ -11,6 +11,7 @@ from mootaflow.domain.orders import NewOrder, NoUniqueCodeLeft, describe_errors
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.auth import require_api_key
 from mootaflow.receiver.errors import ApiError, json_object
+from mootaflow.receiver.state import app_state
 from mootaflow.receiver.views import order_view
 from mootaflow.store import orders
 from mootaflow.store.db import Sessions
@@ -28,7 +29,7 @@ async def create_order(request: Request) -> Response:
         except ValidationError as exc:
             raise ApiError(422, "invalid_order", describe_errors(exc)) from None
         order, created = await place_order(
-            request.app.state.sessions, request.app.state.settings, new
+            app_state(request)["sessions"], app_state(request)["settings"], new
         )
     except ApiError as error:
         return error.response()
@@ -62,7 +63,7 @@ async def show_order(request: Request) -> Response:
     if (refused := require_api_key(request)) is not None:
         return refused
     ref = request.path_params["ref"]
-    view = await find_order(request.app.state.sessions, ref)
+    view = await find_order(app_state(request)["sessions"], ref)
     if view is None:
         return ApiError(404, "not_found", f"no order {ref}").response()
     return JSONResponse(view)

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from mootaflow.receiver.auth import require_reader
 from mootaflow.receiver.errors import ApiError
 from mootaflow.receiver.progress import workflow_progress
+from mootaflow.receiver.state import app_state
 from mootaflow.receiver.views import payment_view
 from mootaflow.store import invoices, notifications, payments
 from mootaflow.store.db import Sessions
@@ -16,7 +17,7 @@ from mootaflow.store.db import Sessions
 async def show_payment(request: Request) -> Response:
     if (refused := require_reader(request)) is not None:
         return refused
-    sessions: Sessions = request.app.state.sessions
+    sessions: Sessions = app_state(request)["sessions"]
     mutation_id = request.path_params["mutation_id"]
     view = await payment_details(sessions, mutation_id)
     if view is None:
@@ -24,7 +25,7 @@ async def show_payment(request: Request) -> Response:
     # Where its workflow stands, e.g. a step on its 40th attempt while the database
     # is down: what the Temporal UI shows under Pending Activities.
     view["workflow"] = await workflow_progress(
-        request.app.state.starter.client, view["workflow_id"]
+        app_state(request)["temporal"].get, view["workflow_id"]
     )
     return JSONResponse(view)
 
@@ -45,7 +46,7 @@ async def payment_details(sessions: Sessions, mutation_id: str) -> dict[str, Any
 async def invoice_pdf(request: Request) -> Response:
     if (refused := require_reader(request)) is not None:
         return refused
-    sessions: Sessions = request.app.state.sessions
+    sessions: Sessions = app_state(request)["sessions"]
     number = request.path_params["number"]
     async with sessions() as session:
         invoice = await invoices.get_invoice(session, number)

@@ -22,7 +22,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.receiver.client_ip import client_ip, in_networks
 from mootaflow.receiver.inbox_writer import InboxWriter
-from mootaflow.receiver.starter import WorkflowStarter
+from mootaflow.receiver.state import app_state
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
 
@@ -37,10 +37,10 @@ class Refusal(Exception):
 
 
 async def moota_webhook(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    sessions: Sessions = request.app.state.sessions
-    writer: InboxWriter = request.app.state.inbox_writer
-    starter: WorkflowStarter = request.app.state.starter
+    settings: Settings = app_state(request)["settings"]
+    sessions: Sessions = app_state(request)["sessions"]
+    writer: InboxWriter = app_state(request)["inbox_writer"]
+    starts = app_state(request)["starts"]
     began = time.perf_counter()
     facts = inbox.RequestFacts(
         received_at=datetime.now(UTC),
@@ -71,7 +71,7 @@ async def moota_webhook(request: Request) -> Response:
             headers={"Retry-After": "5"},
         )
     # After the commit and before the reply: only queues work, never waits on Temporal.
-    starter.submit(saved.new)
+    starts.submit(saved.new)
 
     quarantined = len(parsed.quarantined)
     metrics.DELIVERIES.labels("accepted").inc()

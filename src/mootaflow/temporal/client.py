@@ -3,6 +3,7 @@
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 
 from pydantic import TypeAdapter
 from temporalio.client import Client
@@ -64,3 +65,34 @@ async def connect_with_retry(
         except TimeoutError:
             delay = min(delay * 2, 10.0)
     return None
+
+
+HEALTH_TIMEOUT = 2.0
+
+
+class LazyClient:
+    """The receiver's Temporal client, connected on first use: Temporal may be down
+    when the receiver boots, and acknowledging webhooks must not wait for it."""
+
+    def __init__(self, connect: Callable[[], Awaitable[Client]]) -> None:
+        self._connect = connect
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Client:
+        async with self._lock:
+            if self._client is None:
+                self._client = await self._connect()
+            return self._client
+
+    async def answers(self) -> bool:
+        """True when Temporal answers a health check within HEALTH_TIMEOUT seconds."""
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT):
+                client = await self.get()
+                await client.service_client.check_health()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return False
+        return True
