@@ -26,7 +26,7 @@ from mootaflow.domain.payments import NotificationKind, finance_notice
 from mootaflow.domain.settings import Settings
 from mootaflow.domain.signature import sign
 from mootaflow.store import invoices, notifications, orders, payments
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import Invoice, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
@@ -46,7 +46,7 @@ class NotifyActivities:
     @activity.defn(name=contracts.NOTIFY_CUSTOMER.name)
     async def notify_customer(self, mutation_id: str) -> NotifyResult:
         """Email the invoice to the customer, once."""
-        async with self._sessions() as session, session.begin():
+        async with reading(self._sessions) as session:
             if sent := await notifications.already_sent(session, CUSTOMER_EMAIL, mutation_id):
                 return NotifyResult("already_sent", sent.detail)
             payment, order, invoice = await _paid_with_invoice(session, mutation_id)
@@ -74,7 +74,7 @@ class NotifyActivities:
         url, secret = self._settings.merchant_callback_url, self._settings.merchant_callback_secret
         if not url or not secret:
             return NotifyResult("skipped", "no merchant callback configured")
-        async with self._sessions() as session, session.begin():
+        async with reading(self._sessions) as session:
             if sent := await notifications.already_sent(session, MERCHANT_CALLBACK, mutation_id):
                 return NotifyResult("already_sent", sent.detail)
             payment, order, invoice = await _paid_with_invoice(session, mutation_id)
@@ -112,7 +112,7 @@ class NotifyActivities:
         address = self._settings.finance_email
         if address is None and self._settings.smtp_host:
             return NotifyResult("skipped", "no finance email configured")
-        async with self._sessions() as session, session.begin():
+        async with reading(self._sessions) as session:
             if sent := await notifications.already_sent(session, kind, notice.mutation_id):
                 return NotifyResult("already_sent", sent.detail)
             payment = await payments.get_payment(session, notice.mutation_id)
@@ -165,7 +165,7 @@ class NotifyActivities:
         return message
 
     async def _record(self, kind: str, mutation_id: str, status: str, detail: str) -> NotifyResult:
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             await notifications.record(
                 session, kind, mutation_id, status, detail, datetime.now(UTC)
             )

@@ -49,7 +49,7 @@ class PaymentActivities:
     @activity.defn(name=contracts.RECORD_MUTATION.name)
     async def record_mutation(self, mutation: Mutation) -> bool:
         """Write the payment row; True if this attempt created it."""
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             created = await payments.record_payment(session, mutation, _now())
         _log("payment recorded", mutation.mutation_id, inserted=created)
         return created
@@ -59,7 +59,7 @@ class PaymentActivities:
         """Write the payment row once and report where it stands (a re-sent mutation
         of a finished payment is recorded as such, and is not matched again)."""
         run_id = activity.info().workflow_run_id or ""
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             opened = await payments.open_payment(session, mutation, _now(), run_id)
         payment, record = opened.payment, opened.decision
         decision = (
@@ -89,22 +89,18 @@ class PaymentActivities:
     @activity.defn(name=contracts.MATCH_ORDER.name)
     async def match_order(self, mutation: Mutation) -> MatchOutcome:
         """Apply the matching rules to the current orders and store the outcome."""
-        async with self._sessions() as session:
-            async with session.begin():
-                payment = await payments.get_payment(session, mutation.mutation_id)
-                if (
-                    payment is not None
-                    and payment.status == PaymentStatus.PAID
-                    and payment.order_ref
-                ):
-                    # Booked by an earlier attempt of this workflow: keep that decision.
-                    return MatchOutcome("matched", payment.order_ref, None, [payment.order_ref])
-                referenced = await orders.orders_by_ref_keys(
-                    session, referenced_keys(mutation, self._rules)
-                )
-                same_amount = await orders.orders_with_amount(
-                    session, mutation.account_number, mutation.amount
-                )
+        # One transaction: the outcome is stored against the orders it was decided on.
+        async with self._sessions.begin() as session:
+            payment = await payments.get_payment(session, mutation.mutation_id)
+            if payment is not None and payment.status == PaymentStatus.PAID and payment.order_ref:
+                # Booked by an earlier attempt of this workflow: keep that decision.
+                return MatchOutcome("matched", payment.order_ref, None, [payment.order_ref])
+            referenced = await orders.orders_by_ref_keys(
+                session, referenced_keys(mutation, self._rules)
+            )
+            same_amount = await orders.orders_with_amount(
+                session, mutation.account_number, mutation.amount
+            )
             outcome = match_mutation(mutation, referenced, same_amount, self._rules)
             await payments.save_outcome(session, mutation.mutation_id, outcome, _now())
         _log(
@@ -120,7 +116,7 @@ class PaymentActivities:
     @activity.defn(name=contracts.MARK_PAID.name)
     async def mark_paid(self, booking: BookInput) -> Booking:
         """Book the order paid by this mutation; a lost race is reported, not raised."""
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             try:
                 result = await payments.mark_paid(
                     session, booking.mutation_id, booking.order_ref, _now()
@@ -140,7 +136,7 @@ class PaymentActivities:
         outcome = MatchOutcome(
             "flagged", flag.order_ref, FlagReason(flag.reason), list(flag.candidates)
         )
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             await payments.save_outcome(session, flag.mutation_id, outcome, _now())
         _log("payment flagged", flag.mutation_id, reason=flag.reason, candidates=flag.candidates)
 
@@ -156,27 +152,28 @@ class PaymentActivities:
             flag_reason=decision.flag_reason,
             decided_at=_now(),
         )
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             await payments.record_decision(session, row)
         _log(f"decision recorded: {decision.kind}", decision.mutation_id, by=decision.by)
 
     @activity.defn(name=contracts.SET_PAYMENT_STATUS.name)
     async def set_payment_status(self, change: StatusInput) -> None:
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             await payments.set_status(session, change.mutation_id, change.status, _now())
         _log(f"payment {change.status}", change.mutation_id)
 
     @activity.defn(name=contracts.GENERATE_INVOICE.name)
     async def generate_invoice(self, mutation_id: str) -> InvoiceResult:
         """Issue the invoice number once and store its PDF once."""
-        async with self._sessions() as session:
+        # The number first, in its own transaction (gap-free, see store/invoices.py);
+        # the PDF is rendered outside any transaction and stored once.
+        async with self._sessions.begin() as session:
             payment, order = await _paid(session, mutation_id)
             assert payment.paid_at is not None
             invoice = await invoices.issue_invoice(session, mutation_id, order.ref, payment.paid_at)
-            if invoice.pdf is None:
-                pdf = render_invoice(
-                    self._invoice_data(invoice.number, invoice.issued_at, payment, order)
-                )
+        if invoice.pdf is None:
+            pdf = render_invoice(self._invoice_data(invoice.number, invoice.issued_at, payment, order))
+            async with self._sessions.begin() as session:
                 await invoices.store_pdf(session, invoice.number, pdf)
         _log("invoice issued", mutation_id, invoice=invoice.number)
         return InvoiceResult(invoice.number)
@@ -209,16 +206,15 @@ class PaymentActivities:
 
 
 async def _paid(session: AsyncSession, mutation_id: str) -> tuple[Payment, Order]:
-    async with session.begin():
-        payment = await payments.get_payment(session, mutation_id)
-        if payment is None or payment.status != PaymentStatus.PAID or payment.order_ref is None:
-            raise ApplicationError(
-                f"payment {mutation_id} is not booked to an order",
-                type="NotPaid",
-                non_retryable=True,
-            )
-        order = await orders.get_order(session, payment.order_ref)
-        assert order is not None
+    payment = await payments.get_payment(session, mutation_id)
+    if payment is None or payment.status != PaymentStatus.PAID or payment.order_ref is None:
+        raise ApplicationError(
+            f"payment {mutation_id} is not booked to an order",
+            type="NotPaid",
+            non_retryable=True,
+        )
+    order = await orders.get_order(session, payment.order_ref)
+    assert order is not None
     return payment, order
 
 

@@ -20,8 +20,7 @@ class RetentionActivities:
     @activity.defn(name=contracts.PURGE_AUDIT_ROWS.name)
     async def purge_audit_rows(self, retention_days: int) -> PurgeResult:
         cutoff = datetime.now(UTC) - timedelta(days=retention_days)
-        async with self._sessions() as session:
-            purged = await purge_before(session, cutoff)
+        purged = await purge_before(self._sessions, cutoff)
         result = PurgeResult(cutoff, purged.deliveries, purged.inbox_rows, purged.quarantined)
         log.info("audit rows purged", extra={**result.__dict__, "cutoff": cutoff.isoformat()})
         return result

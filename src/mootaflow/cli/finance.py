@@ -13,13 +13,13 @@ from mootaflow.domain.settings import Settings
 from mootaflow.receiver.decisions import Answer, submit_decision
 from mootaflow.receiver.errors import ApiError
 from mootaflow.store import payments
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 from mootaflow.temporal.client import connect
 
 
 def pending(settings: Settings, as_json: bool) -> int:
     async def load(sessions: Sessions) -> list[dict[str, Any]]:
-        async with sessions() as session:
+        async with reading(sessions) as session:
             # Unresolved ones too: nobody decided in time, but the money arrived.
             rows = await payments.by_status(session, PaymentStatus.AWAITING_APPROVAL)
             rows += await payments.by_status(session, PaymentStatus.UNRESOLVED)

@@ -37,7 +37,7 @@ from mootaflow.domain.matching import FlagReason
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.errors import ApiError
 from mootaflow.store import orders, payments
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import Payment
 from mootaflow.temporal.starts import approval_policy, summary
 from mootaflow.workflows import search_attributes
@@ -106,7 +106,7 @@ async def _checked(
     text: str,
 ) -> tuple[Payment, dict[str, Any]]:
     """What the database can refuse at once; else the payment and the Update's payload."""
-    async with sessions() as session:
+    async with reading(sessions) as session:
         payment = await payments.get_payment(session, mutation_id)
         if payment is None:
             raise ApiError(404, "not_found", f"no payment for mutation {mutation_id}")

@@ -20,7 +20,7 @@ from mootaflow.receiver.payments import payment_details
 from mootaflow.receiver.state import app_state
 from mootaflow.receiver.views import payment_view
 from mootaflow.store import payments
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 
 STATUSES = tuple(PaymentStatus)
 
@@ -34,7 +34,7 @@ async def list_payments(request: Request) -> Response:
         detail = f"status must be one of {', '.join(STATUSES)}"
         return ApiError(400, "bad_status", detail).response()
     sessions: Sessions = app_state(request)["sessions"]
-    async with sessions() as session:
+    async with reading(sessions) as session:
         rows = await payments.by_status(session, status)
     now = datetime.now(UTC)
     listed = [

@@ -73,7 +73,7 @@ class InboxWriter:
 
     async def _write(self, batch: list[tuple[inbox.Incoming, asyncio.Future[inbox.Saved]]]) -> None:
         try:
-            async with self._sessions() as session:
+            async with self._sessions.begin() as session:
                 saved = await inbox.save_accepted(session, [incoming for incoming, _ in batch])
         except asyncio.CancelledError:
             self._waiting[:0] = batch  # stop() answers them

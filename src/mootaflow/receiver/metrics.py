@@ -10,7 +10,7 @@ from starlette.responses import Response
 from mootaflow.domain.payments import PaymentStatus
 from mootaflow.receiver.state import app_state
 from mootaflow.store import payments
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 
 DELIVERIES = Counter("mootaflow_webhook_deliveries", "Webhook requests by verdict.", ["verdict"])
 MUTATIONS = Counter(
@@ -45,7 +45,7 @@ _COUNT_TIMEOUT = 2.0
 async def metrics(request: Request) -> Response:
     sessions: Sessions = app_state(request)["sessions"]
     try:
-        async with asyncio.timeout(_COUNT_TIMEOUT), sessions() as session:
+        async with asyncio.timeout(_COUNT_TIMEOUT), reading(sessions) as session:
             counts = await payments.count_by_status(session, _WAITING)
     except (TimeoutError, SQLAlchemyError, OSError):
         pass  # the database is away: the other metrics still matter, keep the last counts

@@ -41,7 +41,7 @@ async def place_order(
 ) -> tuple[dict[str, object], bool]:
     """Create (or find the identical) order; ApiError for conflicts. Shared with the CLI."""
     try:
-        async with sessions() as session:
+        async with sessions.begin() as session:
             order, created = await orders.create_order(
                 session,
                 new,
@@ -71,7 +71,7 @@ async def show_order(request: Request) -> Response:
 
 async def find_order(sessions: Sessions, ref: str) -> dict[str, object] | None:
     """The order with its payment and invoice, expiry applied. Shared with the CLI."""
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await orders.expire_overdue(session, datetime.now(UTC))
         order = await orders.get_order(session, ref)
         if order is None:

@@ -11,7 +11,7 @@ from mootaflow.receiver.progress import workflow_progress
 from mootaflow.receiver.state import app_state
 from mootaflow.receiver.views import payment_view
 from mootaflow.store import invoices, notifications, payments
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 
 
 async def show_payment(request: Request) -> Response:
@@ -32,7 +32,7 @@ async def show_payment(request: Request) -> Response:
 
 async def payment_details(sessions: Sessions, mutation_id: str) -> dict[str, Any] | None:
     """The payment with its invoice, notifications, decision and re-sends."""
-    async with sessions() as session:
+    async with reading(sessions) as session:
         payment = await payments.get_payment(session, mutation_id)
         if payment is None:
             return None
@@ -48,7 +48,7 @@ async def invoice_pdf(request: Request) -> Response:
         return refused
     sessions: Sessions = app_state(request)["sessions"]
     number = request.path_params["number"]
-    async with sessions() as session:
+    async with reading(sessions) as session:
         invoice = await invoices.get_invoice(session, number)
     if invoice is None or invoice.pdf is None:
         return ApiError(404, "not_found", f"no invoice {number}").response()

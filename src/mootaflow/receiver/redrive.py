@@ -12,7 +12,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.receiver.start_pool import StartPool
 from mootaflow.store import inbox
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 from mootaflow.temporal.client import LazyClient
 
 log = logging.getLogger("mootaflow.starter")
@@ -63,7 +63,7 @@ class Redrive:
 
     async def once(self) -> int:
         """Submit pending inbox rows not already in flight; returns how many."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             backlog = await inbox.count_pending(session)
         metrics.REDRIVE_BACKLOG.set(backlog)
         # While starts are still queued the pool is busy anyway; loading rows it
@@ -75,7 +75,7 @@ class Redrive:
         if not await self._temporal.answers():
             log.info("Temporal unreachable; redrive waits")
             return 0
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             pending = await inbox.pending_mutations(
                 session, _BATCH, received_before=datetime.now(UTC) - _GRACE
             )

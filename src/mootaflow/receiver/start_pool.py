@@ -94,7 +94,7 @@ class StartPool:
                 extra={"mutation_id": mutation.mutation_id, "error": error},
             )
             with contextlib.suppress(Exception):
-                async with self._sessions() as session:
+                async with self._sessions.begin() as session:
                     await inbox.mark_start_failed(session, mutation.mutation_id, error)
             return False
         metrics.WORKFLOW_STARTS.labels(result).inc()

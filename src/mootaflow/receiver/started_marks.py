@@ -50,7 +50,7 @@ class StartedMarks:
             self._ready.clear()
             ids, self._ids = self._ids, []
             try:
-                async with self._sessions() as session:
+                async with self._sessions.begin() as session:
                     await inbox.mark_started(session, ids, datetime.now(UTC))
             except asyncio.CancelledError:
                 raise

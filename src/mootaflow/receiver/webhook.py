@@ -153,7 +153,7 @@ async def _refuse(sessions: Sessions, facts: inbox.RequestFacts, refusal: Refusa
         },
     )
     try:
-        async with sessions() as session:
+        async with sessions.begin() as session:
             await inbox.save_rejected(
                 session, facts, refusal.verdict, refusal.status_code, refusal.detail
             )

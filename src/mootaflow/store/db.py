@@ -78,7 +78,7 @@ def _configure_sqlite(engine: AsyncEngine, lock_timeout: float) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later
         # upgrades to a writer fails with SQLITE_BUSY instead of waiting its turn.
-        # Reads that say so (begin_read_only) take no lock: they never hold up a writer.
+        # Reads that say so (reading) take no lock: they never hold up a writer.
         read_only = connection.get_execution_options().get(_READ_ONLY_OPTION, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
@@ -87,10 +87,13 @@ _READ_ONLY_OPTION = "mootaflow_read_only"
 _READ_ONLY: dict[str, Any] = {_READ_ONLY_OPTION: True}
 
 
-async def begin_read_only(session: AsyncSession) -> None:
-    """Mark the session's next transaction as read-only (SQLite: takes no write lock)."""
-    if not session.in_transaction():
+@asynccontextmanager
+async def reading(sessions: "Sessions") -> AsyncIterator[AsyncSession]:
+    """A session in a read-only transaction (SQLite: takes no write lock); nothing is
+    committed."""
+    async with sessions() as session:
         await session.connection(execution_options=_READ_ONLY)
+        yield session
 
 
 @asynccontextmanager

@@ -13,7 +13,7 @@ from sqlmodel import col
 from mootaflow.domain.moota import Mutation, ParsedDelivery
 from mootaflow.domain.payments import InboxState
 from mootaflow.domain.redact import redact, redact_headers
-from mootaflow.store.db import begin_read_only, insert_ignore, table_of
+from mootaflow.store.db import insert_ignore, table_of
 from mootaflow.store.tables import (
     Delivery,
     InboxMutation,
@@ -61,8 +61,7 @@ async def save_rejected(
     session: AsyncSession, facts: RequestFacts, verdict: str, status_code: int, detail: str
 ) -> None:
     values = _delivery_values(facts, verdict=verdict, status_code=status_code, detail=detail)
-    async with session.begin():
-        await session.execute(insert(table_of(Delivery)).values(values))
+    await session.execute(insert(table_of(Delivery)).values(values))
 
 
 @dataclass(frozen=True)
@@ -84,80 +83,79 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
     """
     # Each item redacted and serialised once: for the stored body and for its own row.
     payloads = [[dump_json(redact(item)) for item in incoming.items] for incoming in batch]
-    async with session.begin():
-        deliveries = table_of(Delivery)
-        # Core statements, not ORM objects: this is the receiver's hot path.
-        result = await session.execute(
-            insert(deliveries).returning(deliveries.c.id, sort_by_parameter_order=True),
-            [
-                _delivery_values(
-                    incoming.facts,
-                    verdict="accepted",
-                    status_code=200,
-                    detail="accepted",
-                    body="[" + ",".join(texts) + "]",
-                    received=incoming.parsed.size,
-                    quarantined=len(incoming.parsed.quarantined),
-                )
-                for incoming, texts in zip(batch, payloads, strict=True)
-            ],
+    deliveries = table_of(Delivery)
+    # Core statements, not ORM objects: this is the receiver's hot path.
+    result = await session.execute(
+        insert(deliveries).returning(deliveries.c.id, sort_by_parameter_order=True),
+        [
+            _delivery_values(
+                incoming.facts,
+                verdict="accepted",
+                status_code=200,
+                detail="accepted",
+                body="[" + ",".join(texts) + "]",
+                received=incoming.parsed.size,
+                quarantined=len(incoming.parsed.quarantined),
+            )
+            for incoming, texts in zip(batch, payloads, strict=True)
+        ],
+    )
+    delivery_ids: list[int] = list(result.scalars())
+    rows: list[dict[str, Any]] = []
+    quarantine_rows: list[dict[str, Any]] = []
+    for incoming, texts, delivery_id in zip(batch, payloads, delivery_ids, strict=True):
+        payload_of = {id(item): text for item, text in zip(incoming.items, texts, strict=True)}
+        received_at = incoming.facts.received_at
+        rows.extend(
+            _inbox_row(delivery_id, received_at, a.mutation, payload_of[id(a.raw)])
+            for a in incoming.parsed.accepted
         )
-        delivery_ids: list[int] = list(result.scalars())
-        rows: list[dict[str, Any]] = []
-        quarantine_rows: list[dict[str, Any]] = []
-        for incoming, texts, delivery_id in zip(batch, payloads, delivery_ids, strict=True):
-            payload_of = {id(item): text for item, text in zip(incoming.items, texts, strict=True)}
-            received_at = incoming.facts.received_at
-            rows.extend(
-                _inbox_row(delivery_id, received_at, a.mutation, payload_of[id(a.raw)])
-                for a in incoming.parsed.accepted
-            )
-            quarantine_rows.extend(
-                {
-                    "fingerprint": q.fingerprint,
-                    "delivery_id": delivery_id,
-                    "mutation_id": q.mutation_id,
-                    "reason": q.reason,
-                    "payload": payload_of[id(q.raw)],
-                    "received_at": received_at,
-                }
-                for q in incoming.parsed.quarantined
-            )
+        quarantine_rows.extend(
+            {
+                "fingerprint": q.fingerprint,
+                "delivery_id": delivery_id,
+                "mutation_id": q.mutation_id,
+                "reason": q.reason,
+                "payload": payload_of[id(q.raw)],
+                "received_at": received_at,
+            }
+            for q in incoming.parsed.quarantined
+        )
 
-        inserted: set[tuple[str, int]] = set()
-        for chunk in _chunks(rows):
-            statement = insert_ignore(session, InboxMutation, "mutation_id")
-            result = await session.execute(
-                statement.values(chunk).returning(
-                    col(InboxMutation.mutation_id), col(InboxMutation.delivery_id)
-                )
+    inserted: set[tuple[str, int]] = set()
+    for chunk in _chunks(rows):
+        statement = insert_ignore(session, InboxMutation, "mutation_id")
+        result = await session.execute(
+            statement.values(chunk).returning(
+                col(InboxMutation.mutation_id), col(InboxMutation.delivery_id)
             )
-            inserted.update((mutation_id, delivery_id) for mutation_id, delivery_id in result)
-        for chunk in _chunks(quarantine_rows):
-            statement = insert_ignore(session, QuarantinedMutation, "fingerprint")
-            await session.execute(statement.values(chunk))
+        )
+        inserted.update((mutation_id, delivery_id) for mutation_id, delivery_id in result)
+    for chunk in _chunks(quarantine_rows):
+        statement = insert_ignore(session, QuarantinedMutation, "fingerprint")
+        await session.execute(statement.values(chunk))
 
-        saved: list[Saved] = []
-        for incoming, delivery_id in zip(batch, delivery_ids, strict=True):
-            new: list[Mutation] = []
-            for accepted in incoming.parsed.accepted:
-                key = (accepted.mutation.mutation_id, delivery_id)
-                # The same id twice in one delivery: only its first occurrence is new.
-                if key in inserted:
-                    inserted.discard(key)
-                    new.append(accepted.mutation)
-            duplicates = len(incoming.parsed.accepted) - len(new)
-            saved.append(Saved(delivery_id=delivery_id, new=new, duplicates=duplicates))
-        counted = [
-            {"key": s.delivery_id, "duplicates": s.duplicates} for s in saved if s.duplicates
-        ]
-        if counted:
-            await session.execute(
-                update(deliveries)
-                .where(deliveries.c.id == bindparam("key"))
-                .values(duplicates=bindparam("duplicates")),
-                counted,
-            )
+    saved: list[Saved] = []
+    for incoming, delivery_id in zip(batch, delivery_ids, strict=True):
+        new: list[Mutation] = []
+        for accepted in incoming.parsed.accepted:
+            key = (accepted.mutation.mutation_id, delivery_id)
+            # The same id twice in one delivery: only its first occurrence is new.
+            if key in inserted:
+                inserted.discard(key)
+                new.append(accepted.mutation)
+        duplicates = len(incoming.parsed.accepted) - len(new)
+        saved.append(Saved(delivery_id=delivery_id, new=new, duplicates=duplicates))
+    counted = [
+        {"key": s.delivery_id, "duplicates": s.duplicates} for s in saved if s.duplicates
+    ]
+    if counted:
+        await session.execute(
+            update(deliveries)
+            .where(deliveries.c.id == bindparam("key"))
+            .values(duplicates=bindparam("duplicates")),
+            counted,
+        )
     return saved
 
 
@@ -165,7 +163,6 @@ async def pending_mutations(
     session: AsyncSession, limit: int, received_before: datetime | None = None
 ) -> list[Mutation]:
     """Acknowledged mutations whose workflow has not been started yet, oldest first."""
-    await begin_read_only(session)
     query = select(InboxMutation).where(col(InboxMutation.state) == InboxState.PENDING)
     if received_before is not None:
         query = query.where(col(InboxMutation.received_at) < received_before)
@@ -174,7 +171,6 @@ async def pending_mutations(
 
 
 async def count_pending(session: AsyncSession) -> int:
-    await begin_read_only(session)
     result = await session.execute(
         select(func.count())
         .select_from(InboxMutation)
@@ -184,27 +180,25 @@ async def count_pending(session: AsyncSession) -> int:
 
 
 async def mark_started(session: AsyncSession, mutation_ids: Sequence[str], at: datetime) -> None:
-    async with session.begin():
-        for start in range(0, len(mutation_ids), _CHUNK):
-            await session.execute(
-                update(InboxMutation)
-                .where(col(InboxMutation.mutation_id).in_(mutation_ids[start : start + _CHUNK]))
-                .values(
-                    state=InboxState.STARTED,
-                    started_at=at,
-                    start_attempts=InboxMutation.start_attempts + 1,
-                    last_error=None,
-                )
+    for start in range(0, len(mutation_ids), _CHUNK):
+        await session.execute(
+            update(InboxMutation)
+            .where(col(InboxMutation.mutation_id).in_(mutation_ids[start : start + _CHUNK]))
+            .values(
+                state=InboxState.STARTED,
+                started_at=at,
+                start_attempts=InboxMutation.start_attempts + 1,
+                last_error=None,
             )
+        )
 
 
 async def mark_start_failed(session: AsyncSession, mutation_id: str, error: str) -> None:
-    async with session.begin():
-        await session.execute(
-            update(InboxMutation)
-            .where(col(InboxMutation.mutation_id) == mutation_id)
-            .values(start_attempts=InboxMutation.start_attempts + 1, last_error=error[:500])
-        )
+    await session.execute(
+        update(InboxMutation)
+        .where(col(InboxMutation.mutation_id) == mutation_id)
+        .values(start_attempts=InboxMutation.start_attempts + 1, last_error=error[:500])
+    )
 
 
 async def get_inbox_row(session: AsyncSession, mutation_id: str) -> InboxMutation | None:

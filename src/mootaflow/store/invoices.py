@@ -24,39 +24,37 @@ async def issue_invoice(
     back, so numbers never skip; the unique mutation id makes a retry return
     the invoice already issued.
     """
-    async with session.begin():
-        existing = await _by_mutation(session, mutation_id)
-        if existing is not None:
-            return existing
-        month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
-        await session.execute(
-            insert_ignore(session, InvoiceCounter, "month").values(month=month, last_number=0)
-        )
-        bumped = await session.execute(
-            update(InvoiceCounter)
-            .where(col(InvoiceCounter.month) == month)
-            .values(last_number=InvoiceCounter.last_number + 1)
-            .returning(col(InvoiceCounter.last_number))
-        )
-        invoice = Invoice(
-            number=invoice_number(month, bumped.scalar_one()),
-            mutation_id=mutation_id,
-            order_ref=order_ref,
-            issued_at=paid_at,
-        )
-        session.add(invoice)
+    existing = await _by_mutation(session, mutation_id)
+    if existing is not None:
+        return existing
+    month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
+    await session.execute(
+        insert_ignore(session, InvoiceCounter, "month").values(month=month, last_number=0)
+    )
+    bumped = await session.execute(
+        update(InvoiceCounter)
+        .where(col(InvoiceCounter.month) == month)
+        .values(last_number=InvoiceCounter.last_number + 1)
+        .returning(col(InvoiceCounter.last_number))
+    )
+    invoice = Invoice(
+        number=invoice_number(month, bumped.scalar_one()),
+        mutation_id=mutation_id,
+        order_ref=order_ref,
+        issued_at=paid_at,
+    )
+    session.add(invoice)
     return invoice
 
 
 async def store_pdf(session: AsyncSession, number: str, pdf: bytes) -> bytes:
     """Keep the first rendering: a re-run returns the stored file, byte for byte."""
-    async with session.begin():
-        invoice = await session.get(Invoice, number, with_for_update=True)
-        if invoice is None:
-            raise LookupError(f"invoice {number} does not exist")
-        if invoice.pdf is None:
-            invoice.pdf = pdf
-        return invoice.pdf
+    invoice = await session.get(Invoice, number, with_for_update=True)
+    if invoice is None:
+        raise LookupError(f"invoice {number} does not exist")
+    if invoice.pdf is None:
+        invoice.pdf = pdf
+    return invoice.pdf
 
 
 async def get_invoice(session: AsyncSession, number: str) -> Invoice | None:

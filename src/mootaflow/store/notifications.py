@@ -21,22 +21,21 @@ async def already_sent(session: AsyncSession, kind: str, mutation_id: str) -> No
 async def record(
     session: AsyncSession, kind: str, mutation_id: str, status: str, detail: str, at: datetime
 ) -> None:
-    async with session.begin():
-        key = notification_key(kind, mutation_id)
-        row = await session.get(Notification, key)
-        if row is None:
-            session.add(
-                Notification(
-                    key=key,
-                    kind=kind,
-                    mutation_id=mutation_id,
-                    status=status,
-                    detail=detail[:1000],
-                    updated_at=at,
-                )
+    key = notification_key(kind, mutation_id)
+    row = await session.get(Notification, key)
+    if row is None:
+        session.add(
+            Notification(
+                key=key,
+                kind=kind,
+                mutation_id=mutation_id,
+                status=status,
+                detail=detail[:1000],
+                updated_at=at,
             )
-        elif row.status != "sent":
-            row.status, row.detail, row.updated_at = status, detail[:1000], at
+        )
+    elif row.status != "sent":
+        row.status, row.detail, row.updated_at = status, detail[:1000], at
 
 
 async def for_mutation(session: AsyncSession, mutation_id: str) -> list[Notification]:

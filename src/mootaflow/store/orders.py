@@ -70,7 +70,8 @@ async def create_order(
     last_error: IntegrityError | None = None
     for _ in range(_ATTEMPTS):
         try:
-            async with session.begin():
+            # A savepoint per attempt: a collision undoes this attempt only.
+            async with session.begin_nested():
                 if request.merchant_ref:
                     existing = await _by_merchant_ref(session, request.merchant_ref)
                     if existing is not None:
@@ -99,8 +100,8 @@ async def create_order(
                 session.add(order)
             return order, True
         except IntegrityError as exc:
+            # Another creator took the same total (or reference) meanwhile: choose again.
             last_error = exc
-            session.expunge_all()
     assert last_error is not None
     raise last_error
 
@@ -136,8 +137,7 @@ async def get_order(session: AsyncSession, ref: str) -> Order | None:
 
 
 async def expire_overdue(session: AsyncSession, now: datetime) -> int:
-    async with session.begin():
-        return await _expire_overdue(session, now, None)
+    return await _expire_overdue(session, now, None)
 
 
 async def _expire_overdue(session: AsyncSession, now: datetime, account: str | None) -> int:

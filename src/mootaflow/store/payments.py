@@ -6,29 +6,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking, OrderStatus, PaymentStatus
-from mootaflow.store.db import begin_read_only, insert_ignore
+from mootaflow.store.db import insert_ignore
 from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment, PaymentResend
 
 
 async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
     """Insert the payment row once; True if this call created it."""
-    async with session.begin():
-        statement = insert_ignore(session, Payment, "mutation_id")
-        result = await session.execute(
-            statement.values(
-                **MutationColumns.values_of(mutation),
-                status=PaymentStatus.RECEIVED,
-                recorded_at=at,
-                updated_at=at,
-            )
+    statement = insert_ignore(session, Payment, "mutation_id")
+    result = await session.execute(
+        statement.values(
+            **MutationColumns.values_of(mutation),
+            status=PaymentStatus.RECEIVED,
+            recorded_at=at,
+            updated_at=at,
         )
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -52,29 +50,28 @@ async def open_payment(
     A run finding the payment past matching records itself in `payment_resend`
     (once per run, so a retried attempt adds nothing).
     """
-    async with session.begin():
-        inserted = await session.execute(
-            insert_ignore(session, Payment, "mutation_id").values(
-                **MutationColumns.values_of(mutation),
-                status=PaymentStatus.RECEIVED,
-                recorded_at=at,
-                updated_at=at,
+    inserted = await session.execute(
+        insert_ignore(session, Payment, "mutation_id").values(
+            **MutationColumns.values_of(mutation),
+            status=PaymentStatus.RECEIVED,
+            recorded_at=at,
+            updated_at=at,
+        )
+    )
+    created = bool(inserted.rowcount)  # type: ignore[attr-defined]
+    payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
+    assert payment is not None
+    decision = await session.get(DecisionRecord, mutation.mutation_id)
+    resent = payment.status not in _BEFORE_MATCHING
+    if resent:
+        await session.execute(
+            insert_ignore(session, PaymentResend, "run_id").values(
+                run_id=run_id,
+                mutation_id=mutation.mutation_id,
+                status=payment.status,
+                resent_at=at,
             )
         )
-        created = bool(inserted.rowcount)  # type: ignore[attr-defined]
-        payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
-        assert payment is not None
-        decision = await session.get(DecisionRecord, mutation.mutation_id)
-        resent = payment.status not in _BEFORE_MATCHING
-        if resent:
-            await session.execute(
-                insert_ignore(session, PaymentResend, "run_id").values(
-                    run_id=run_id,
-                    mutation_id=mutation.mutation_id,
-                    status=payment.status,
-                    resent_at=at,
-                )
-            )
     return Opened(created, payment, decision, resent)
 
 
@@ -95,87 +92,74 @@ async def save_outcome(
     session: AsyncSession, mutation_id: str, outcome: MatchOutcome, at: datetime
 ) -> None:
     """Store the match outcome, unless the payment is already booked (a late retry)."""
-    async with session.begin():
-        await session.execute(
-            update(Payment)
-            .where(
-                col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
-            )
-            .values(
-                status=outcome.status,
-                order_ref=outcome.order_ref,
-                flag_reason=outcome.reason.value if outcome.reason else None,
-                ignored_reason=outcome.ignored_reason.value if outcome.ignored_reason else None,
-                candidates=json.dumps(outcome.candidates),
-                updated_at=at,
-            )
+    await session.execute(
+        update(Payment)
+        .where(
+            col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
         )
+        .values(
+            status=outcome.status,
+            order_ref=outcome.order_ref,
+            flag_reason=outcome.reason.value if outcome.reason else None,
+            ignored_reason=outcome.ignored_reason.value if outcome.ignored_reason else None,
+            candidates=json.dumps(outcome.candidates),
+            updated_at=at,
+        )
+    )
 
 
 async def mark_paid(
     session: AsyncSession, mutation_id: str, order_ref: str, at: datetime
 ) -> Booking:
-    """Book the order paid by this mutation, in one transaction.
+    """Book the order paid by this mutation.
 
     Idempotent (a second call for the same pair reports the first booking), and
-    race-safe: the conditional update and the unique constraints let exactly one
-    mutation pay an order; the loser learns who won.
+    race-safe: the order's row is locked (SQLite: the transaction's write lock), so
+    of two mutations racing for one order exactly one books it and the other learns
+    who won. The unique keys on both sides stay as the last line of defence.
     """
-    try:
-        async with session.begin():
-            order = await session.get(Order, order_ref, with_for_update=True)
-            if order is None:
-                raise LookupError(f"order {order_ref} does not exist")
-            if order.paid_by_mutation_id == mutation_id:
-                return Booking(True, order_ref, order.paid_at)
-            if order.paid_by_mutation_id is not None:
-                return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
-            booked = await session.execute(
-                update(Order)
-                .where(col(Order.ref) == order_ref, col(Order.paid_by_mutation_id).is_(None))
-                .values(status=OrderStatus.PAID, paid_at=at, paid_by_mutation_id=mutation_id)
-            )
-            if not booked.rowcount:  # type: ignore[attr-defined]
-                raise IntegrityError("order paid concurrently", None, Exception())
-            await session.execute(
-                update(Payment)
-                .where(col(Payment.mutation_id) == mutation_id)
-                .values(
-                    status=PaymentStatus.PAID,
-                    order_ref=order_ref,
-                    flag_reason=None,
-                    paid_at=at,
-                    updated_at=at,
-                )
-            )
-        return Booking(True, order_ref, at)
-    except IntegrityError:
-        # Another mutation booked it (or this mutation already paid another order).
-        session.expunge_all()
-        async with session.begin():
-            order = await session.get(Order, order_ref)
-            assert order is not None
-            if order.paid_by_mutation_id == mutation_id:
-                return Booking(True, order_ref, order.paid_at)
-            return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
+    order = await session.get(Order, order_ref, with_for_update=True, populate_existing=True)
+    if order is None:
+        raise LookupError(f"order {order_ref} does not exist")
+    if order.paid_by_mutation_id is not None:
+        if order.paid_by_mutation_id == mutation_id:
+            return Booking(True, order_ref, order.paid_at)  # booked by an earlier attempt
+        return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
+    elsewhere = await session.scalar(
+        select(col(Order.ref)).where(col(Order.paid_by_mutation_id) == mutation_id)
+    )
+    if elsewhere is not None:
+        # This mutation already paid another order: it cannot pay a second one.
+        return Booking(False, order_ref)
+    order.status, order.paid_at, order.paid_by_mutation_id = OrderStatus.PAID, at, mutation_id
+    await session.execute(
+        update(Payment)
+        .where(col(Payment.mutation_id) == mutation_id)
+        .values(
+            status=PaymentStatus.PAID,
+            order_ref=order_ref,
+            flag_reason=None,
+            paid_at=at,
+            updated_at=at,
+        )
+    )
+    return Booking(True, order_ref, at)
 
 
 async def set_status(session: AsyncSession, mutation_id: str, status: str, at: datetime) -> None:
     """Final states of a flagged payment (rejected, unresolved); never un-pays one."""
-    async with session.begin():
-        await session.execute(
-            update(Payment)
-            .where(
-                col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
-            )
-            .values(status=status, updated_at=at)
+    await session.execute(
+        update(Payment)
+        .where(
+            col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
         )
+        .values(status=status, updated_at=at)
+    )
 
 
 async def record_decision(session: AsyncSession, decision: DecisionRecord) -> None:
-    async with session.begin():
-        values = decision.model_dump()
-        await session.execute(insert_ignore(session, DecisionRecord, "mutation_id").values(values))
+    values = decision.model_dump()
+    await session.execute(insert_ignore(session, DecisionRecord, "mutation_id").values(values))
 
 
 async def get_decision(session: AsyncSession, mutation_id: str) -> DecisionRecord | None:
@@ -193,7 +177,6 @@ async def by_status(session: AsyncSession, status: str, limit: int = 500) -> lis
 
 
 async def count_by_status(session: AsyncSession, statuses: Sequence[str]) -> dict[str, int]:
-    await begin_read_only(session)
     result = await session.execute(
         select(col(Payment.status), func.count())
         .where(col(Payment.status).in_(statuses))

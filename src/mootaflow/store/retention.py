@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Delete, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+
 from sqlmodel import col
 
 from mootaflow.domain.payments import InboxState
+from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
 
 BATCH = 5_000
@@ -29,10 +30,12 @@ class Purged:
     quarantined: int
 
 
-async def purge_before(session: AsyncSession, cutoff: datetime, batch: int = BATCH) -> Purged:
+async def purge_before(sessions: Sessions, cutoff: datetime, batch: int = BATCH) -> Purged:
+    """Delete in batches, each its own transaction (an exception to this package's rule,
+    see __init__): an attempt cut short keeps what it purged so far."""
     quarantined_key = col(QuarantinedMutation.fingerprint)
     quarantined = await _in_batches(
-        session,
+        sessions,
         lambda: delete(QuarantinedMutation).where(
             quarantined_key.in_(
                 select(quarantined_key)
@@ -44,7 +47,7 @@ async def purge_before(session: AsyncSession, cutoff: datetime, batch: int = BAT
     )
     inbox_key = col(InboxMutation.mutation_id)
     inbox = await _in_batches(
-        session,
+        sessions,
         lambda: delete(InboxMutation).where(
             inbox_key.in_(
                 select(inbox_key)
@@ -59,7 +62,7 @@ async def purge_before(session: AsyncSession, cutoff: datetime, batch: int = BAT
     )
     delivery_key = col(Delivery.id)
     deliveries = await _in_batches(
-        session,
+        sessions,
         lambda: delete(Delivery).where(
             delivery_key.in_(
                 select(delivery_key)
@@ -76,10 +79,10 @@ async def purge_before(session: AsyncSession, cutoff: datetime, batch: int = BAT
     return Purged(deliveries=deliveries, inbox_rows=inbox, quarantined=quarantined)
 
 
-async def _in_batches(session: AsyncSession, statement: Callable[[], Delete], batch: int) -> int:
+async def _in_batches(sessions: Sessions, statement: Callable[[], Delete], batch: int) -> int:
     total = 0
     while True:
-        async with session.begin():
+        async with sessions.begin() as session:
             result = await session.execute(statement())
         deleted = int(result.rowcount)  # type: ignore[attr-defined]
         total += deleted
