@@ -10,14 +10,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from temporalio.client import Client
 
+from mootaflow.domain.errors import ServiceError
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.finance import approve, list_payments, reject
+from mootaflow.receiver.errors import json_error
+from mootaflow.receiver.finance import (
+    approve,
+    list_decisions,
+    list_payments,
+    list_quarantined,
+    reject,
+)
 from mootaflow.receiver.health import healthz, readyz
 from mootaflow.receiver.inbox_writer import InboxWriter
 from mootaflow.receiver.metrics import metrics
 from mootaflow.receiver.orders import create_order, show_order
 from mootaflow.receiver.payments import invoice_pdf, show_payment
 from mootaflow.receiver.ratelimit import RateLimitMiddleware
+from mootaflow.receiver.reports import daily, payments_csv
 from mootaflow.receiver.starter import WorkflowStarter
 from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.store.db import PoolLimits, open_database, session_factory
@@ -59,15 +68,28 @@ def create_app(settings: Settings) -> Starlette:
             Route("/api/payments/{mutation_id}", show_payment, methods=["GET"]),
             Route("/api/payments/{mutation_id}/approve", approve, methods=["POST"]),
             Route("/api/payments/{mutation_id}/reject", reject, methods=["POST"]),
+            Route("/api/quarantined", list_quarantined, methods=["GET"]),
+            Route("/api/decisions", list_decisions, methods=["GET"]),
+            Route("/api/reports/payments.csv", payments_csv, methods=["GET"]),
+            Route("/api/reports/daily", daily, methods=["GET"]),
             Route("/api/invoices/{number}.pdf", invoice_pdf, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ],
         middleware=[Middleware(RateLimitMiddleware, settings=settings)],
-        exception_handlers={404: _not_found, 405: _method_not_allowed},
+        exception_handlers={
+            ServiceError: _service_error,
+            404: _not_found,
+            405: _method_not_allowed,
+        },
         lifespan=lifespan,
     )
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    return json_error(exc)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
