@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from mootaflow.domain.errors import ServiceError
 from mootaflow.domain.settings import Settings
+from mootaflow.receiver.console import console_error, console_not_found, console_routes, is_console
 from mootaflow.receiver.errors import json_error
 from mootaflow.receiver.finance import (
     approve,
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *console_routes(),
         ],
         middleware=[Middleware(RateLimitMiddleware, settings=settings)],
         exception_handlers={
@@ -89,10 +91,14 @@ def create_app(settings: Settings) -> Starlette:
 
 async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
+    if is_console(request):
+        return await console_error(request, exc)
     return json_error(exc)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
+    if is_console(request):
+        return await console_not_found(request)
     return JSONResponse({"error": "not_found", "detail": f"no route {request.url.path}"}, 404)
 
 

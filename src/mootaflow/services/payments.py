@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from mootaflow.domain.errors import NotFound
 from mootaflow.domain.paging import Page, PageRequest
 from mootaflow.services.timeline import Event, timeline
@@ -49,13 +51,18 @@ async def payment_story(sessions: Sessions, mutation_id: str) -> Story:
     return Story(payment, view, timeline(payment, decision, invoice, sent, resends), invoice)
 
 
+async def search(sessions: Sessions, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
+    """Payments matching the filter, a page at a time."""
+    where = await _canonical(sessions, where)
+    async with sessions() as session:
+        return await listing.payments_page(session, where, page.limit, page.after)
+
+
 async def list_payments(
     sessions: Sessions, where: PaymentFilter, page: PageRequest
 ) -> Page[dict[str, Any]]:
     """Payments as the API lists them (with their age), a page at a time."""
-    where = await _canonical(sessions, where)
-    async with sessions() as session:
-        found = await listing.payments_page(session, where, page.limit, page.after)
+    found = await search(sessions, where, page)
     now = datetime.now(UTC)
     listed = [
         {**payment_view(p, None, []), "age_seconds": int((now - p.recorded_at).total_seconds())}
@@ -94,27 +101,34 @@ async def waiting(
     where = PaymentFilter(statuses=statuses)
     async with sessions() as session:
         found = await listing.payments_page(session, where, page.limit, page.after)
-        now = datetime.now(UTC)
-        items = []
-        for payment in found.items:
-            refs = list(json.loads(payment.candidates))
-            if payment.order_ref and payment.order_ref not in refs:
-                refs.insert(0, payment.order_ref)
-            known = await listing.orders_by_refs(session, refs)
-            spread = max(NEAR_AT_LEAST, payment.amount * NEAR_SHARE)
-            near = await listing.open_orders_near(
-                session, payment.account_number, payment.amount, spread
-            )
-            candidates = [known[ref] for ref in refs if ref in known]
-            items.append(
-                Waiting(
-                    payment=payment,
-                    age_seconds=int((now - payment.recorded_at).total_seconds()),
-                    candidates=candidates,
-                    near=[o for o in near if o.ref not in known],
-                )
-            )
+        items = [await _with_orders(session, payment) for payment in found.items]
     return Page(items, found.next)
+
+
+async def waiting_one(sessions: Sessions, payment: Payment) -> Waiting:
+    async with sessions() as session:
+        return await _with_orders(session, payment)
+
+
+async def _with_orders(session: AsyncSession, payment: Payment) -> Waiting:
+    refs = list(json.loads(payment.candidates))
+    if payment.order_ref and payment.order_ref not in refs:
+        refs.insert(0, payment.order_ref)
+    known = await listing.orders_by_refs(session, refs)
+    spread = max(NEAR_AT_LEAST, payment.amount * NEAR_SHARE)
+    near = await listing.open_orders_near(session, payment.account_number, payment.amount, spread)
+    return Waiting(
+        payment=payment,
+        age_seconds=int((datetime.now(UTC) - payment.recorded_at).total_seconds()),
+        candidates=[known[ref] for ref in refs if ref in known],
+        near=[o for o in near if o.ref not in known],
+    )
+
+
+async def waiting_counts(sessions: Sessions) -> dict[str, int]:
+    """How many wait in each of the statuses that need a person."""
+    async with sessions() as session:
+        return await payments.count_by_status(session, ("awaiting_approval", "unresolved"))
 
 
 def quarantined_view(item: QuarantinedMutation) -> dict[str, Any]:
@@ -128,10 +142,14 @@ def quarantined_view(item: QuarantinedMutation) -> dict[str, Any]:
     }
 
 
-async def quarantined(sessions: Sessions, page: PageRequest) -> Page[dict[str, Any]]:
+async def quarantined_rows(sessions: Sessions, page: PageRequest) -> Page[QuarantinedMutation]:
     """Items of signed deliveries that failed validation, newest first."""
     async with sessions() as session:
-        found = await listing.quarantined_page(session, page.limit, page.after)
+        return await listing.quarantined_page(session, page.limit, page.after)
+
+
+async def quarantined(sessions: Sessions, page: PageRequest) -> Page[dict[str, Any]]:
+    found = await quarantined_rows(sessions, page)
     return Page([quarantined_view(q) for q in found.items], found.next)
 
 
@@ -147,10 +165,14 @@ def decision_view(decision: DecisionRecord) -> dict[str, Any]:
     }
 
 
-async def decisions(sessions: Sessions, page: PageRequest) -> Page[dict[str, Any]]:
+async def decision_rows(sessions: Sessions, page: PageRequest) -> Page[DecisionRecord]:
     """Decisions taken, newest first: who, what, when."""
     async with sessions() as session:
-        found = await listing.decisions_page(session, page.limit, page.after)
+        return await listing.decisions_page(session, page.limit, page.after)
+
+
+async def decisions(sessions: Sessions, page: PageRequest) -> Page[dict[str, Any]]:
+    found = await decision_rows(sessions, page)
     return Page([decision_view(d) for d in found.items], found.next)
 
 
