@@ -30,6 +30,7 @@ class Event:
     kind: str
     detail: str = ""
     ok: bool = True
+    code: str | None = None  # the flag reason of a `flagged` step
 
 
 def timeline(
@@ -47,7 +48,7 @@ def timeline(
         # Finance is told at once: that notice's time is when it was flagged.
         at = first_notice.updated_at if first_notice else None
         candidates = ", ".join(json.loads(payment.candidates))
-        events.append(Event(at, "flagged", f"{reason} {candidates}".strip()))
+        events.append(Event(at, "flagged", candidates, code=reason))
     for kind, notice in sorted(notices.items()):
         if kind.startswith(_FINANCE_NOTICE) and kind != f"{_FINANCE_NOTICE}0":
             events.append(
@@ -70,10 +71,14 @@ def timeline(
             detail = f"{sent.status}: {sent.detail}"
             events.append(Event(sent.updated_at, name, detail, sent.status != "failed"))
     events += [Event(r.resent_at, "resent", r.status) for r in resends]
-    # Stable: events without a time keep their place after the one before them.
+    # Stable: events without a time keep their place after the one before them. An
+    # approval is recorded once its booking commits, a moment after it: it goes first.
     last = payment.recorded_at
     keyed = []
     for index, event in enumerate(events):
         last = event.at or last
-        keyed.append((last, index, event))
+        at = last
+        if event.kind == "approved" and payment.paid_at is not None:
+            at = min(at, payment.paid_at)
+        keyed.append((at, index, event))
     return [event for _, _, event in sorted(keyed, key=lambda k: (k[0], k[1]))]

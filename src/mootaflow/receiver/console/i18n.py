@@ -252,13 +252,16 @@ class Words:
     def event(self, kind: str) -> str:
         return EVENTS[self.language].get(kind, kind)
 
-    def when(self, moment: datetime | None, *, day_only: bool = False) -> str:
+    def when(
+        self, moment: datetime | None, *, day_only: bool = False, seconds: bool = False
+    ) -> str:
         """26 Nov 2026 14:05 WIB (Jakarta time); the day alone for a date-only date."""
         if moment is None:
             return "-"
         local = moment.astimezone(JAKARTA)
         day = f"{local.day} {_MONTHS[self.language][local.month - 1]} {local.year}"
-        return day if day_only else f"{day} {local:%H:%M} WIB"
+        clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
+        return day if day_only else f"{day} {clock} WIB"
 
     def age(self, seconds: int) -> str:
         minute, hour, days = _UNITS[self.language]
