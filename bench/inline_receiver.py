@@ -19,8 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from temporalio.testing import ActivityEnvironment
 
+from mootaflow.activities.contracts import BookInput
 from mootaflow.activities.notify import NotifyActivities
-from mootaflow.activities.payment import BookInput, PaymentActivities
+from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.moota import DeliveryError, Mutation, load_delivery, parse_delivery
 from mootaflow.domain.settings import load_settings
 from mootaflow.domain.signature import verify

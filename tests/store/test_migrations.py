@@ -5,7 +5,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
@@ -41,3 +41,39 @@ async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         differences = await connection.run_sync(_differences)
     assert differences == []
+
+
+async def test_notification_kinds_are_renamed_with_their_keys(engine: AsyncEngine) -> None:
+    # Rows as revision 0003 wrote them; 0004 gives kinds one spelling.
+    await downgrade_schema(engine, "0003")
+    old = [
+        ("customer-email", "m1"),
+        ("merchant-callback", "m1"),
+        ("finance-notice-0", "m2"),
+        ("finance-notice-12", "m2"),
+    ]
+    async with engine.begin() as connection:
+        for kind, mutation_id in old:
+            await connection.execute(
+                text(
+                    "INSERT INTO notification (key, kind, mutation_id, status, detail, updated_at)"
+                    " VALUES (:key, :kind, :mutation_id, 'sent', '', CURRENT_TIMESTAMP)"
+                ),
+                {"key": f"{kind}:{mutation_id}", "kind": kind, "mutation_id": mutation_id},
+            )
+    await upgrade_schema(engine)
+    assert await _notifications(engine) == {
+        ("customer_email:m1", "customer_email"),
+        ("merchant_callback:m1", "merchant_callback"),
+        ("finance:m2", "finance"),
+        ("finance_reminder_12:m2", "finance_reminder_12"),
+    }
+    await downgrade_schema(engine, "0003")
+    assert await _notifications(engine) == {(f"{k}:{m}", k) for k, m in old}
+    await upgrade_schema(engine)
+
+
+async def _notifications(engine: AsyncEngine) -> set[tuple[str, str]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(text("SELECT key, kind FROM notification"))
+        return {(key, kind) for key, kind in rows}

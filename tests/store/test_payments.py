@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
+from mootaflow.domain.payments import Booking
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Payment
@@ -40,7 +41,7 @@ async def test_two_mutations_racing_for_one_order(sessions: Sessions) -> None:
     ref = await open_order(sessions)
     first, second = await recorded(sessions), await recorded(sessions)
 
-    async def book(mutation_id: str) -> payments.Booking:
+    async def book(mutation_id: str) -> Booking:
         async with sessions() as session:
             return await payments.mark_paid(session, mutation_id, ref, NOW)
 

@@ -68,7 +68,7 @@ async def test_permanently_refused_recipient_fails_visibly_and_payment_stays_pai
     assert smtp.sink.messages == []
     async with sessions() as session:
         rows = {n.kind: n for n in await notifications.for_mutation(session, item["mutation_id"])}
-    assert rows["customer-email"].status == "failed"
+    assert rows["customer_email"].status == "failed"
     # One attempt only: a permanent refusal is not retried.
     history = await client.get_workflow_handle(
         f"moota-mutation-{item['mutation_id']}"

@@ -74,8 +74,8 @@ async def test_happy_path_webhook_to_paid_order_invoice_email_and_callback(
 
     payment = (await receiver.http.get(f"/api/payments/{item['mutation_id']}", headers=API)).json()
     assert (payment["status"], payment["order_ref"]) == ("paid", order["ref"])
-    assert payment["notifications"]["customer-email"]["status"] == "sent"
-    assert payment["notifications"]["merchant-callback"]["status"] == "sent"
+    assert payment["notifications"]["customer_email"]["status"] == "sent"
+    assert payment["notifications"]["merchant_callback"]["status"] == "sent"
 
     handle = client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}")
     attributes = (await handle.describe()).typed_search_attributes

@@ -8,7 +8,6 @@ raised as non-retryable, so they end in a visible state instead of looping.
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -18,9 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from mootaflow.activities import contracts
+from mootaflow.activities.contracts import FinanceNotice, NotifyResult
 from mootaflow.activities.mail import PermanentMailError, TransientMailError, deliver
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.moota import JAKARTA
+from mootaflow.domain.payments import NotificationKind, finance_notice
 from mootaflow.domain.settings import Settings
 from mootaflow.domain.signature import sign
 from mootaflow.store import invoices, notifications, orders, payments
@@ -29,26 +31,10 @@ from mootaflow.store.tables import Invoice, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
 
-CUSTOMER_EMAIL = "customer-email"
-MERCHANT_CALLBACK = "merchant-callback"
+CUSTOMER_EMAIL = NotificationKind.CUSTOMER_EMAIL
+MERCHANT_CALLBACK = NotificationKind.MERCHANT_CALLBACK
 SIGNATURE_HEADER = "X-Mootaflow-Signature"
 _RETRYABLE_STATUS = {408, 429}
-
-
-@dataclass(frozen=True)
-class NotifyResult:
-    status: str  # sent, already_sent, skipped
-    detail: str
-
-
-@dataclass(frozen=True)
-class FinanceNotice:
-    mutation_id: str
-    workflow_id: str
-    reminder: int  # 0 for the first notice
-
-
-FINANCE_NOTICE = "finance-notice"
 
 
 class NotifyActivities:
@@ -57,7 +43,7 @@ class NotifyActivities:
         self._settings = settings
         self._http = http
 
-    @activity.defn
+    @activity.defn(name=contracts.NOTIFY_CUSTOMER.name)
     async def notify_customer(self, mutation_id: str) -> NotifyResult:
         """Email the invoice to the customer, once."""
         async with self._sessions() as session, session.begin():
@@ -82,7 +68,7 @@ class NotifyActivities:
             ) from None
         return await self._record(CUSTOMER_EMAIL, mutation_id, "sent", where)
 
-    @activity.defn
+    @activity.defn(name=contracts.NOTIFY_MERCHANT.name)
     async def notify_merchant(self, mutation_id: str) -> NotifyResult:
         """POST a signed `order.paid` event to the merchant's callback URL, once."""
         url, secret = self._settings.merchant_callback_url, self._settings.merchant_callback_secret
@@ -119,10 +105,10 @@ class NotifyActivities:
             non_retryable=True,
         )
 
-    @activity.defn
+    @activity.defn(name=contracts.NOTIFY_FINANCE.name)
     async def notify_finance(self, notice: FinanceNotice) -> NotifyResult:
         """Tell finance a payment waits for their decision (and remind them later)."""
-        kind = f"{FINANCE_NOTICE}-{notice.reminder}"
+        kind = finance_notice(notice.reminder)
         address = self._settings.finance_email
         if address is None and self._settings.smtp_host:
             return NotifyResult("skipped", "no finance email configured")

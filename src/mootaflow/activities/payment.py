@@ -2,13 +2,21 @@
 
 import json
 import logging
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from mootaflow.activities import contracts
+from mootaflow.activities.contracts import (
+    BookInput,
+    DecisionInput,
+    FlagInput,
+    InvoiceResult,
+    OpenedPayment,
+    StatusInput,
+)
 from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
 from mootaflow.domain.decisions import Decision
 from mootaflow.domain.matching import (
@@ -19,68 +27,13 @@ from mootaflow.domain.matching import (
     referenced_keys,
 )
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.payments import Booking
 from mootaflow.domain.settings import Settings
 from mootaflow.store import invoices, orders, payments
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import DecisionRecord, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
-
-
-@dataclass(frozen=True)
-class BookInput:
-    mutation_id: str
-    order_ref: str
-
-
-@dataclass(frozen=True)
-class BookResult:
-    paid: bool
-    order_ref: str
-    paid_by: str | None = None
-
-
-@dataclass(frozen=True)
-class FlagInput:
-    mutation_id: str
-    reason: str
-    candidates: list[str]
-    order_ref: str | None = None
-
-
-@dataclass(frozen=True)
-class InvoiceResult:
-    number: str
-
-
-@dataclass(frozen=True)
-class DecisionInput:
-    mutation_id: str
-    kind: str
-    by: str
-    order_ref: str | None
-    note: str
-    flag_reason: str | None
-
-
-@dataclass(frozen=True)
-class StatusInput:
-    mutation_id: str
-    status: str
-
-
-@dataclass(frozen=True)
-class OpenedPayment:
-    """Where a payment stands when its workflow run begins."""
-
-    created: bool
-    status: str
-    order_ref: str | None = None
-    flag_reason: str | None = None
-    candidates: list[str] = field(default_factory=list)
-    decision: Decision | None = None
-    resent: bool = False  # an earlier run got past matching: this one must not match again
-    ignored_reason: str | None = None
 
 
 class PaymentActivities:
@@ -93,7 +46,7 @@ class PaymentActivities:
             test_accounts=frozenset(settings.test_accounts),
         )
 
-    @activity.defn
+    @activity.defn(name=contracts.RECORD_MUTATION.name)
     async def record_mutation(self, mutation: Mutation) -> bool:
         """Write the payment row; True if this attempt created it."""
         async with self._sessions() as session:
@@ -101,7 +54,7 @@ class PaymentActivities:
         _log("payment recorded", mutation.mutation_id, inserted=created)
         return created
 
-    @activity.defn
+    @activity.defn(name=contracts.OPEN_PAYMENT.name)
     async def open_payment(self, mutation: Mutation) -> OpenedPayment:
         """Write the payment row once and report where it stands (a re-sent mutation
         of a finished payment is recorded as such, and is not matched again)."""
@@ -133,7 +86,7 @@ class PaymentActivities:
             ignored_reason=payment.ignored_reason,
         )
 
-    @activity.defn
+    @activity.defn(name=contracts.MATCH_ORDER.name)
     async def match_order(self, mutation: Mutation) -> MatchOutcome:
         """Apply the matching rules to the current orders and store the outcome."""
         async with self._sessions() as session:
@@ -160,8 +113,8 @@ class PaymentActivities:
         )
         return outcome
 
-    @activity.defn
-    async def mark_paid(self, booking: BookInput) -> BookResult:
+    @activity.defn(name=contracts.MARK_PAID.name)
+    async def mark_paid(self, booking: BookInput) -> Booking:
         """Book the order paid by this mutation; a lost race is reported, not raised."""
         async with self._sessions() as session:
             try:
@@ -176,9 +129,9 @@ class PaymentActivities:
             order_ref=booking.order_ref,
             paid_by=result.paid_by,
         )
-        return BookResult(result.paid, booking.order_ref, result.paid_by)
+        return result
 
-    @activity.defn
+    @activity.defn(name=contracts.FLAG_PAYMENT.name)
     async def flag_payment(self, flag: FlagInput) -> None:
         outcome = MatchOutcome(
             "flagged", flag.order_ref, FlagReason(flag.reason), list(flag.candidates)
@@ -187,7 +140,7 @@ class PaymentActivities:
             await payments.save_outcome(session, flag.mutation_id, outcome, _now())
         _log("payment flagged", flag.mutation_id, reason=flag.reason, candidates=flag.candidates)
 
-    @activity.defn
+    @activity.defn(name=contracts.RECORD_DECISION.name)
     async def record_decision(self, decision: DecisionInput) -> None:
         """The audit row of a finance decision (once per payment)."""
         row = DecisionRecord(
@@ -203,13 +156,13 @@ class PaymentActivities:
             await payments.record_decision(session, row)
         _log(f"decision recorded: {decision.kind}", decision.mutation_id, by=decision.by)
 
-    @activity.defn
+    @activity.defn(name=contracts.SET_PAYMENT_STATUS.name)
     async def set_payment_status(self, change: StatusInput) -> None:
         async with self._sessions() as session:
             await payments.set_status(session, change.mutation_id, change.status, _now())
         _log(f"payment {change.status}", change.mutation_id)
 
-    @activity.defn
+    @activity.defn(name=contracts.GENERATE_INVOICE.name)
     async def generate_invoice(self, mutation_id: str) -> InvoiceResult:
         """Issue the invoice number once and store its PDF once."""
         async with self._sessions() as session:

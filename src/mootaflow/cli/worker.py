@@ -2,8 +2,9 @@
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from temporalio.client import Client
@@ -43,6 +44,29 @@ def check_capacity(settings: Settings) -> None:
         )
 
 
+def activities(
+    settings: Settings, sessions: Sessions, http: httpx.AsyncClient
+) -> list[Callable[..., Any]]:
+    """Every activity the workflows call (by the names in activities/contracts.py)."""
+    payment = PaymentActivities(sessions, settings)
+    notify = NotifyActivities(sessions, settings, http)
+    retention = RetentionActivities(sessions)
+    return [
+        payment.record_mutation,
+        payment.open_payment,
+        payment.match_order,
+        payment.mark_paid,
+        payment.flag_payment,
+        payment.generate_invoice,
+        payment.record_decision,
+        payment.set_payment_status,
+        notify.notify_customer,
+        notify.notify_merchant,
+        notify.notify_finance,
+        retention.purge_audit_rows,
+    ]
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -51,27 +75,11 @@ def build_worker(
     interceptors: Sequence[Interceptor] = (),
     workflows: Sequence[type] = (PaymentWorkflow, RetentionWorkflow),
 ) -> Worker:
-    payment = PaymentActivities(sessions, settings)
-    notify = NotifyActivities(sessions, settings, http)
-    retention = RetentionActivities(sessions)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(workflows),
-        activities=[
-            payment.record_mutation,
-            payment.open_payment,
-            payment.match_order,
-            payment.mark_paid,
-            payment.flag_payment,
-            payment.generate_invoice,
-            payment.record_decision,
-            payment.set_payment_status,
-            notify.notify_customer,
-            notify.notify_merchant,
-            notify.notify_finance,
-            retention.purge_audit_rows,
-        ],
+        activities=activities(settings, sessions, http),
         # Outermost first: attempts are counted with the outcome the server sees.
         interceptors=[ActivityMetrics(), DatabaseErrors(), *interceptors],
         # Each running activity holds at most one database connection at a time; no

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.payments import Booking
 from mootaflow.store.db import begin_read_only, insert_ignore
 from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment, PaymentResend
 
@@ -107,14 +108,6 @@ async def save_outcome(
                 updated_at=at,
             )
         )
-
-
-@dataclass(frozen=True)
-class Booking:
-    paid: bool
-    order_ref: str
-    paid_at: datetime | None = None
-    paid_by: str | None = None  # when not paid: the mutation that got there first
 
 
 async def mark_paid(

@@ -194,7 +194,9 @@ class Invoice(SQLModel, table=True):
 class Notification(SQLModel, table=True):
     """One row per notification a payment owes (customer email, merchant callback)."""
 
-    key: str = Field(primary_key=True, max_length=200)  # e.g. customer-email:<mutation_id>
+    key: str = Field(
+        primary_key=True, max_length=200
+    )  # "<NotificationKind>:<mutation_id>", e.g. customer_email:m1
     kind: str
     mutation_id: str = Field(index=True, max_length=128)
     status: str  # sent or failed

@@ -22,14 +22,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from mootaflow.activities.payment import (
-        BookInput,
-        BookResult,
-        FlagInput,
-        OpenedPayment,
-        PaymentActivities,
-        StatusInput,
-    )
+    from mootaflow.activities import contracts as steps
+    from mootaflow.activities.contracts import BookInput, FlagInput, OpenedPayment, StatusInput
     from mootaflow.domain import decisions
     from mootaflow.domain.decisions import (
         DecisionOutcome,
@@ -68,9 +62,7 @@ class PaymentWorkflow(LegacyFlow):
             await self._open_v1(mutation)
             await self._match_and_settle(mutation)
         else:
-            opened: OpenedPayment = await self._step(
-                PaymentActivities.open_payment, mutation, retries.DATABASE
-            )
+            opened: OpenedPayment = await self._step(steps.OPEN_PAYMENT, mutation, retries.DATABASE)
             if opened.resent:
                 await self._resume(opened)
             else:
@@ -165,9 +157,7 @@ class PaymentWorkflow(LegacyFlow):
         return decisions.DECIDABLE if self._v2 else frozenset({"awaiting_approval"})
 
     async def _match_and_settle(self, mutation: Mutation) -> None:
-        outcome: MatchOutcome = await self._step(
-            PaymentActivities.match_order, mutation, retries.DATABASE
-        )
+        outcome: MatchOutcome = await self._step(steps.MATCH_ORDER, mutation, retries.DATABASE)
         if outcome.kind == "ignored":
             # Runs started before decisions-v2 did not upsert here: keep their commands.
             if outcome.ignored_reason is not None and self._v2:
@@ -187,8 +177,8 @@ class PaymentWorkflow(LegacyFlow):
             await self._book(outcome.order_ref)
 
     async def _book(self, order_ref: str) -> None:
-        booked: BookResult = await self._step(
-            PaymentActivities.mark_paid,
+        booked = await self._step(
+            steps.MARK_PAID,
             BookInput(self._state.mutation_id, order_ref),
             retries.DATABASE,
         )
@@ -198,7 +188,7 @@ class PaymentWorkflow(LegacyFlow):
         # Another mutation paid this order first (a double payment or a race).
         reason, candidates = FlagReason.ALREADY_PAID, [order_ref]
         await self._step(
-            PaymentActivities.flag_payment,
+            steps.FLAG_PAYMENT,
             FlagInput(self._state.mutation_id, reason.value, candidates, order_ref),
             retries.DATABASE,
         )
@@ -241,7 +231,7 @@ class PaymentWorkflow(LegacyFlow):
         if decided or self._state.status == "unresolved":
             return
         await self._step(
-            PaymentActivities.set_payment_status,
+            steps.SET_PAYMENT_STATUS,
             StatusInput(self._state.mutation_id, "unresolved"),
             retries.DATABASE,
         )

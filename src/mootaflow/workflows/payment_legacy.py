@@ -12,7 +12,8 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from mootaflow.activities.payment import PaymentActivities, StatusInput
+    from mootaflow.activities import contracts as steps
+    from mootaflow.activities.contracts import StatusInput
     from mootaflow.domain.moota import Mutation
     from mootaflow.workflows import patches, retries
 
@@ -21,7 +22,7 @@ from mootaflow.workflows.payment_steps import PaymentSteps
 
 class LegacyFlow(PaymentSteps):
     async def _open_v1(self, mutation: Mutation) -> None:
-        await self._step(PaymentActivities.record_mutation, mutation, retries.DATABASE)
+        await self._step(steps.RECORD_MUTATION, mutation, retries.DATABASE)
         self._set_status("received")
 
     async def _await_decision_v1(self) -> None:
@@ -52,7 +53,7 @@ class LegacyFlow(PaymentSteps):
                 return
         # Nobody decided in time: say so loudly instead of waiting forever.
         await self._step(
-            PaymentActivities.set_payment_status,
+            steps.SET_PAYMENT_STATUS,
             StatusInput(self._state.mutation_id, "unresolved"),
             retries.DATABASE,
         )

@@ -7,22 +7,20 @@ the original code did: reordering a step here changes history for every run.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from mootaflow.activities.notify import FinanceNotice, NotifyActivities, NotifyResult
-    from mootaflow.activities.payment import (
+    from mootaflow.activities import contracts as steps
+    from mootaflow.activities.contracts import (
+        ActivityRef,
         BookInput,
-        BookResult,
         DecisionInput,
-        InvoiceResult,
-        PaymentActivities,
+        FinanceNotice,
         StatusInput,
     )
     from mootaflow.domain import decisions
@@ -34,11 +32,13 @@ with workflow.unsafe.imports_passed_through():
         resolve,
     )
     from mootaflow.domain.matching import FlagReason
+    from mootaflow.domain.payments import NotificationKind, finance_notice
     from mootaflow.workflows import retries
     from mootaflow.workflows import search_attributes as sa
     from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentState
 
-T = TypeVar("T")
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
 @dataclass
@@ -74,7 +74,7 @@ class PaymentSteps:
         if decision.kind == "reject":
             await self._record(decision)
             await self._step(
-                PaymentActivities.set_payment_status,
+                steps.SET_PAYMENT_STATUS,
                 StatusInput(self._state.mutation_id, "rejected"),
                 retries.DATABASE,
             )
@@ -84,8 +84,8 @@ class PaymentSteps:
             return True
         assert decision.order_ref is not None
         try:
-            booked: BookResult = await self._step(
-                PaymentActivities.mark_paid,
+            booked = await self._step(
+                steps.MARK_PAID,
                 BookInput(self._state.mutation_id, decision.order_ref),
                 retries.DATABASE,
             )
@@ -110,22 +110,18 @@ class PaymentSteps:
 
     async def _after_paid(self, pending: Pending | None = None) -> None:
         self._set_status("paid")
-        invoice: InvoiceResult = await self._step(
-            PaymentActivities.generate_invoice, self._state.mutation_id, retries.INVOICE
-        )
+        invoice = await self._step(steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE)
         self._state.invoice_number = invoice.number
         if pending is not None:
             # Booked and invoiced: that is the answer; notifications may take days.
             self._answer(pending, "booked")
         # Independent of each other: neither waits for the other's outages.
         await asyncio.gather(
-            self._notify("customer_email", NotifyActivities.notify_customer),
-            self._notify("merchant_callback", NotifyActivities.notify_merchant),
+            self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER),
+            self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT),
         )
 
-    async def _notify(
-        self, name: str, activity: Callable[[Any, str], Awaitable[NotifyResult]]
-    ) -> None:
+    async def _notify(self, name: str, activity: ActivityRef[str, steps.NotifyResult]) -> None:
         try:
             result = await self._step(activity, self._state.mutation_id, retries.NOTIFICATION)
             self._state.notifications[name] = result.status
@@ -136,16 +132,16 @@ class PaymentSteps:
 
     async def _notify_finance(self, reminder: int) -> None:
         notice = FinanceNotice(self._state.mutation_id, workflow.info().workflow_id, reminder)
-        name = "finance" if reminder == 0 else f"finance_reminder_{reminder}"
+        name = finance_notice(reminder)
         try:
-            result = await self._step(NotifyActivities.notify_finance, notice, retries.NOTIFICATION)
+            result = await self._step(steps.NOTIFY_FINANCE, notice, retries.NOTIFICATION)
             self._state.notifications[name] = result.status
         except ActivityError as error:
             self._state.notifications[name] = f"failed: {_cause(error)}"
 
     async def _record(self, decision: Decision) -> None:
         await self._step(
-            PaymentActivities.record_decision,
+            steps.RECORD_DECISION,
             DecisionInput(
                 self._state.mutation_id,
                 decision.kind,
@@ -157,14 +153,16 @@ class PaymentSteps:
             retries.DATABASE,
         )
 
-    async def _step(self, activity: Callable[..., Awaitable[T]], arg: Any, step: retries.Step) -> T:
-        return await workflow.execute_activity_method(
-            activity,
+    async def _step(self, activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
+        result: Out = await workflow.execute_activity(
+            activity.name,
             arg,
+            result_type=activity.result_type,
             start_to_close_timeout=step.start_to_close,
             schedule_to_close_timeout=step.schedule_to_close,
             retry_policy=step.retry,
         )
+        return result
 
     def _answer(self, pending: Pending, result: Literal["booked", "rejected"]) -> None:
         request, state = pending.request, self._state

@@ -16,7 +16,8 @@ from temporalio.client import (
 )
 
 with workflow.unsafe.imports_passed_through():
-    from mootaflow.activities.retention import PurgeResult, RetentionActivities
+    from mootaflow.activities import contracts as steps
+    from mootaflow.activities.contracts import PurgeResult
     from mootaflow.workflows import retries
 
 SCHEDULE_ID = "mootaflow-retention"
@@ -31,13 +32,15 @@ class RetentionInput:
 class RetentionWorkflow:
     @workflow.run
     async def run(self, policy: RetentionInput) -> PurgeResult:
-        return await workflow.execute_activity_method(
-            RetentionActivities.purge_audit_rows,
+        result: PurgeResult = await workflow.execute_activity(
+            steps.PURGE_AUDIT_ROWS.name,
             policy.retention_days,
+            result_type=PurgeResult,
             start_to_close_timeout=retries.RETENTION.start_to_close,
             schedule_to_close_timeout=retries.RETENTION.schedule_to_close,
             retry_policy=retries.RETENTION.retry,
         )
+        return result
 
 
 def retention_schedule(retention_days: int, task_queue: str) -> Schedule:

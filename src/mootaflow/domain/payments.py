@@ -1,0 +1,69 @@
+"""A payment's closed sets (statuses, notification kinds) and the outcome of booking one.
+
+One spelling each, used by the workflow, the store, the API, the CLI and the
+search attributes. Values are what the database and Temporal already hold:
+changing one needs a migration (and a patch for running workflows).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class PaymentStatus(StrEnum):
+    RECEIVED = "received"
+    MATCHED = "matched"
+    AWAITING_APPROVAL = "awaiting_approval"
+    PAID = "paid"
+    REJECTED = "rejected"
+    IGNORED = "ignored"
+    UNRESOLVED = "unresolved"
+
+
+# A flagged payment can still be decided: finance may decide an unresolved one
+# later, because the money did arrive.
+DECIDABLE = frozenset({PaymentStatus.AWAITING_APPROVAL, PaymentStatus.UNRESOLVED})
+# Past matching: a new run for the mutation must never match it again.
+FINAL = frozenset(
+    {PaymentStatus.PAID, PaymentStatus.REJECTED, PaymentStatus.IGNORED, PaymentStatus.UNRESOLVED}
+)
+
+
+class NotificationKind(StrEnum):
+    """What a payment owes people: the `notification` table's kind (and the prefix of
+    its idempotency key), and its name in the API and the workflow's state."""
+
+    CUSTOMER_EMAIL = "customer_email"
+    MERCHANT_CALLBACK = "merchant_callback"
+    # The first notice to finance; reminders are finance_reminder_1, _2, ...
+    FINANCE = "finance"
+    FINANCE_REMINDER = "finance_reminder"
+
+
+def finance_notice(reminder: int) -> str:
+    """The notification name of finance's first notice (0) or of a reminder."""
+    if reminder == 0:
+        return NotificationKind.FINANCE.value
+    return f"{NotificationKind.FINANCE_REMINDER}_{reminder}"
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    EXPIRED = "expired"
+
+
+class InboxState(StrEnum):
+    # Acknowledged to Moota, workflow not yet started; then Temporal has it.
+    PENDING = "pending"
+    STARTED = "started"
+
+
+@dataclass(frozen=True)
+class Booking:
+    """The outcome of booking an order paid by a mutation."""
+
+    paid: bool
+    order_ref: str
+    paid_at: datetime | None = None
+    paid_by: str | None = None  # when not paid: the mutation that got there first
