@@ -92,15 +92,15 @@ def test_the_timeline_tells_the_story_in_order() -> None:
     invoice = Invoice(number="INV-1", mutation_id="m1", order_ref="MF-1", issued_at=paid_at)
     sent = [
         Notification(
-            key="finance-notice-0:m1",
-            kind="finance-notice-0",
+            key="finance:m1",
+            kind="finance",
             mutation_id="m1",
             status="sent",
             updated_at=T0 + timedelta(seconds=2),
         ),
         Notification(
-            key="customer-email:m1",
-            kind="customer-email",
+            key="customer_email:m1",
+            kind="customer_email",
             mutation_id="m1",
             status="failed",
             detail="550 no such user",

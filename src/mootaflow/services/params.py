@@ -11,11 +11,11 @@ from decimal import Decimal
 from mootaflow.domain.errors import BadRequest
 from mootaflow.domain.money import AmountError, parse_amount
 from mootaflow.domain.moota import JAKARTA
+from mootaflow.domain.payments import PaymentStatus
 from mootaflow.store.listing import PaymentFilter
 
 # Payment statuses as the workflow writes them (and the search attribute PaymentStatus).
-STATUSES = ("received", "matched", "awaiting_approval", "paid", "rejected", "ignored", "unresolved")
-WAITING = ("awaiting_approval", "unresolved")
+STATUSES = tuple(status.value for status in PaymentStatus)
 ANY_STATUS = "all"
 _MAX_TEXT = 128
 

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mootaflow.domain.decisions import NEEDS_ORDER
 from mootaflow.domain.errors import NotFound
 from mootaflow.domain.paging import Page, PageRequest
+from mootaflow.domain.payments import DECIDABLE
 from mootaflow.services.timeline import Event, timeline
 from mootaflow.services.views import payment_view, when
 from mootaflow.store import invoices, listing, notifications, orders, payments
@@ -91,7 +93,7 @@ class Waiting:
 
     @property
     def needs_order(self) -> bool:
-        return self.payment.flag_reason in ("no_match", "ambiguous")
+        return self.payment.flag_reason in NEEDS_ORDER
 
 
 async def waiting(
@@ -128,7 +130,7 @@ async def _with_orders(session: AsyncSession, payment: Payment) -> Waiting:
 async def waiting_counts(sessions: Sessions) -> dict[str, int]:
     """How many wait in each of the statuses that need a person."""
     async with sessions() as session:
-        return await payments.count_by_status(session, ("awaiting_approval", "unresolved"))
+        return await payments.count_by_status(session, tuple(DECIDABLE))
 
 
 def quarantined_view(item: QuarantinedMutation) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.paging import Key
+from mootaflow.domain.payments import PaymentStatus
 from mootaflow.services.params import Days
 from mootaflow.store import reports
 from mootaflow.store.db import Sessions
@@ -87,11 +88,11 @@ def _csv_lines(rows: Sequence[Sequence[str]]) -> str:
 # What the summary counts, by the payment's status: money booked to orders, money
 # waiting for finance, money nobody decided about in time, and money finance said is
 # not an order payment. Debits and test transfers (ignored) are not money in.
-SUMMARY_BUCKETS = {
-    "paid": "paid",
-    "awaiting_approval": "flagged",
-    "unresolved": "unresolved",
-    "rejected": "unmatched",
+SUMMARY_BUCKETS: dict[str, str] = {
+    PaymentStatus.PAID: "paid",
+    PaymentStatus.AWAITING_APPROVAL: "flagged",
+    PaymentStatus.UNRESOLVED: "unresolved",
+    PaymentStatus.REJECTED: "unmatched",
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mootaflow.domain.payments import NotificationKind, PaymentStatus, finance_notice
 from mootaflow.store.tables import (
     DecisionRecord,
     Invoice,
@@ -13,11 +14,6 @@ from mootaflow.store.tables import (
     Payment,
     PaymentResend,
 )
-
-# Notification kinds as the worker records them (activities/notify.py).
-_CUSTOMER_EMAIL = "customer-email"
-_MERCHANT_CALLBACK = "merchant-callback"
-_FINANCE_NOTICE = "finance-notice-"
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ def timeline(
 ) -> list[Event]:
     events = [Event(payment.recorded_at, "received", payment.description)]
     notices = {n.kind: n for n in notifications}
-    first_notice = notices.get(f"{_FINANCE_NOTICE}0")
+    first_notice = notices.get(finance_notice(0))
     reason = payment.flag_reason or (decision.flag_reason if decision else None)
     if reason:
         # Finance is told at once: that notice's time is when it was flagged.
@@ -50,13 +46,13 @@ def timeline(
         candidates = ", ".join(json.loads(payment.candidates))
         events.append(Event(at, "flagged", candidates, code=reason))
     for kind, notice in sorted(notices.items()):
-        if kind.startswith(_FINANCE_NOTICE) and kind != f"{_FINANCE_NOTICE}0":
+        if kind.startswith(f"{NotificationKind.FINANCE_REMINDER}_"):
             events.append(
                 Event(notice.updated_at, "reminder", notice.detail, notice.status != "failed")
             )
-    if payment.status == "unresolved":
+    if payment.status == PaymentStatus.UNRESOLVED:
         events.append(Event(payment.updated_at, "unresolved"))
-    if payment.status == "ignored":
+    if payment.status == PaymentStatus.IGNORED:
         events.append(Event(payment.updated_at, "ignored", payment.ignored_reason or ""))
     if decision is not None:
         kind = "approved" if decision.kind == "approve" else "rejected"
@@ -66,7 +62,11 @@ def timeline(
         events.append(Event(payment.paid_at, "booked", payment.order_ref or ""))
     if invoice is not None:
         events.append(Event(invoice.issued_at, "invoice", invoice.number))
-    for kind, name in ((_CUSTOMER_EMAIL, "email"), (_MERCHANT_CALLBACK, "callback")):
+    owed = (
+        (NotificationKind.CUSTOMER_EMAIL, "email"),
+        (NotificationKind.MERCHANT_CALLBACK, "callback"),
+    )
+    for kind, name in owed:
         if (sent := notices.get(kind)) is not None:
             detail = f"{sent.status}: {sent.detail}"
             events.append(Event(sent.updated_at, name, detail, sent.status != "failed"))

@@ -12,6 +12,7 @@ from mootaflow.domain import decisions as decision_rules
 from mootaflow.domain.errors import NotFound
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.paging import PageRequest
+from mootaflow.domain.payments import PaymentStatus
 from mootaflow.receiver.console.render import page, redirect
 from mootaflow.receiver.console.session import current_session
 from mootaflow.receiver.context import sessions_of, settings_of
@@ -27,11 +28,11 @@ async def home(request: Request) -> Response:
 
 
 async def queue(request: Request) -> Response:
-    return await _waiting(request, ("awaiting_approval",), "queue")
+    return await _waiting(request, (PaymentStatus.AWAITING_APPROVAL,), "queue")
 
 
 async def unresolved(request: Request) -> Response:
-    return await _waiting(request, ("unresolved",), "unresolved")
+    return await _waiting(request, (PaymentStatus.UNRESOLVED,), "unresolved")
 
 
 async def _waiting(request: Request, statuses: tuple[str, ...], heading: str) -> Response:

@@ -1,17 +1,17 @@
 """indexes for paged lists and exports: payments by bank date and by status and
 arrival, decisions by time
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-26 15:30:00
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26 16:30:00
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
