@@ -13,6 +13,7 @@ matching one is refused. The cookies are SameSite=Lax as a second line.
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ def _cookie(response: Response, settings: Settings, name: str, value: str, max_a
 
 
 def open_session(response: Response, settings: Settings, name: str, token: str) -> None:
-    seconds = int(settings.console_session_hours * 3600)
+    seconds = math.ceil(settings.console_session_hours * 3600)
     payload = {
         "n": name,
         "c": secrets.token_urlsafe(24),
@@ -101,8 +102,9 @@ def current_session(request: Request) -> ConsoleSession:
     if not raw:
         raise Unauthenticated("sign_in", "sign in with your finance token")
     try:
+        # The signature's age is a backstop; the expiry inside it is what counts.
         payload: dict[str, Any] = serializer.loads(
-            raw, max_age=int(settings.console_session_hours * 3600)
+            raw, max_age=math.ceil(settings.console_session_hours * 3600)
         )
         name, csrf, expires, digest = payload["n"], payload["c"], payload["x"], payload["d"]
     except (BadSignature, KeyError, TypeError, ValueError):
