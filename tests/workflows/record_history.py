@@ -28,7 +28,7 @@ from mootaflow.domain.decisions import DecisionOutcome, Kind
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.decisions import submit_decision
+from mootaflow.services.decisions import submit_decision
 from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.temporal.client import DATA_CONVERTER
