@@ -58,7 +58,7 @@ async def create_orders(database_url: str, count: int) -> list[Decimal]:
                 customer_name=f"Bench Customer {i}",
                 customer_email=f"bench{i}@example.com",
             )
-            async with sessions() as session:
+            async with sessions.begin() as session:
                 order, _ = await create_order(
                     session,
                     request,

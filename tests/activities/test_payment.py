@@ -17,7 +17,7 @@ async def test_record_mutation_is_idempotent(sessions: Sessions, settings: Setti
     assert await env.run(activities.record_mutation, parsed) is True
     # A retry after a lost completion must not create a second row.
     assert await env.run(activities.record_mutation, parsed) is False
-    async with sessions() as session:
+    async with sessions.begin() as session:
         count = (await session.execute(select(func.count()).select_from(Payment))).scalar_one()
         payment = await get_payment(session, parsed.mutation_id)
     assert count == 1

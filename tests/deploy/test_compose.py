@@ -126,7 +126,7 @@ def test_dockerfile_is_slim_non_root_and_lints_clean() -> None:
 def test_workers_stop_gracefully_and_expose_metrics(compose: dict[str, Any]) -> None:
     worker = services(compose)["worker"]
     # Compose's SIGKILL comes after the worker's own graceful shutdown, which comes
-    # after the longest activity attempt (checked at start-up: cli.worker.check_capacity).
+    # after the longest activity attempt (checked at start-up: temporal.worker.check_capacity).
     grace = worker["stop_grace_period"]
     assert grace.endswith("s")
     shutdown = Settings.model_fields["worker_shutdown_seconds"].default

@@ -60,7 +60,7 @@ async def test_concurrent_deliveries_share_commits_and_get_their_own_answers(
     # The mutation sent in every delivery is new exactly once, in the first one saved.
     assert sorted(s.duplicates for s in saved) == [0] + [1] * 29
     assert sum(len(s.new) for s in saved) == 30 + 1
-    async with sessions() as session:
+    async with sessions.begin() as session:
         rows = (await session.execute(select(Delivery).order_by(col(Delivery.id)))).scalars()
         stored = {row.id: row.duplicates for row in rows}
         assert await inbox.count_pending(session) == 31
@@ -83,7 +83,7 @@ async def test_one_failing_delivery_does_not_refuse_the_others(sessions: Session
     assert isinstance(results[3], KeyError)
     answered = [r for i, r in enumerate(results) if i != 3]
     assert all(isinstance(r, inbox.Saved) and len(r.new) == 1 for r in answered)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         assert await inbox.count_pending(session) == 5
 
 

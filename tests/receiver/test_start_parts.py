@@ -24,13 +24,13 @@ async def accepted(sessions: Sessions, count: int) -> list[Mutation]:
     parsed = parse_delivery(items)
     received = datetime.now(UTC) - timedelta(minutes=1)  # past the redrive's grace
     facts = inbox.RequestFacts(received, "127.0.0.1", {}, None, None)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await inbox.save_accepted(session, [inbox.Incoming(facts, parsed, items)])
     return [a.mutation for a in parsed.accepted]
 
 
 async def states(sessions: Sessions, ids: list[str]) -> list[str]:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         rows = [await inbox.get_inbox_row(session, i) for i in ids]
     return [row.state if row else "missing" for row in rows]
 

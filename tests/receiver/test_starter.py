@@ -37,7 +37,7 @@ def proxied(settings: Settings, proxy: TcpProxy) -> Settings:
 
 
 async def row_state(sessions: Sessions, mutation_id: str) -> tuple[str, int]:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         row = await inbox.get_inbox_row(session, mutation_id)
     assert row is not None
     return row.state, row.start_attempts

@@ -19,13 +19,13 @@ from tests.support.temporal import count_runs, describe_or_none, settled, wait_f
 
 
 async def deliveries(sessions: Sessions) -> list[Delivery]:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         result = await session.execute(select(Delivery).order_by(col(Delivery.id)))
         return list(result.scalars())
 
 
 async def inbox_rows(sessions: Sessions) -> list[InboxMutation]:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         return list((await session.execute(select(InboxMutation))).scalars())
 
 
@@ -211,7 +211,7 @@ async def test_invalid_mutations_are_quarantined_inside_a_signed_delivery(
     assert response.json() == {"received": 3, "duplicates": 0, "quarantined": 2}
     [row] = await inbox_rows(sessions)
     assert row.mutation_id == good["mutation_id"]
-    async with sessions() as session:
+    async with sessions.begin() as session:
         quarantined = list((await session.execute(select(QuarantinedMutation))).scalars())
     assert {(q.mutation_id, q.reason) for q in quarantined} == {
         ("bad-1", "amount 'lots' is not a decimal number"),
@@ -220,7 +220,7 @@ async def test_invalid_mutations_are_quarantined_inside_a_signed_delivery(
     # Re-sent: the quarantine keeps one row per distinct item, the reply still counts them.
     again = await post_signed(receiver.http, body)
     assert again.json() == {"received": 3, "duplicates": 1, "quarantined": 2}
-    async with sessions() as session:
+    async with sessions.begin() as session:
         assert len(list((await session.execute(select(QuarantinedMutation))).scalars())) == 2
     metrics = (await receiver.http.get("/metrics")).text
     assert 'mootaflow_webhook_mutations_total{outcome="quarantined"}' in metrics
@@ -235,7 +235,7 @@ async def test_secrets_are_not_stored(receiver: RunningReceiver, sessions: Sessi
         receiver.http, body, headers={"Authorization": "Bearer api-key-abc"}
     )
     assert response.status_code == 200
-    async with sessions() as session:
+    async with sessions.begin() as session:
         stored = [
             *(await session.execute(select(col(Delivery.body), col(Delivery.headers)))).all(),
             *(await session.execute(select(col(InboxMutation.payload)))).all(),

@@ -83,7 +83,7 @@ async def test_payment_survives_a_database_outage(
     failure = first.last_failure.message.lower()
     assert "timeout" in failure or "locked" in failure, failure
     # Nothing half-written: order, payment and invoice agree.
-    async with sessions() as session:
+    async with sessions.begin() as session:
         booked = await orders.get_order(session, order["ref"])
         payment = await payments.get_payment(session, parsed.mutation_id)
         invoice = await invoices.invoice_for_mutation(session, parsed.mutation_id)

@@ -41,8 +41,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
     # Forget it everywhere a re-send is normally caught: Temporal (as after the
     # namespace retention: here a Temporal server that never saw this workflow id)
     # and the receiver's inbox (as after the audit purge).
-    async with sessions() as session:
-        purged = await purge_before(session, datetime.now(UTC) + timedelta(days=1))
+    purged = await purge_before(sessions, datetime.now(UTC) + timedelta(days=1))
     assert purged.inbox_rows == 1
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
@@ -69,7 +68,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
         "customer_email": "already_sent",
         "merchant_callback": "already_sent",
     }
-    async with sessions() as session:
+    async with sessions.begin() as session:
         invoices = (await session.execute(select(func.count()).select_from(Invoice))).scalar_one()
     assert invoices == 1
     assert len(smtp.sink.to("once@example.com")) == 1

@@ -75,8 +75,7 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
         for item in (rejected, ignored, late):
             await wait_started(sessions, item["mutation_id"])
 
-    async with sessions() as session:
-        purged = await purge_before(session, datetime.now(UTC) + timedelta(days=1))
+    purged = await purge_before(sessions, datetime.now(UTC) + timedelta(days=1))
     assert purged.inbox_rows == 3
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
@@ -113,7 +112,7 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
         assert "match_order" not in name and name[0] == "open_payment"
     assert ran[rejected["mutation_id"]] == ["open_payment"]
 
-    async with sessions() as session:
+    async with sessions.begin() as session:
         found: dict[str, list[str]] = {}
         for item in (rejected, ignored, late):
             rows = await payments.resends(session, item["mutation_id"])

@@ -80,7 +80,7 @@ def fuzz(url: str, run: Any) -> int:
 
 
 async def inbox_count(sessions: Sessions) -> int:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         return int(
             (await session.execute(select(func.count()).select_from(InboxMutation))).scalar_one()
         )
@@ -240,7 +240,7 @@ async def test_nul_characters_never_reach_the_database_raw(
     bad = mutation(mutation_id="bad\x00id", amount="x")
     response = await post_signed(http, body_of(item, bad))
     assert response.json() == {"received": 2, "duplicates": 0, "quarantined": 1}
-    async with sessions() as session:
+    async with sessions.begin() as session:
         row = await session.get(InboxMutation, item["mutation_id"])
     assert row is not None and (row.description, row.note) == ("PAYMENT", "")
 

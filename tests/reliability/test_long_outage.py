@@ -76,7 +76,7 @@ async def test_payments_outlive_hours_of_database_outage(
     try:
         await upgrade_schema(engine)
         created = []
-        async with sessions() as session:
+        async with sessions.begin() as session:
             for base in (100000, 200000, 300000):
                 order, _ = await orders.create_order(
                     session,
@@ -109,7 +109,7 @@ async def test_payments_outlive_hours_of_database_outage(
                     assert step["attempt"] > 40, step  # the old policy gave up after 20
             states = [await asyncio.wait_for(h.result(), 120) for h in handles]
         assert [s.status for s in states] == ["paid"] * 3
-        async with sessions() as session:
+        async with sessions.begin() as session:
             for state, order in zip(states, created, strict=True):
                 invoice = await invoices.invoice_for_mutation(session, state.mutation_id)
                 assert invoice is not None and invoice.pdf is not None

@@ -161,7 +161,7 @@ async def test_only_mootas_two_sending_addresses_get_through_and_others_are_coun
         for v in ("accepted", "forbidden_source")
     }
     assert grew == {"accepted": 2, "forbidden_source": 1}
-    async with sessions() as session:
+    async with sessions.begin() as session:
         refused = (
             (
                 await session.execute(

@@ -77,6 +77,6 @@ async def test_deliveries_during_a_temporal_outage_are_processed_once(
                     assert state.status == "paid"
                     assert await count_runs(client, workflow_id) == 1
 
-    async with sessions() as session:
+    async with sessions.begin() as session:
         invoices = (await session.execute(select(func.count()).select_from(Invoice))).scalar_one()
     assert invoices == len(items)

@@ -66,7 +66,7 @@ async def test_worker_exports_sdk_and_mootaflow_metrics(
                     break
                 except httpx.HTTPError:
                     await asyncio.sleep(0.2)
-        async with sessions() as session:
+        async with sessions.begin() as session:
             order, _ = await orders.create_order(
                 session,
                 NewOrder(account_number="1234567890", amount=Decimal(150000)),

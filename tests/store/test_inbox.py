@@ -24,7 +24,7 @@ async def test_large_delivery_is_stored_in_chunks_and_deduplicated(sessions: Ses
     items = [mutation() for _ in range(1200)]
     body = body_of(*items)
     loaded = load_delivery(body)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         [first] = await inbox.save_accepted(
             session, [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)]
         )
@@ -33,7 +33,7 @@ async def test_large_delivery_is_stored_in_chunks_and_deduplicated(sessions: Ses
     overlapping = [*items[:600], *(mutation() for _ in range(10))]
     body = body_of(*overlapping)
     loaded = load_delivery(body)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         [second] = await inbox.save_accepted(
             session, [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)]
         )
@@ -48,13 +48,13 @@ async def test_pending_rows_come_back_as_mutations_and_leave_once_started(
     body = body_of(*items)
     loaded = load_delivery(body)
     parsed = parse_delivery(loaded)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await inbox.save_accepted(session, [inbox.Incoming(facts(body), parsed, loaded)])
         pending = await inbox.pending_mutations(session, limit=10)
     assert sorted(pending, key=lambda m: m.mutation_id) == sorted(
         (a.mutation for a in parsed.accepted), key=lambda m: m.mutation_id
     )
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await inbox.mark_start_failed(session, items[0]["mutation_id"], "RuntimeError: down")
         await inbox.mark_started(session, [items[1]["mutation_id"]], datetime.now(UTC))
         remaining = await inbox.pending_mutations(session, limit=10)

@@ -8,7 +8,7 @@ NOV = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 
 async def issue(sessions: Sessions, n: int, at: datetime = NOV) -> str:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         invoice = await invoices.issue_invoice(session, f"m{n}", f"MF-ORDR-{n:04d}", at)
     return invoice.number
 
@@ -26,6 +26,6 @@ async def test_numbers_are_sequential_per_month_and_issued_once(sessions: Sessio
 
 async def test_the_first_pdf_is_kept(sessions: Sessions) -> None:
     number = await issue(sessions, 1)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         assert await invoices.store_pdf(session, number, b"%PDF first") == b"%PDF first"
         assert await invoices.store_pdf(session, number, b"%PDF second") == b"%PDF first"

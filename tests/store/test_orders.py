@@ -23,7 +23,7 @@ async def create(
 ) -> tuple[Order, bool]:
     values: dict[str, object] = {"account_number": "1234567890", "amount": 150000}
     values.update(fields)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         return await orders.create_order(
             session,
             NewOrder.model_validate(values),
@@ -49,7 +49,7 @@ async def test_amount_is_base_plus_a_code_in_range(sessions: Sessions) -> None:
     assert order.amount == Decimal(150000) + order.unique_code
     assert order.status == "open"
     assert order.expires_at == NOW + timedelta(hours=24)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         found = await orders.get_order(session, order.ref.lower().replace("-", " "))
     assert found is not None and found.ref == order.ref
 
@@ -103,7 +103,7 @@ async def test_expired_orders_free_their_amount_after_the_reuse_period(
     first, _ = await create(sessions, codes=small, now=NOW - timedelta(days=9))
     second, _ = await create(sessions, codes=small)
     assert first.amount == second.amount
-    async with sessions() as session:
+    async with sessions.begin() as session:
         statuses = (
             await session.execute(
                 select(col(Order.ref), col(Order.status)).order_by(col(Order.created_at))
@@ -112,7 +112,7 @@ async def test_expired_orders_free_their_amount_after_the_reuse_period(
     assert [status for _, status in statuses] == ["expired", "open"]
     # A shorter reuse period is a setting.
     third, _ = await create(sessions, codes=small, now=NOW - timedelta(days=2), amount=300000)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         fourth, _ = await orders.create_order(
             session,
             NewOrder(account_number="1234567890", amount=Decimal(300000)),
@@ -127,7 +127,7 @@ async def test_expired_orders_free_their_amount_after_the_reuse_period(
 async def test_paid_orders_do_not_hold_their_amount(sessions: Sessions) -> None:
     small = orders.CodeRange(1, 1)
     first, _ = await create(sessions, codes=small)
-    async with sessions() as session, session.begin():
+    async with sessions.begin() as session:
         row = await session.get(Order, first.ref)
         assert row is not None
         row.status, row.paid_by_mutation_id = "paid", "m-1"
@@ -142,5 +142,5 @@ async def test_merchant_ref_makes_creation_idempotent(sessions: Sessions) -> Non
     assert again.ref == first.ref
     with pytest.raises(orders.MerchantRefConflict, match="already order"):
         await create(sessions, merchant_ref="INV-1", amount=99000)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         assert (await orders.get_order(session, "INV-1")) is not None

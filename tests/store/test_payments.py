@@ -19,7 +19,7 @@ NOW = datetime.now(UTC)
 
 
 async def open_order(sessions: Sessions) -> str:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         order, _ = await orders.create_order(
             session,
             NewOrder(account_number="1234567890", amount=Decimal(150000)),
@@ -32,7 +32,7 @@ async def open_order(sessions: Sessions) -> str:
 
 async def recorded(sessions: Sessions) -> str:
     parsed = parse_mutation(mutation())
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await payments.record_payment(session, parsed, NOW)
     return parsed.mutation_id
 
@@ -42,7 +42,7 @@ async def test_two_mutations_racing_for_one_order(sessions: Sessions) -> None:
     first, second = await recorded(sessions), await recorded(sessions)
 
     async def book(mutation_id: str) -> Booking:
-        async with sessions() as session:
+        async with sessions.begin() as session:
             return await payments.mark_paid(session, mutation_id, ref, NOW)
 
     results = await asyncio.gather(book(first), book(second))
@@ -51,7 +51,7 @@ async def test_two_mutations_racing_for_one_order(sessions: Sessions) -> None:
     loser = next(r for r in results if not r.paid)
     assert loser.paid_by == winner
 
-    async with sessions() as session:
+    async with sessions.begin() as session:
         order = await orders.get_order(session, ref)
         paid = [p for p in await payments.payments_for_order(session, ref) if p.status == "paid"]
     assert order is not None and order.paid_by_mutation_id == winner
@@ -61,7 +61,7 @@ async def test_two_mutations_racing_for_one_order(sessions: Sessions) -> None:
 async def test_mark_paid_is_idempotent(sessions: Sessions) -> None:
     ref = await open_order(sessions)
     mutation_id = await recorded(sessions)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         first = await payments.mark_paid(session, mutation_id, ref, NOW)
         again = await payments.mark_paid(session, mutation_id, ref, NOW + timedelta(minutes=5))
     assert first.paid and again.paid
@@ -70,7 +70,7 @@ async def test_mark_paid_is_idempotent(sessions: Sessions) -> None:
 
 async def test_one_mutation_cannot_pay_two_orders(sessions: Sessions) -> None:
     first_ref, mutation_id = await open_order(sessions), await recorded(sessions)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         other = await orders.create_order(
             session,
             NewOrder(account_number="555", amount=Decimal(1000)),
@@ -86,7 +86,7 @@ async def test_one_mutation_cannot_pay_two_orders(sessions: Sessions) -> None:
 async def test_the_database_refuses_two_paid_payments_for_one_order(sessions: Sessions) -> None:
     ref = await open_order(sessions)
     first, second = await recorded(sessions), await recorded(sessions)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await payments.mark_paid(session, first, ref, NOW)
     async with sessions() as session:
         row = await session.get(Payment, second)
@@ -98,7 +98,7 @@ async def test_the_database_refuses_two_paid_payments_for_one_order(sessions: Se
 
 async def test_unknown_order(sessions: Sessions) -> None:
     mutation_id = await recorded(sessions)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         with pytest.raises(LookupError, match="does not exist"):
             await payments.mark_paid(session, mutation_id, "MF-NONE-0000", NOW)
 
@@ -107,14 +107,14 @@ async def test_open_payment_creates_once_and_records_later_runs_of_a_finished_on
     sessions: Sessions,
 ) -> None:
     parsed = parse_mutation(mutation())
-    async with sessions() as session:
+    async with sessions.begin() as session:
         first = await payments.open_payment(session, parsed, NOW, "run-1")
         retried = await payments.open_payment(session, parsed, NOW, "run-1")
     assert (first.created, first.resent, first.payment.status) == (True, False, "received")
     assert (retried.created, retried.resent) == (False, False)  # same run, nothing to record
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await payments.set_status(session, parsed.mutation_id, "rejected", NOW)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         later = await payments.open_payment(session, parsed, NOW, "run-2")
         again = await payments.open_payment(session, parsed, NOW, "run-2")  # a retried attempt
         third = await payments.open_payment(session, parsed, NOW, "run-3")

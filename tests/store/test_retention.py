@@ -19,12 +19,12 @@ async def deliver(sessions: Sessions, *items: object, days_ago: int) -> None:
     body = body_of(*items)
     loaded = load_delivery(body)
     facts = inbox.RequestFacts(NOW - timedelta(days=days_ago), "127.0.0.1", {}, len(body), "x")
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await inbox.save_accepted(session, [inbox.Incoming(facts, parse_delivery(loaded), loaded)])
 
 
 async def count(sessions: Sessions, table: type[SQLModel]) -> int:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
 
 
@@ -33,17 +33,15 @@ async def test_purge_keeps_recent_pending_and_business_rows(sessions: Sessions) 
     await deliver(sessions, old_started, {"bad": "item"}, days_ago=40)
     await deliver(sessions, old_pending, days_ago=40)
     await deliver(sessions, mutation(), days_ago=1)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await inbox.mark_started(session, [old_started["mutation_id"]], NOW)
         await payments.record_payment(session, parse_mutation(old_started), NOW - timedelta(40))
-        async with session.begin():
-            await session.execute(update(Payment).values(recorded_at=NOW - timedelta(days=40)))
+        await session.execute(update(Payment).values(recorded_at=NOW - timedelta(days=40)))
 
-    async with sessions() as session:
-        purged = await purge_before(session, NOW - timedelta(days=30))
+    purged = await purge_before(sessions, NOW - timedelta(days=30))
     assert (purged.deliveries, purged.inbox_rows, purged.quarantined) == (1, 1, 1)
 
-    async with sessions() as session:
+    async with sessions.begin() as session:
         left = {r.mutation_id for r in (await session.execute(select(InboxMutation))).scalars()}
         deliveries = (await session.execute(select(col(Delivery.received_at)))).scalars().all()
     assert old_pending["mutation_id"] in left  # never purge what was not started
@@ -57,9 +55,8 @@ async def test_purge_goes_in_batches_until_done(sessions: Sessions) -> None:
     items = [mutation() for _ in range(5)]
     for n, item in enumerate(items):
         await deliver(sessions, item, {"bad": n}, days_ago=40)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await inbox.mark_started(session, [i["mutation_id"] for i in items], NOW)
-    async with sessions() as session:
-        purged = await purge_before(session, NOW - timedelta(days=30), batch=2)
+    purged = await purge_before(sessions, NOW - timedelta(days=30), batch=2)
     assert (purged.deliveries, purged.inbox_rows, purged.quarantined) == (5, 5, 5)
     assert await count(sessions, Delivery) == 0

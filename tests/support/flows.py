@@ -46,7 +46,7 @@ async def wait_started(sessions: Sessions, mutation_id: str, timeout: float = 30
     """Until the inbox row is marked started (marking is batched, after the start)."""
     async with asyncio.timeout(timeout):
         while True:
-            async with sessions() as session:
+            async with sessions.begin() as session:
                 row = await inbox.get_inbox_row(session, mutation_id)
             if row is not None and row.state == "started":
                 return

@@ -28,7 +28,7 @@ from mootaflow.domain.decisions import DecisionOutcome, Kind
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.decisions import submit_decision
+from mootaflow.services.decisions import submit_decision
 from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
 from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.temporal.client import DATA_CONVERTER
@@ -55,7 +55,7 @@ class Recorder:
     pause: PauseAfter
 
     async def order(self, amount: int) -> str:
-        async with self.sessions() as session:
+        async with self.sessions.begin() as session:
             order, _ = await create_order(
                 session,
                 NewOrder(account_number="1234567890", amount=amount, customer_email="a@b.id"),
@@ -68,7 +68,7 @@ class Recorder:
     async def amount_of(self, ref: str) -> int:
         from mootaflow.store.orders import get_order
 
-        async with self.sessions() as session:
+        async with self.sessions.begin() as session:
             order = await get_order(session, ref)
         assert order is not None
         return int(order.amount)

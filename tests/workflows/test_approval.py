@@ -55,7 +55,7 @@ async def env(
 
 
 async def new_order(sessions: Sessions, amount: int = 150000) -> Order:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         order, _ = await orders.create_order(
             session,
             NewOrder(account_number="1234567890", amount=Decimal(amount), customer_email="c@x.id"),
@@ -120,7 +120,7 @@ async def test_approve_books_the_flagged_order(
     assert state.decision is not None and state.decision.by == "Sari"
     assert state.invoice_number is not None
     assert len(smtp.sink.to("c@x.id")) == 1
-    async with sessions() as session:
+    async with sessions.begin() as session:
         record = await payments.get_decision(session, state.mutation_id)
     assert record is not None
     assert (record.kind, record.decided_by, record.note, record.flag_reason) == (
@@ -161,7 +161,7 @@ async def test_reject_books_nothing(
     assert (outcome.result, outcome.status) == ("rejected", "rejected")
     state = await handle.result()
     assert state.status == "rejected"
-    async with sessions() as session:
+    async with sessions.begin() as session:
         payment = await payments.get_payment(session, state.mutation_id)
         record = await payments.get_decision(session, state.mutation_id)
     assert payment is not None and payment.status == "rejected"
@@ -227,7 +227,7 @@ async def test_reminder_after_a_day_then_unresolved_after_three(
 
     state = await handle.result()
     assert (state.status, state.reminders) == ("unresolved", 2)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         payment = await payments.get_payment(session, state.mutation_id)
     assert payment is not None and payment.status == "unresolved"
     description = await handle.describe()
@@ -290,7 +290,7 @@ async def test_update_in_the_window_before_the_wait_is_held_and_applied(
     ):
         handle = await start_payment(time_env.client, settings.task_queue, parsed)
         await asyncio.wait_for(pause.reached.wait(), 30)
-        async with sessions() as session:
+        async with sessions.begin() as session:
             payment = await payments.get_payment(session, parsed.mutation_id)
         assert payment is not None and payment.status == "awaiting_approval"
         assert (await handle.query(PaymentWorkflow.status)).status == "received"
@@ -362,7 +362,7 @@ async def test_order_paid_meanwhile_is_refused_and_the_payment_waits_on(
     handle = await flagged(env, settings, amount=5)  # no_match
     # Another transfer pays the order finance has in mind.
     other = parse_mutation(mutation(amount=int(taken.amount)))
-    async with sessions() as session:
+    async with sessions.begin() as session:
         await payments.record_payment(session, other, datetime.now(UTC))
         assert (
             await payments.mark_paid(session, other.mutation_id, taken.ref, datetime.now(UTC))

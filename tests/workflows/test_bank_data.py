@@ -139,7 +139,7 @@ async def test_late_payer_is_flagged_for_the_expired_order_never_paying_a_new_on
 ) -> None:
     one_code = settings.model_copy(update={"unique_code_min": 123, "unique_code_max": 123})
     # An order that expired an hour ago; the customer pays its total now.
-    async with sessions() as session:
+    async with sessions.begin() as session:
         expired, _ = await orders.create_order(
             session,
             NewOrder(account_number=BCA_ACCOUNT, amount=Decimal(250000), customer_email="l@x.id"),

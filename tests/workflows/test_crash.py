@@ -65,7 +65,7 @@ async def worker_process(settings: Settings) -> AsyncIterator[asyncio.subprocess
 
 
 async def paid_orders(sessions: Sessions) -> int:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         query = select(func.count()).select_from(Order).where(col(Order.status) == "paid")
         return int((await session.execute(query)).scalar_one())
 
@@ -103,7 +103,7 @@ async def test_worker_killed_mid_batch_then_restarted(
             assert state.status == "paid"
             assert state.notifications == {"customer_email": "sent", "merchant_callback": "sent"}
 
-    async with sessions() as session:
+    async with sessions.begin() as session:
         invoices = (await session.execute(select(Invoice))).scalars().all()
     assert sorted(i.order_ref for i in invoices) == sorted(o["ref"] for o in orders)
     numbers = sorted(int(i.number.rsplit("-", 1)[1]) for i in invoices)

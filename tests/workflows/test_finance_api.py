@@ -77,7 +77,7 @@ async def test_flagged_payment_is_found_approved_over_http_and_paid(
     assert (final.status, final.order_ref) == ("paid", order["ref"])
     assert final.invoice_number is not None
     assert len(smtp.sink.to("budi@example.com")) == 1
-    async with sessions() as session:
+    async with sessions.begin() as session:
         record = await payments.get_decision(session, item["mutation_id"])
     assert record is not None and (record.decided_by, record.note) == ("Sari", "customer typo")
 

@@ -210,6 +210,6 @@ async def test_unresolved_payment_is_still_decidable(
     assert (final.status, final.resent, final.flag_reason) == ("paid", True, "underpaid")
     assert await count_runs(client, workflow_id) == 2
     assert shown["resends"] == [{"at": shown["resends"][0]["at"], "status_found": "unresolved"}]
-    async with sessions() as session:
+    async with sessions.begin() as session:
         decision = await payments.get_decision(session, item["mutation_id"])
     assert decision is not None and (decision.decided_by, decision.note) == ("Sari", "late")

@@ -66,7 +66,7 @@ async def test_permanently_refused_recipient_fails_visibly_and_payment_stays_pai
     assert "550" in state.notifications["customer_email"]
     assert state.notifications["merchant_callback"] == "sent"
     assert smtp.sink.messages == []
-    async with sessions() as session:
+    async with sessions.begin() as session:
         rows = {n.kind: n for n in await notifications.for_mutation(session, item["mutation_id"])}
     assert rows["customer_email"].status == "failed"
     # One attempt only: a permanent refusal is not retried.

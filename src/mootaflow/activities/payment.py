@@ -172,7 +172,9 @@ class PaymentActivities:
             assert payment.paid_at is not None
             invoice = await invoices.issue_invoice(session, mutation_id, order.ref, payment.paid_at)
         if invoice.pdf is None:
-            pdf = render_invoice(self._invoice_data(invoice.number, invoice.issued_at, payment, order))
+            pdf = render_invoice(
+                self._invoice_data(invoice.number, invoice.issued_at, payment, order)
+            )
             async with self._sessions.begin() as session:
                 await invoices.store_pdf(session, invoice.number, pdf)
         _log("invoice issued", mutation_id, invoice=invoice.number)

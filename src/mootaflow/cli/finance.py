@@ -7,22 +7,22 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mootaflow.cli.orders import with_sessions
+from mootaflow.domain.errors import ServiceError, Unavailable
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.payments import PaymentStatus
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.decisions import Answer, submit_decision
-from mootaflow.receiver.errors import ApiError
-from mootaflow.store import payments
-from mootaflow.store.db import Sessions, reading
+from mootaflow.services.decisions import Answer, submit_decision
+from mootaflow.services.payments import all_waiting
+from mootaflow.store.db import Sessions
 from mootaflow.temporal.client import connect
 
 
 def pending(settings: Settings, as_json: bool) -> int:
     async def load(sessions: Sessions) -> list[dict[str, Any]]:
-        async with reading(sessions) as session:
-            # Unresolved ones too: nobody decided in time, but the money arrived.
-            rows = await payments.by_status(session, PaymentStatus.AWAITING_APPROVAL)
-            rows += await payments.by_status(session, PaymentStatus.UNRESOLVED)
+        # Unresolved ones too: nobody decided in time, but the money arrived. All of
+        # them, page by page: a list that stops at some count hides the oldest.
+        rows = await all_waiting(sessions, (PaymentStatus.AWAITING_APPROVAL,))
+        rows += await all_waiting(sessions, (PaymentStatus.UNRESOLVED,))
         now = datetime.now(UTC)
         return [
             {
@@ -72,9 +72,9 @@ def decide(
 
     try:
         answer = asyncio.run(with_sessions(settings, send))
-    except ApiError as error:
+    except ServiceError as error:
         print(f"error: {error.detail}", file=sys.stderr)
-        return UNAVAILABLE if error.status_code == 503 else REFUSED
+        return UNAVAILABLE if isinstance(error, Unavailable) else REFUSED
     except (OSError, RuntimeError) as exc:
         # Client.connect raises RuntimeError when Temporal does not answer.
         print(f"error: could not reach Temporal: {exc}", file=sys.stderr)

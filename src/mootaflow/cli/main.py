@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mootaflow.cli.fakemoota import add_arguments
 
     add_arguments(fake)
+    from mootaflow.cli import report
+
+    report.add_arguments(commands)
     return parser
 
 
@@ -232,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _finance(args, settings)
         if args.command == "fake-moota":
             return _fake_moota(args, settings)
+        if args.command == "report":
+            from mootaflow.cli import report
+
+            return report.run(settings, args)
         return _simulate(args, settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -7,13 +7,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
+from mootaflow.domain.errors import Invalid, NotFound, ServiceError
 from mootaflow.domain.moota import JAKARTA
-from mootaflow.domain.orders import NewOrder, describe_errors
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.errors import ApiError
-from mootaflow.receiver.orders import find_order, place_order
+from mootaflow.services.orders import find_order, new_order, place_order
 from mootaflow.store.db import Sessions, open_database, session_factory
 
 T = TypeVar("T")
@@ -21,9 +18,9 @@ T = TypeVar("T")
 
 def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
     try:
-        new = NewOrder.model_validate({k: v for k, v in fields.items() if v is not None})
-    except ValidationError as exc:
-        for problem in describe_errors(exc):
+        new = new_order({k: v for k, v in fields.items() if v is not None})
+    except Invalid as invalid:
+        for problem in invalid.detail:
             print(f"error: {problem['field']}: {problem['message']}", file=sys.stderr)
         return 2
 
@@ -31,7 +28,7 @@ def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
         order, created = asyncio.run(
             with_sessions(settings, lambda s: place_order(s, settings, new))
         )
-    except ApiError as error:
+    except ServiceError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 1
     _print_order(order, "created" if created else "already exists", as_json)
@@ -46,9 +43,10 @@ def create(settings: Settings, fields: dict[str, Any], as_json: bool) -> int:
 
 
 def show(settings: Settings, ref: str, as_json: bool) -> int:
-    order = asyncio.run(with_sessions(settings, lambda s: find_order(s, ref)))
-    if order is None:
-        print(f"error: no order {ref}", file=sys.stderr)
+    try:
+        order = asyncio.run(with_sessions(settings, lambda s: find_order(s, ref)))
+    except NotFound as error:
+        print(f"error: {error.detail}", file=sys.stderr)
         return 1
     _print_order(order, f"({order['status']})", as_json)
     return 0

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEV_WEBHOOK_SECRET = "mootaflow-dev-secret"  # noqa: S105
 DEV_API_KEY = "mootaflow-dev-api-key"
 DEV_FINANCE_TOKEN = "mootaflow-dev-finance-token"  # noqa: S105
+DEV_CONSOLE_SECRET = "mootaflow-dev-console-session-secret"  # noqa: S105
+DEV_TEMPORAL_UI_URL = "http://127.0.0.1:8233"
 # The service's own order references, e.g. MF-7K3P-9QXZ; banks may drop or
 # change the separators, upper/lower-case the text, or break it anywhere with a
 # space where their fixed-width description fields wrap.
@@ -137,6 +139,23 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     worker_metrics_host: str = "127.0.0.1"
 
+    # --- Finance console (/finance).
+    # Signs its session cookies: every receiver replica must have the same one, or a
+    # clerk is signed out whenever the load balancer picks another replica. Several,
+    # comma-separated, during rotation: the first signs, any verifies. Unset outside
+    # dev: the console is off (its pages say how to turn it on).
+    console_session_secret: CommaList = Field(
+        default_factory=list, description="Console session signing secrets, comma-separated."
+    )
+    # A sign-in lasts this long, then the clerk signs in again (the cookie carries its
+    # expiry, checked by every replica; signing out deletes it).
+    console_session_hours: float = Field(default=8, gt=0, le=24 * 7)
+    # Labels of the console: Bahasa Indonesia or English.
+    language: Literal["id", "en"] = "id"
+    # The Temporal Web UI, for links from a payment's page to its workflow; unset: no
+    # link (in dev: the dev server's UI).
+    temporal_ui_url: str | None = None
+
     # --- Moota API v2 (reconciliation, write-back, "I have paid" checks).
     moota_api_url: str = Field(
         default=DEFAULT_MOOTA_API_URL, description="Base URL of Moota's API v2."
@@ -154,6 +173,20 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("temporal_ui_url")
+    @classmethod
+    def _valid_ui_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else None
+
+    @field_validator("console_session_secret")
+    @classmethod
+    def _long_secrets(cls, value: list[str]) -> list[str]:
+        if any(len(secret) < 16 for secret in value):
+            raise ValueError("each secret must be at least 16 characters (use 32 random bytes)")
+        return value
+
     @field_validator("moota_api_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: Any) -> Any:
@@ -168,6 +201,7 @@ class Settings(BaseSettings):
         "api_keys",
         "finance_tokens",
         "test_accounts",
+        "console_session_secret",
         mode="before",
     )
     @classmethod
@@ -267,6 +301,19 @@ class Settings(BaseSettings):
         return tokens
 
     @property
+    def console_secrets(self) -> list[str]:
+        """Session signing secrets, the signing one first; empty: the console is off."""
+        if not self.console_session_secret and self.env == "dev":
+            return [DEV_CONSOLE_SECRET]
+        return list(self.console_session_secret)
+
+    @property
+    def temporal_ui(self) -> str | None:
+        if self.temporal_ui_url is None and self.env == "dev":
+            return DEV_TEMPORAL_UI_URL
+        return self.temporal_ui_url.rstrip("/") if self.temporal_ui_url else None
+
+    @property
     def allowed_networks(self) -> tuple[IPNetwork, ...]:
         return _networks(tuple(self.allowed_ips))
 
@@ -306,6 +353,11 @@ class Settings(BaseSettings):
             entry.partition(":")[2].strip() == DEV_FINANCE_TOKEN for entry in self.finance_tokens
         ):
             raise SettingsError("MOOTAFLOW_FINANCE_TOKENS contains the public dev finance token")
+        if DEV_CONSOLE_SECRET in self.console_session_secret:
+            raise SettingsError(
+                "MOOTAFLOW_CONSOLE_SESSION_SECRET contains the public dev secret; "
+                "generate one (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
 
 
 @lru_cache(maxsize=64)

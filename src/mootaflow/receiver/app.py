@@ -11,8 +11,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from temporalio.client import Client
 
+from mootaflow.domain.errors import ServiceError
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.finance import approve, list_payments, reject
+from mootaflow.receiver.console import console_error, console_not_found, console_routes, is_console
+from mootaflow.receiver.errors import json_error
+from mootaflow.receiver.finance import (
+    approve,
+    list_decisions,
+    list_payments,
+    list_quarantined,
+    reject,
+)
 from mootaflow.receiver.health import healthz, readyz
 from mootaflow.receiver.inbox_writer import InboxWriter
 from mootaflow.receiver.metrics import metrics
@@ -20,6 +29,7 @@ from mootaflow.receiver.orders import create_order, show_order
 from mootaflow.receiver.payments import invoice_pdf, show_payment
 from mootaflow.receiver.ratelimit import RateLimitMiddleware
 from mootaflow.receiver.redrive import Redrive
+from mootaflow.receiver.reports import daily, payments_csv
 from mootaflow.receiver.start_pool import StartPool
 from mootaflow.receiver.state import AppState
 from mootaflow.receiver.webhook import moota_webhook
@@ -67,18 +77,36 @@ def create_app(settings: Settings) -> Starlette:
             Route("/api/payments/{mutation_id}", show_payment, methods=["GET"]),
             Route("/api/payments/{mutation_id}/approve", approve, methods=["POST"]),
             Route("/api/payments/{mutation_id}/reject", reject, methods=["POST"]),
+            Route("/api/quarantined", list_quarantined, methods=["GET"]),
+            Route("/api/decisions", list_decisions, methods=["GET"]),
+            Route("/api/reports/payments.csv", payments_csv, methods=["GET"]),
+            Route("/api/reports/daily", daily, methods=["GET"]),
             Route("/api/invoices/{number}.pdf", invoice_pdf, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *console_routes(),
         ],
         middleware=[Middleware(RateLimitMiddleware, settings=settings)],
-        exception_handlers={404: _not_found, 405: _method_not_allowed},
+        exception_handlers={
+            ServiceError: _service_error,
+            404: _not_found,
+            405: _method_not_allowed,
+        },
         lifespan=lifespan,
     )
 
 
+async def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    if is_console(request):
+        return await console_error(request, exc)
+    return json_error(exc)
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
+    if is_console(request):
+        return await console_not_found(request)
     return JSONResponse({"error": "not_found", "detail": f"no route {request.url.path}"}, 404)
 
 

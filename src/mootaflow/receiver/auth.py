@@ -1,13 +1,17 @@
-"""API credentials: merchant API keys, compared in constant time."""
+"""API credentials: merchant API keys and finance tokens, compared in constant time.
+
+Each check returns who is asking or raises (Unauthenticated, Forbidden); the app's
+exception handler answers. The console's sign-in checks tokens with the same code.
+"""
 
 import hmac
 from collections.abc import Iterable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
+from mootaflow.domain.errors import Forbidden, Unauthenticated
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.state import app_state
+from mootaflow.receiver.context import settings_of
 
 
 def presented_key(request: Request) -> str | None:
@@ -25,51 +29,50 @@ def key_matches(presented: str, keys: Iterable[str]) -> bool:
     return any(matches)
 
 
-def require_api_key(request: Request) -> Response | None:
-    """None when the request carries a valid merchant API key, else the 401 to send."""
-    presented = presented_key(request)
-    if presented is None:
-        return _unauthorized("missing API key: send Authorization: Bearer <key>")
-    if not key_matches(presented, app_state(request)["settings"].effective_api_keys):
-        return _unauthorized("invalid API key")
-    return None
-
-
-def require_finance(request: Request) -> str | Response:
-    """The finance person's name for a valid finance token, else the 401/403 to send."""
-    presented = presented_key(request)
-    if presented is None:
-        return _unauthorized("missing finance token: send Authorization: Bearer <token>")
-    settings: Settings = app_state(request)["settings"]
-    names = settings.finance_token_names
-    given = presented.encode("latin-1", errors="replace")
+def finance_name(settings: Settings, presented: str) -> str | None:
+    """The name of the person a finance token belongs to, or None."""
+    given = presented.encode("utf-8", errors="replace")
     # Check every token (no early exit) so timing does not reveal a near match.
-    matched = [name for token, name in names.items() if hmac.compare_digest(given, token.encode())]
-    if matched:
-        return matched[0]
+    matched = [
+        name
+        for token, name in settings.finance_token_names.items()
+        if hmac.compare_digest(given, token.encode())
+    ]
+    return matched[0] if matched else None
+
+
+def check_finance_token(settings: Settings, presented: str) -> str:
+    """The finance person's name; Forbidden for a merchant key, else Unauthenticated."""
+    if (name := finance_name(settings, presented)) is not None:
+        return name
     if key_matches(presented, settings.effective_api_keys):
-        return JSONResponse(
-            {
-                "error": "forbidden",
-                "detail": "a merchant API key cannot do this; use a finance token",
-            },
-            status_code=403,
+        raise Forbidden("forbidden", "a merchant API key cannot do this; use a finance token")
+    raise Unauthenticated("unauthorized", "invalid finance token")
+
+
+def require_api_key(request: Request) -> None:
+    """A valid merchant API key, or Unauthenticated."""
+    presented = presented_key(request)
+    if presented is None:
+        raise Unauthenticated("unauthorized", "missing API key: send Authorization: Bearer <key>")
+    if not key_matches(presented, settings_of(request).effective_api_keys):
+        raise Unauthenticated("unauthorized", "invalid API key")
+
+
+def require_finance(request: Request) -> str:
+    """The finance person's name for a valid finance token."""
+    presented = presented_key(request)
+    if presented is None:
+        raise Unauthenticated(
+            "unauthorized", "missing finance token: send Authorization: Bearer <token>"
         )
-    return _unauthorized("invalid finance token")
+    return check_finance_token(settings_of(request), presented)
 
 
-def require_reader(request: Request) -> Response | None:
+def require_reader(request: Request) -> None:
     """Read access: a merchant API key or a finance token."""
-    refused = require_api_key(request)
-    if refused is None:
-        return None
-    finance = require_finance(request)
-    return None if isinstance(finance, str) else refused
-
-
-def _unauthorized(detail: str) -> Response:
-    return JSONResponse(
-        {"error": "unauthorized", "detail": detail},
-        status_code=401,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    presented = presented_key(request)
+    settings = settings_of(request)
+    if presented is not None and finance_name(settings, presented) is not None:
+        return
+    require_api_key(request)

@@ -1,4 +1,5 @@
-"""Finance API: list payments by status, approve or reject flagged ones.
+"""Finance API: list payments (paged, searchable), quarantined items and decisions;
+approve or reject flagged payments.
 
 A decision is answered with its outcome: 200 with the payment as it now is
 (booked with its invoice, or rejected), 409/422 with the reason it was refused,
@@ -6,42 +7,54 @@ A decision is answered with its outcome: 200 with the payment as it now is
 """
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mootaflow.domain.payments import PaymentStatus
+from mootaflow.domain.paging import Page, PageRequest
 from mootaflow.receiver.auth import require_finance
-from mootaflow.receiver.decisions import submit_decision
-from mootaflow.receiver.errors import ApiError, json_object
-from mootaflow.receiver.payments import payment_details
-from mootaflow.receiver.state import app_state
-from mootaflow.receiver.views import payment_view
-from mootaflow.store import payments
-from mootaflow.store.db import Sessions, reading
+from mootaflow.receiver.body import json_object
+from mootaflow.receiver.context import sessions_of, settings_of, temporal_client
+from mootaflow.services import params
+from mootaflow.services import payments as payment_service
+from mootaflow.services.decisions import decision_text, reject_reason, submit_decision
 
-STATUSES = tuple(PaymentStatus)
+
+def paged(name: str, page: Page[Any], **fields: Any) -> dict[str, Any]:
+    """A page of a list as the API answers it: never cut without saying so."""
+    return {
+        **fields,
+        "count": len(page.items),
+        name: page.items,
+        "has_more": page.has_more,
+        "next_cursor": page.cursor,
+    }
 
 
 async def list_payments(request: Request) -> Response:
-    who = require_finance(request)
-    if not isinstance(who, str):
-        return who
-    status = request.query_params.get("status", PaymentStatus.AWAITING_APPROVAL)
-    if status not in STATUSES:
-        detail = f"status must be one of {', '.join(STATUSES)}"
-        return ApiError(400, "bad_status", detail).response()
-    sessions: Sessions = app_state(request)["sessions"]
-    async with reading(sessions) as session:
-        rows = await payments.by_status(session, status)
-    now = datetime.now(UTC)
-    listed = [
-        {**payment_view(p, None, []), "age_seconds": int((now - p.recorded_at).total_seconds())}
-        for p in rows
-    ]
-    return JSONResponse({"status": status, "count": len(listed), "payments": listed})
+    require_finance(request)
+    query = request.query_params
+    where = params.payment_filter(query, default_status="awaiting_approval")
+    page = await payment_service.list_payments(sessions_of(request), where, PageRequest.of(query))
+    status = query.get("status") or "awaiting_approval"
+    return JSONResponse(paged("payments", page, status=status))
+
+
+async def list_quarantined(request: Request) -> Response:
+    require_finance(request)
+    page = await payment_service.quarantined(
+        sessions_of(request), PageRequest.of(request.query_params)
+    )
+    return JSONResponse(paged("quarantined", page))
+
+
+async def list_decisions(request: Request) -> Response:
+    require_finance(request)
+    page = await payment_service.decisions(
+        sessions_of(request), PageRequest.of(request.query_params)
+    )
+    return JSONResponse(paged("decisions", page))
 
 
 async def approve(request: Request) -> Response:
@@ -54,53 +67,30 @@ async def reject(request: Request) -> Response:
 
 async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Response:
     who = require_finance(request)
-    if not isinstance(who, str):
-        return who
-    try:
-        body = await json_object(request)
-        if kind == "approve":
-            order_ref = _optional_text(body, "order_ref")
-            text = _optional_text(body, "note") or ""
-        else:
-            order_ref = None
-            text = _optional_text(body, "reason") or ""
-            if not text:
-                raise ApiError(422, "invalid_decision", "'reason' is required to reject")
-        mutation_id = request.path_params["mutation_id"]
-        sessions: Sessions = app_state(request)["sessions"]
-        try:
-            client = await app_state(request)["temporal"].get()
-        except Exception as exc:
-            raise ApiError(
-                503, "unavailable", f"could not reach Temporal: {exc}", headers={"Retry-After": "5"}
-            ) from None
-        answer = await submit_decision(
-            sessions,
-            client,
-            app_state(request)["settings"],
-            kind,
-            mutation_id,
-            who,
-            order_ref=order_ref,
-            text=text,
-        )
-    except ApiError as error:
-        return error.response()
-    payment = await payment_details(sessions, mutation_id)
+    body = await json_object(request)
+    if kind == "approve":
+        order_ref = decision_text("order_ref", body.get("order_ref"))
+        text = decision_text("note", body.get("note")) or ""
+    else:
+        order_ref = None
+        text = reject_reason(body.get("reason"))
+    mutation_id = request.path_params["mutation_id"]
+    sessions = sessions_of(request)
+    client = await temporal_client(request)
+    answer = await submit_decision(
+        sessions,
+        client,
+        settings_of(request),
+        kind,
+        mutation_id,
+        who,
+        order_ref=order_ref,
+        text=text,
+    )
+    payment = await payment_service.payment_details(sessions, mutation_id)
     if answer.outcome is None:
         # Taken by the workflow, which is still booking it: durable, it will complete.
         body = {"result": "accepted", "workflow_id": answer.workflow_id, "payment": payment}
         return JSONResponse(body, status_code=202)
     outcome = asdict(answer.outcome)
     return JSONResponse({**outcome, "workflow_id": answer.workflow_id, "payment": payment})
-
-
-def _optional_text(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or len(value) > 500 or "\x00" in value:
-        raise ApiError(
-            422, "invalid_decision", f"'{name}' must be a string of at most 500 characters"
-        )
-    return value.strip()

@@ -12,7 +12,8 @@ from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.receiver.client_ip import client_ip
 
-_LIMITED_PATHS = ("/webhooks/", "/api/")
+# Sign-in too: it is where a finance token could be guessed.
+_LIMITED_PATHS = ("/webhooks/", "/api/", "/finance/signin")
 
 
 class RateLimitMiddleware:

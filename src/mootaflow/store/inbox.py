@@ -146,9 +146,7 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
                 new.append(accepted.mutation)
         duplicates = len(incoming.parsed.accepted) - len(new)
         saved.append(Saved(delivery_id=delivery_id, new=new, duplicates=duplicates))
-    counted = [
-        {"key": s.delivery_id, "duplicates": s.duplicates} for s in saved if s.duplicates
-    ]
+    counted = [{"key": s.delivery_id, "duplicates": s.duplicates} for s in saved if s.duplicates]
     if counted:
         await session.execute(
             update(deliveries)

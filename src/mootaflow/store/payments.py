@@ -94,9 +94,7 @@ async def save_outcome(
     """Store the match outcome, unless the payment is already booked (a late retry)."""
     await session.execute(
         update(Payment)
-        .where(
-            col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
-        )
+        .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID)
         .values(
             status=outcome.status,
             order_ref=outcome.order_ref,
@@ -150,9 +148,7 @@ async def set_status(session: AsyncSession, mutation_id: str, status: str, at: d
     """Final states of a flagged payment (rejected, unresolved); never un-pays one."""
     await session.execute(
         update(Payment)
-        .where(
-            col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID
-        )
+        .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID)
         .values(status=status, updated_at=at)
     )
 

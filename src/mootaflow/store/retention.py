@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Delete, delete, select
-
 from sqlmodel import col
 
 from mootaflow.domain.payments import InboxState

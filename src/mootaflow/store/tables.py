@@ -122,6 +122,9 @@ class Payment(MutationColumns, table=True):
             sqlite_where=text("status = 'paid'"),
             postgresql_where=text("status = 'paid'"),
         ),
+        # Exports walk payments by bank date; lists by status, oldest first.
+        Index("ix_payment_mutation_date", "mutation_date", "mutation_id"),
+        Index("ix_payment_status_recorded", "status", "recorded_at", "mutation_id"),
     )
 
     status: str = Field(index=True)
@@ -204,6 +207,7 @@ class DecisionRecord(SQLModel, table=True):
     """Audit row: the finance decision applied to a flagged payment (one per payment)."""
 
     __tablename__ = "decision"
+    __table_args__ = (Index("ix_decision_decided_at", "decided_at"),)
 
     mutation_id: str = Field(primary_key=True, max_length=128)
     kind: str  # approve or reject

@@ -1,4 +1,4 @@
-"""JSON shapes of orders and payments, shared by the API and the CLI."""
+"""JSON shapes of orders and payments, shared by the API, the console and the CLI."""
 
 import json
 from collections.abc import Sequence
@@ -100,5 +100,9 @@ def _invoice(invoice: Invoice | None) -> dict[str, str] | None:
     return {"number": invoice.number, "url": f"/api/invoices/{invoice.number}.pdf"}
 
 
-def _iso(moment: datetime | None) -> str | None:
+def when(moment: datetime | None) -> str | None:
+    """A moment as the API writes it: ISO 8601 with its offset."""
     return moment.isoformat() if moment else None
+
+
+_iso = when

@@ -1,11 +1,11 @@
-"""Finance decisions through mootaflow (API and CLI): checked against the database,
-then sent to the payment's workflow as an Update, whose answer is the answer.
+"""Finance decisions through mootaflow (API, console and CLI): checked against the
+database, then sent to the payment's workflow as an Update, whose answer is the answer.
 
 - Refusals the database can tell at once (unknown payment, decided already, not
   flagged, unknown order, order paid meanwhile) never reach the workflow.
 - The workflow's validator refuses the rest before anything is written to its
   history; its handler answers booked (with the invoice), rejected, or why not.
-- No worker takes the decision within MOOTAFLOW_DECISION_ACCEPT_SECONDS: 503. The
+- No worker takes the decision within MOOTAFLOW_DECISION_ACCEPT_SECONDS: Unavailable. The
   decision carries that deadline, so a worker coming back later refuses it rather
   than apply what its sender was told did not happen.
 - A workflow that already ended (a payment left unresolved, a run from before an
@@ -33,9 +33,9 @@ from temporalio.service import RPCError
 
 from mootaflow.domain import decisions
 from mootaflow.domain.decisions import DecisionOutcome, InvalidDecision, Kind, parse_decision
+from mootaflow.domain.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from mootaflow.domain.matching import FlagReason
 from mootaflow.domain.settings import Settings
-from mootaflow.receiver.errors import ApiError
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import Payment
@@ -44,17 +44,19 @@ from mootaflow.workflows import search_attributes
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput
 
-# How each refusal reads over HTTP: a conflict with the payment's state, or a
-# request that cannot be right whatever the state.
-HTTP_STATUS = {
-    decisions.INVALID: 422,
-    decisions.UNKNOWN_ORDER: 422,
-    decisions.ALREADY_DECIDED: 409,
-    decisions.NOT_AWAITING: 409,
-    decisions.ORDER_ALREADY_PAID: 409,
-    decisions.BOOKING_FAILED: 409,
-    decisions.EXPIRED: 503,
+# What kind of error each refusal is: a request that cannot be right whatever the
+# state, a conflict with the payment's state, or nobody took it in time.
+REFUSAL_ERRORS: dict[str, type[ServiceError]] = {
+    decisions.INVALID: Invalid,
+    decisions.UNKNOWN_ORDER: Invalid,
+    decisions.ALREADY_DECIDED: Conflict,
+    decisions.NOT_AWAITING: Conflict,
+    decisions.ORDER_ALREADY_PAID: Conflict,
+    decisions.BOOKING_FAILED: Conflict,
+    decisions.EXPIRED: Unavailable,
 }
+# Longest note or reason a person may write.
+MAX_TEXT = 500
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ async def submit_decision(
     order_ref: str | None = None,
     text: str = "",
 ) -> Answer:
-    """Decide; returns the outcome or raises ApiError with the status to answer.
+    """Decide; returns the outcome, or raises the ServiceError saying why not.
 
     text is the approval note or the rejection reason.
     """
@@ -109,21 +111,17 @@ async def _checked(
     async with reading(sessions) as session:
         payment = await payments.get_payment(session, mutation_id)
         if payment is None:
-            raise ApiError(404, "not_found", f"no payment for mutation {mutation_id}")
+            raise NotFound("not_found", f"no payment for mutation {mutation_id}")
         if (decided := await payments.get_decision(session, mutation_id)) is not None:
             verb = "approved" if decided.kind == "approve" else "rejected"
-            raise ApiError(
-                409,
+            raise Conflict(
                 decisions.ALREADY_DECIDED,
                 f"payment {mutation_id} was already {verb} by {decided.decided_by}",
-                extra={
-                    "decided_by": decided.decided_by,
-                    "decided_at": decided.decided_at.isoformat(),
-                },
+                decided_by=decided.decided_by,
+                decided_at=decided.decided_at.isoformat(),
             )
         if payment.status not in decisions.DECIDABLE:
-            raise ApiError(
-                409,
+            raise Conflict(
                 decisions.NOT_AWAITING,
                 f"payment {mutation_id} is {payment.status}, not awaiting a decision",
             )
@@ -135,14 +133,13 @@ async def _checked(
         try:
             decision = parse_decision(kind, payload, reason, payment.order_ref)
         except InvalidDecision as exc:
-            raise ApiError(422, decisions.INVALID, str(exc)) from None
+            raise Invalid(decisions.INVALID, str(exc)) from None
         if decision.order_ref is not None:
             order = await orders.get_order(session, decision.order_ref)
             if order is None:
-                raise ApiError(422, decisions.UNKNOWN_ORDER, f"no order {decision.order_ref}")
+                raise Invalid(decisions.UNKNOWN_ORDER, f"no order {decision.order_ref}")
             if order.paid_by_mutation_id is not None:
-                raise ApiError(
-                    409,
+                raise Conflict(
                     decisions.ORDER_ALREADY_PAID,
                     f"order {order.ref} is already paid by mutation {order.paid_by_mutation_id}",
                 )
@@ -192,16 +189,18 @@ async def _send(
         raise _unavailable(settings, f"could not reach Temporal: {exc}") from None
 
 
-def refusal_error(refusal: str, detail: str, outcome: DecisionOutcome | None = None) -> ApiError:
+def refusal_error(
+    refusal: str, detail: str, outcome: DecisionOutcome | None = None
+) -> ServiceError:
     extra: dict[str, Any] = {}
     if outcome is not None:
         extra["payment_status"] = outcome.status
         if outcome.decided_by:
             extra["decided_by"] = outcome.decided_by
-    return ApiError(HTTP_STATUS.get(refusal, 409), refusal, detail, extra=extra)
+    return REFUSAL_ERRORS.get(refusal, Conflict)(refusal, detail, **extra)
 
 
-def _refused(failed: WorkflowUpdateFailedError) -> ApiError:
+def _refused(failed: WorkflowUpdateFailedError) -> ServiceError:
     """The validator's (or handler's) refusal, read from the ApplicationError it raised."""
     cause = failed.cause
     if isinstance(cause, ApplicationError) and cause.type in decisions.REFUSALS:
@@ -209,9 +208,28 @@ def _refused(failed: WorkflowUpdateFailedError) -> ApiError:
         if cause.type == decisions.ALREADY_DECIDED and cause.details:
             error.extra["decided_by"] = cause.details[0]
         return error
-    return ApiError(409, "decision_failed", str(cause or failed))
+    return Conflict("decision_failed", str(cause or failed))
 
 
-def _unavailable(settings: Settings, detail: str) -> ApiError:
-    retry = str(max(1, math.ceil(settings.decision_accept_seconds)))
-    return ApiError(503, "unavailable", detail, headers={"Retry-After": retry})
+def _unavailable(settings: Settings, detail: str) -> Unavailable:
+    return Unavailable(
+        "unavailable", detail, retry_after=math.ceil(settings.decision_accept_seconds)
+    )
+
+
+def decision_text(name: str, value: object) -> str | None:
+    """A note, reason or order reference as a person typed it: None when empty."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT or "\x00" in value:
+        raise Invalid(
+            decisions.INVALID, f"'{name}' must be a string of at most {MAX_TEXT} characters"
+        )
+    return value.strip() or None
+
+
+def reject_reason(value: object) -> str:
+    reason = decision_text("reason", value)
+    if not reason:
+        raise Invalid(decisions.INVALID, "'reason' is required to reject")
+    return reason
