@@ -13,18 +13,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.reconcile import WEBHOOK
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
-from mootaflow.workflows import search_attributes
-from mootaflow.workflows.payment import PaymentWorkflow
-from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentInput
+from mootaflow.store.inbox import PendingStart
+from mootaflow.workflows.starting import approval_policy, start_payment
 
 log = logging.getLogger("mootaflow.starter")
 
@@ -49,7 +46,7 @@ class WorkflowStarter:
         self._connect = connect
         self._client: Client | None = None
         self._client_lock = asyncio.Lock()
-        self._queue: asyncio.Queue[Mutation] = asyncio.Queue(settings.start_queue_size)
+        self._queue: asyncio.Queue[PendingStart] = asyncio.Queue(settings.start_queue_size)
         # Ids queued or being started, so the redrive loop does not double-submit.
         self._in_flight: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -57,10 +54,7 @@ class WorkflowStarter:
         self._to_mark: list[str] = []
         self._mark_now = asyncio.Event()
         self._redrive_now = asyncio.Event()
-        self._approval = ApprovalPolicy(
-            remind_every=timedelta(hours=settings.approval_reminder_hours),
-            give_up_after=timedelta(hours=settings.approval_timeout_hours),
-        )
+        self._approval = approval_policy(settings)
 
     async def start(self) -> None:
         self._tasks = [
@@ -78,16 +72,19 @@ class WorkflowStarter:
                 await task
         self._tasks = []
 
-    def submit(self, mutations: Iterable[Mutation]) -> None:
+    def submit(self, mutations: Iterable[Mutation], source: str = WEBHOOK) -> None:
         """Queue workflow starts; never blocks. What does not fit waits for the redrive."""
-        for mutation in mutations:
-            if mutation.mutation_id in self._in_flight:
+        self._submit(PendingStart(mutation, source) for mutation in mutations)
+
+    def _submit(self, starts: Iterable[PendingStart]) -> None:
+        for start in starts:
+            if start.mutation.mutation_id in self._in_flight:
                 continue
             try:
-                self._queue.put_nowait(mutation)
+                self._queue.put_nowait(start)
             except asyncio.QueueFull:
                 return
-            self._in_flight.add(mutation.mutation_id)
+            self._in_flight.add(start.mutation.mutation_id)
 
     def redrive_soon(self) -> None:
         self._redrive_now.set()
@@ -101,10 +98,11 @@ class WorkflowStarter:
 
     async def _start_loop(self) -> None:
         while True:
-            mutation = await self._queue.get()
+            start = await self._queue.get()
+            mutation = start.mutation
             started = False
             try:
-                started = await self._start_one(mutation)
+                started = await self._start_one(start)
             finally:
                 if started:
                     # Stays in flight until its row is marked (see _mark_loop).
@@ -113,25 +111,18 @@ class WorkflowStarter:
                 else:
                     self._in_flight.discard(mutation.mutation_id)
 
-    async def _start_one(self, mutation: Mutation) -> bool:
+    async def _start_one(self, start: PendingStart) -> bool:
         """True once the workflow exists (started now or before)."""
+        mutation = start.mutation
         try:
             client = await self.client()
-            await client.start_workflow(
-                PaymentWorkflow.run,
-                PaymentInput(mutation, self._approval),
-                id=mutation.workflow_id,
+            result = await start_payment(
+                client,
+                mutation,
+                source=start.source,
                 task_queue=self._settings.task_queue,
-                # A start repeated for any reason must never make a second run:
-                # a running one is reused, a closed one is rejected (and that is fine).
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=search_attributes.at_start(mutation),
-                static_summary=_summary(mutation),
+                approval=self._approval,
             )
-            result = "started"
-        except WorkflowAlreadyStartedError:
-            result = "already_started"
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -201,11 +192,11 @@ class WorkflowStarter:
         if not backlog or not self._queue.empty() or not await self._temporal_answers():
             return 0
         async with self._sessions() as session:
-            pending = await inbox.pending_mutations(
+            pending = await inbox.pending_starts(
                 session, _REDRIVE_BATCH, received_before=datetime.now(UTC) - _REDRIVE_GRACE
             )
-        fresh = [m for m in pending if m.mutation_id not in self._in_flight]
-        self.submit(fresh)
+        fresh = [p for p in pending if p.mutation.mutation_id not in self._in_flight]
+        self._submit(fresh)
         if fresh:
             log.info("redriving pending mutations", extra={"count": len(fresh), "backlog": backlog})
         return len(fresh)
@@ -223,10 +214,6 @@ class WorkflowStarter:
             log.info("Temporal unreachable; redrive waits", extra={"error": _describe(exc)})
             return False
         return True
-
-
-def _summary(mutation: Mutation) -> str:
-    return f"{format_rupiah(mutation.amount)} {mutation.type} to account {mutation.account_number}"
 
 
 def _describe(exc: BaseException) -> str:

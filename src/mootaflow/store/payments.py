@@ -12,12 +12,28 @@ from sqlmodel import col
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
 from mootaflow.store.db import insert_ignore
-from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment
+from mootaflow.store.tables import (
+    DecisionRecord,
+    InboxMutation,
+    MutationColumns,
+    Order,
+    Payment,
+)
 
 
 async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
-    """Insert the payment row once; True if this call created it."""
+    """Insert the payment row once; True if this call created it.
+
+    The source (webhook or reconcile) is the inbox row's: the workflow's input does
+    not carry it. A mutation without an inbox row (purged by retention, or started
+    by hand) counts as a webhook's.
+    """
     async with session.begin():
+        source = await session.scalar(
+            select(col(InboxMutation.source)).where(
+                col(InboxMutation.mutation_id) == mutation.mutation_id
+            )
+        )
         statement = insert_ignore(session, Payment, "mutation_id")
         result = await session.execute(
             statement.values(
@@ -25,6 +41,7 @@ async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime
                 status="received",
                 recorded_at=at,
                 updated_at=at,
+                source=source or "webhook",
             )
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""Purging old audit rows (deliveries and their inbox/quarantine rows).
+"""Purging old audit rows (deliveries and their inbox/quarantine rows, reconcile passes).
 
 Never orders, payments, invoices, notifications or decisions: those are the
 business record. Inbox rows still waiting for their workflow are never purged.
@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
+from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation, ReconcilePass
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,19 @@ async def purge_before(session: AsyncSession, cutoff: datetime) -> Purged:
                 col(InboxMutation.received_at) < cutoff, col(InboxMutation.state) == "started"
             )
         )
+        # Finished reconcile passes are audit rows too; a pass still running is kept.
+        await session.execute(
+            delete(ReconcilePass).where(
+                col(ReconcilePass.started_at) < cutoff,
+                col(ReconcilePass.finished_at).is_not(None),
+            )
+        )
         deliveries = await session.execute(
             delete(Delivery).where(
                 col(Delivery.received_at) < cutoff,
                 col(Delivery.id).not_in(select(col(InboxMutation.delivery_id))),
                 col(Delivery.id).not_in(select(col(QuarantinedMutation.delivery_id))),
+                col(Delivery.id).not_in(select(col(ReconcilePass.delivery_id))),
             )
         )
     return Purged(

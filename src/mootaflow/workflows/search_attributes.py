@@ -15,11 +15,21 @@ ORDER_REF = SearchAttributeKey.for_keyword("OrderRef")
 PAYMENT_STATUS = SearchAttributeKey.for_keyword("PaymentStatus")
 FLAG_REASON = SearchAttributeKey.for_keyword("FlagReason")
 AMOUNT_IDR = SearchAttributeKey.for_int("AmountIdr")
+# webhook, or reconcile for a mutation only Moota's API showed (a lost webhook).
+MOOTA_SOURCE = SearchAttributeKey.for_keyword("MootaSource")
 
-ALL = (MOOTA_MUTATION_ID, MOOTA_ACCOUNT, ORDER_REF, PAYMENT_STATUS, FLAG_REASON, AMOUNT_IDR)
+ALL = (
+    MOOTA_MUTATION_ID,
+    MOOTA_ACCOUNT,
+    ORDER_REF,
+    PAYMENT_STATUS,
+    FLAG_REASON,
+    AMOUNT_IDR,
+    MOOTA_SOURCE,
+)
 
 
-def at_start(mutation: Mutation) -> TypedSearchAttributes:
+def at_start(mutation: Mutation, source: str = "webhook") -> TypedSearchAttributes:
     """Set when the workflow starts, so a payment is findable before a worker runs it."""
     return TypedSearchAttributes(
         [
@@ -27,5 +37,6 @@ def at_start(mutation: Mutation) -> TypedSearchAttributes:
             SearchAttributePair(MOOTA_ACCOUNT, mutation.account_number),
             SearchAttributePair(AMOUNT_IDR, whole_rupiah(mutation.amount)),
             SearchAttributePair(PAYMENT_STATUS, "received"),
+            SearchAttributePair(MOOTA_SOURCE, source),
         ]
     )

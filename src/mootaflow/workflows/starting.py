@@ -1,0 +1,60 @@
+"""Starting a PaymentWorkflow: one way, whichever path found the mutation.
+
+The receiver's starter (webhooks, redrive) and reconciliation's page activity
+both start payments here, so a mutation seen by both paths is one workflow id,
+`moota-mutation-<mutation_id>`, and never a second run.
+"""
+
+from datetime import timedelta
+from typing import Literal
+
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from mootaflow.domain.money import format_rupiah
+from mootaflow.domain.moota import Mutation
+from mootaflow.domain.settings import Settings
+from mootaflow.workflows import search_attributes
+from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentInput
+
+StartResult = Literal["started", "already_started"]
+
+
+def approval_policy(settings: Settings) -> ApprovalPolicy:
+    return ApprovalPolicy(
+        remind_every=timedelta(hours=settings.approval_reminder_hours),
+        give_up_after=timedelta(hours=settings.approval_timeout_hours),
+    )
+
+
+async def start_payment(
+    client: Client,
+    mutation: Mutation,
+    *,
+    source: str,
+    task_queue: str,
+    approval: ApprovalPolicy,
+) -> StartResult:
+    """Start the mutation's workflow unless it exists; raises what Temporal raised."""
+    try:
+        await client.start_workflow(
+            PaymentWorkflow.run,
+            PaymentInput(mutation, approval),
+            id=mutation.workflow_id,
+            task_queue=task_queue,
+            # A start repeated for any reason must never make a second run:
+            # a running one is reused, a closed one is rejected (and that is fine).
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=search_attributes.at_start(mutation, source),
+            static_summary=summary(mutation),
+        )
+    except WorkflowAlreadyStartedError:
+        return "already_started"
+    return "started"
+
+
+def summary(mutation: Mutation) -> str:
+    return f"{format_rupiah(mutation.amount)} {mutation.type} to account {mutation.account_number}"
