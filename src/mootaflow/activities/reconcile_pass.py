@@ -113,7 +113,9 @@ class PassSteps:
             page=number,
             per_page=run.per_page,
         )
-        page = ListedPage(number, listed.accepted, listed.quarantined, listed.next_page)
+        page = ListedPage(
+            number, listed.accepted, listed.quarantined, listed.next_page, listed.last_page
+        )
         async with self._sessions() as session:
             return await store.save_page(session, pass_id, page, _now())
 

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from temporalio.client import Client
 
 from mootaflow.domain.settings import Settings
+from mootaflow.receiver.check import check_client, check_order
 from mootaflow.receiver.finance import approve, list_payments, reject
 from mootaflow.receiver.health import healthz, readyz
 from mootaflow.receiver.inbox_writer import InboxWriter
@@ -35,6 +36,8 @@ def create_app(settings: Settings) -> Starlette:
 
             starter = WorkflowStarter(settings, sessions, connect_temporal)
             writer = InboxWriter(sessions)
+            moota = check_client(settings)
+            app.state.moota = moota
             app.state.settings = settings
             app.state.engine = engine
             app.state.sessions = sessions
@@ -49,12 +52,15 @@ def create_app(settings: Settings) -> Starlette:
             finally:
                 await starter.stop()
                 await writer.stop()
+                if moota is not None:
+                    await moota.aclose()
 
     return Starlette(
         routes=[
             Route("/webhooks/moota", moota_webhook, methods=["POST"]),
             Route("/api/orders", create_order, methods=["POST"]),
             Route("/api/orders/{ref}", show_order, methods=["GET"]),
+            Route("/api/orders/{ref}/check", check_order, methods=["POST"]),
             Route("/api/payments", list_payments, methods=["GET"]),
             Route("/api/payments/{mutation_id}", show_payment, methods=["GET"]),
             Route("/api/payments/{mutation_id}/approve", approve, methods=["POST"]),

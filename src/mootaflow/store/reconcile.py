@@ -55,6 +55,7 @@ class PageSaved:
     deferred: int = 0
     # Saved before (a retry, or another run on the same pass): nothing counted now.
     already_saved: bool = False
+    last_page: int | None = None
 
 
 async def remember_banks(session: AsyncSession, banks: Sequence[BankRef], at: datetime) -> None:
@@ -143,6 +144,7 @@ class ListedPage:
     accepted: Sequence[Accepted]
     quarantined: Sequence[Quarantined]
     next_page: int | None
+    last_page: int | None = None  # as Moota counted when it answered (it grows)
 
     @property
     def size(self) -> int:
@@ -190,6 +192,7 @@ async def save_page(
         known=known,
         quarantined=len(page.quarantined),
         deferred=deferred,
+        last_page=page.last_page,
     )
 
 
