@@ -36,7 +36,8 @@ async def deliver_by_webhook(sessions: Sessions, *items: dict[str, object]) -> N
 
 
 async def test_a_pass_pages_into_the_inbox_once_per_page(sessions: Sessions) -> None:
-    by_webhook, lost, broken = mutation(), mutation(), {"mutation_id": "x", "amount": "oops"}
+    broken: dict[str, object] = {"mutation_id": "x", "amount": "oops"}
+    by_webhook, lost = mutation(), mutation()
     await deliver_by_webhook(sessions, by_webhook)
     async with sessions() as session:
         run, resumed = await store.begin_pass(session, BANK, SCHEDULED, NOW)

@@ -75,7 +75,9 @@ async def assert_each_paid_exactly_once(
         assert len(smtp.sink.to(order["customer_email"])) == 1, order["ref"]
     assert len(smtp.sink.messages) == COUNT
     # One workflow run per mutation, whichever path started it.
-    runs = await client.count_workflows(f'WorkflowType = "PaymentWorkflow" AND TaskQueue = "{queue}"')
+    runs = await client.count_workflows(
+        f'WorkflowType = "PaymentWorkflow" AND TaskQueue = "{queue}"'
+    )
     assert runs.count == COUNT
 
 
