@@ -167,6 +167,23 @@ async def test_only_named_accounts_are_reconciled(
     assert "no Moota bank account 555" in str(failed.value.cause)
 
 
+async def test_an_account_failing_its_pass_does_not_stop_the_others(
+    worker: Worker, client: Client, settings: Settings, fake_moota: RunningFakeMoota
+) -> None:
+    fake_moota.fake.add_bank(bank_id="bcaBank0001", account_number="1234567890")
+    debits(fake_moota, 3)
+    # Moota answers the first account's listing 404 (it was disconnected meanwhile).
+    fake_moota.fake.faults.fail_next(404, path="/mutation")
+    with pytest.raises(WorkflowFailureError) as failed:
+        await reconcile(client, settings.task_queue)
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "ReconcileIncomplete"
+    assert "Data not found" in cause.message
+    [partial] = cause.details
+    assert len(partial["passes"]) == 1 and len(partial["failures"]) == 1
+    assert len(fake_moota.fake.requests_to("/mutation")) == 2  # the 404 is not retried
+
+
 async def test_the_schedule_follows_the_settings(client: Client, settings: Settings) -> None:
     assert await ensure_reconcile_schedule(client, settings) == "created"
     handle = client.get_schedule_handle(SCHEDULE_ID)

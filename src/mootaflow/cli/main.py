@@ -170,17 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day only as the bank date, as BCA reports it (Moota sends midnight)",
     )
 
-    reconcile = commands.add_parser(
-        "reconcile",
-        help="list Moota's mutations for a date range by hand and put the unknown ones "
-        "through the inbox (no Temporal needed)",
-        description="One reconciliation pass by hand: every mutation Moota lists for the "
-        "bank dates given that no webhook brought goes into the inbox, and a running "
-        "receiver starts its payment. --status shows the scheduled passes instead.",
-    )
+    from mootaflow.cli.reconcile_args import HELP
     from mootaflow.cli.reconcile_args import add_arguments as reconcile_arguments
 
-    reconcile_arguments(reconcile)
+    reconcile_arguments(commands.add_parser("reconcile", help=HELP, description=HELP))
 
     fake = commands.add_parser(
         "fake-moota",

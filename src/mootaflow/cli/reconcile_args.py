@@ -4,6 +4,12 @@ must not load the reconciliation code (see cli/reconcile.py)."""
 import argparse
 from datetime import date
 
+HELP = (
+    "one reconciliation pass by hand, without Temporal: the mutations Moota lists for "
+    "the bank dates given that no webhook brought go into the inbox (a running receiver "
+    "starts their payments); --status shows the accounts and recent passes instead"
+)
+
 
 def day(text: str) -> date:
     try:
