@@ -12,7 +12,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
-from mootaflow.store.tables import Order, Payment
+from mootaflow.store.tables import Invoice, Order, Payment
 from mootaflow.workflows.reconcile import ReconcileInput, ReconcileResult, ReconcileWorkflow
 from tests.support.fakemoota import RunningFakeMoota
 
@@ -48,11 +48,18 @@ async def count(sessions: Sessions, model: type[SQLModel], *where: Any) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def wait_paid(sessions: Sessions, expected: int, timeout: float = 240.0) -> None:
-    """Until `expected` orders are paid (polling the database is cheaper than 200 queries)."""
-    async with asyncio.timeout(timeout):
-        while await count(sessions, Order, col(Order.status) == "paid") < expected:
-            await asyncio.sleep(0.5)
+async def wait_paid(sessions: Sessions, expected: int, timeout: float = 300.0) -> None:
+    """Until `expected` orders are paid and invoiced (polling the database is cheaper
+    than 200 queries)."""
+    paid = invoiced = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while paid < expected or invoiced < expected:
+                await asyncio.sleep(0.5)
+                paid = await count(sessions, Order, col(Order.status) == "paid")
+                invoiced = await count(sessions, Invoice)
+    except TimeoutError:
+        raise AssertionError(f"{paid} paid, {invoiced} invoiced of {expected}") from None
 
 
 async def sources(sessions: Sessions) -> dict[str, str]:
