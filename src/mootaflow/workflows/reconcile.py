@@ -108,7 +108,7 @@ class ReconcileWorkflow:
         if failures:
             raise ApplicationError(
                 "reconciliation incomplete: " + "; ".join(failures),
-                [ReconcileResult(done, failures)],
+                ReconcileResult(done, failures),
                 type="ReconcileIncomplete",
                 non_retryable=True,
             )
