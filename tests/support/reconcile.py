@@ -48,7 +48,7 @@ async def count(sessions: Sessions, model: type[SQLModel], *where: Any) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def wait_paid(sessions: Sessions, expected: int, timeout: float = 300.0) -> None:
+async def wait_paid(sessions: Sessions, expected: int, timeout: float = 600.0) -> None:
     """Until `expected` orders are paid and invoiced (polling the database is cheaper
     than 200 queries)."""
     paid = invoiced = 0
