@@ -3,6 +3,7 @@ crawl the account (once per 5 minutes), then the account is reconciled; a transf
 whose webhook was lost is paid. Against the fake Moota over HTTP, real Temporal."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,8 +17,10 @@ from tests.support.flows import API, create_order, pay, transfer
 from tests.support.reconcile import with_moota
 from tests.support.servers import RunningReceiver, running_receiver
 
-BANK = "bcaBank0001"
 ACCOUNT = "1234567890"
+# A bank id of its own per test run: a check's run (`mootaflow-reconcile-check-<bank>`)
+# outlives its test on the session's Temporal server.
+BANK = f"bca{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture

@@ -11,14 +11,17 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlmodel import col
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from mootaflow.cli.worker import build_worker
 from mootaflow.domain.settings import Settings
 from mootaflow.store import reconcile as store
 from mootaflow.store.db import Sessions
@@ -182,6 +185,31 @@ async def test_an_account_failing_its_pass_does_not_stop_the_others(
     [partial] = cause.details
     assert len(partial["passes"]) == 1 and len(partial["failures"]) == 1
     assert len(fake_moota.fake.requests_to("/mutation")) == 2  # the 404 is not retried
+
+
+async def test_a_check_passes_again_after_its_follow_up_delay(
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    sessions: Sessions,
+    fake_moota: RunningFakeMoota,
+) -> None:
+    """On the time-skipping server: the 90 s wait between a check's two rounds."""
+    debits(fake_moota, 3)
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(time_env.client, settings, sessions, http),
+    ):
+        result = await reconcile(
+            time_env.client,
+            settings.task_queue,
+            accounts=[BANK],
+            trigger="check",
+            follow_up_seconds=90,
+        )
+    assert [(p.trigger, p.new, p.known) for p in result.passes] == [
+        ("check", 3, 0),
+        ("check", 0, 3),
+    ]
 
 
 async def test_the_schedule_follows_the_settings(client: Client, settings: Settings) -> None:

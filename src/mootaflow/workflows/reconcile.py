@@ -103,7 +103,14 @@ class ReconcileWorkflow:
         if request.follow_up_seconds:
             await workflow.sleep(timedelta(seconds=request.follow_up_seconds))
             workflow.continue_as_new(
-                replace(request, follow_up_seconds=0, remaining=banks, done=done, failures=failures)
+                replace(
+                    request,
+                    follow_up_seconds=0,
+                    remaining=banks,
+                    current=None,
+                    done=done,
+                    failures=failures,
+                )
             )
         if failures:
             raise ApplicationError(
