@@ -6,6 +6,7 @@ from typing import Any, get_type_hints
 
 import httpx
 from temporalio import activity
+from temporalio.client import Client
 
 from mootaflow.activities import contracts
 from mootaflow.domain.settings import Settings
@@ -23,14 +24,14 @@ def implementations(worker_activities: list[Any]) -> dict[str, Any]:
 
 
 async def test_every_contract_has_one_implementation_of_its_types(
-    settings: Settings, sessions: Sessions
+    client: Client, settings: Settings, sessions: Sessions
 ) -> None:
     async with httpx.AsyncClient() as http:
-        registered = implementations(activities(settings, sessions, http))
+        registered = implementations(activities(client, settings, sessions, http))
     assert set(registered) == {ref.name for ref in contracts.ALL}
     for ref in contracts.ALL:
         function = registered[ref.name]
         hints = get_type_hints(function)
         [parameter] = [p for p in inspect.signature(function).parameters if p != "self"]
-        assert hints[parameter] is ref.input_type, ref.name
-        assert hints["return"] is ref.result_type, ref.name
+        assert hints[parameter] == ref.input_type, ref.name
+        assert hints["return"] == ref.result_type, ref.name

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
+from mootaflow.domain.settings import DEV_API_KEY
 from mootaflow.fakemoota import DEFAULT_TOKEN
 from mootaflow.mootaapi import MootaClient
 from mootaflow.temporal.client import DATA_CONVERTER
@@ -74,6 +75,40 @@ async def test_dev_with_a_fake_moota_pays_an_order_from_a_dummy_mutation(tmp_pat
         client = await Client.connect(f"127.0.0.1:{temporal_port}", data_converter=DATA_CONVERTER)
         state = await settled(client, item.mutation.workflow_id, timeout=60)
         assert (state.status, state.order_ref) == ("paid", order["ref"]), state
+
+        # The worker got the fake's URL and token: reconciliation is scheduled.
+        schedule = await client.get_schedule_handle("mootaflow-reconcile").describe()
+        assert schedule.schedule.spec.intervals[0].every.total_seconds() == 15 * 60
+
+        # The whole loop: a lost webhook, found by the customer's "I have paid" check.
+        async with httpx.AsyncClient() as http:
+            dropped = await http.post(f"{fake_url}/_fake/webhook", json={"drop_share": 1})
+            assert dropped.status_code == 200, dropped.text
+            created = await run_mootaflow(
+                "orders",
+                "create",
+                "--account",
+                "1234567890",
+                "--amount",
+                "99000",
+                "--json",
+                env=env,
+                cwd=tmp_path,
+            )
+            second = json.loads(created.stdout)
+            async with MootaClient(DEFAULT_TOKEN, base_url=f"{fake_url}/api/v2") as moota:
+                await moota.create_dummy_mutation(bca.bank_id, amount=second["amount"])
+            receiver = f"http://127.0.0.1:{port}"
+            key = {"Authorization": f"Bearer {DEV_API_KEY}"}
+            check = await http.post(f"{receiver}/api/orders/{second['ref']}/check", headers=key)
+            assert check.status_code == 202, check.text
+            async with asyncio.timeout(60):
+                while True:
+                    shown = await http.get(f"{receiver}/api/orders/{second['ref']}", headers=key)
+                    if shown.json()["status"] == "paid":
+                        break
+                    await asyncio.sleep(0.5)
+            assert shown.json()["payment"]["source"] == "reconcile"
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)

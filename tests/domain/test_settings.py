@@ -30,6 +30,11 @@ def test_comma_separated_lists_from_environment(monkeypatch: pytest.MonkeyPatch)
         ("MOOTAFLOW_WORKER_MAX_ACTIVITIES", "11", "above the database pool"),
         ("MOOTAFLOW_WORKER_METRICS_PORT", "0", "MOOTAFLOW_WORKER_METRICS_PORT"),
         ("MOOTAFLOW_DECISION_ACCEPT_SECONDS", "0", "MOOTAFLOW_DECISION_ACCEPT_SECONDS"),
+        ("MOOTAFLOW_RECONCILE_INTERVAL_MINUTES", "0", "MOOTAFLOW_RECONCILE_INTERVAL_MINUTES"),
+        # Date-only bank dates and late crawls need at least a day of overlap.
+        ("MOOTAFLOW_RECONCILE_OVERLAP_DAYS", "0", "MOOTAFLOW_RECONCILE_OVERLAP_DAYS"),
+        ("MOOTAFLOW_MOOTA_WRITE_BACK", "perhaps", "MOOTAFLOW_MOOTA_WRITE_BACK"),
+        ("MOOTAFLOW_MOOTA_WRITE_BACK", "true", "MOOTAFLOW_MOOTA_API_TOKEN is not set"),
     ],
 )
 def test_garbage_settings_give_one_readable_error(
@@ -67,3 +72,13 @@ def test_dev_mode_falls_back_to_the_dev_secret() -> None:
     assert dev.effective_webhook_secrets == [DEV_WEBHOOK_SECRET]
     production = Settings(_env_file=None)
     assert production.effective_webhook_secrets == []
+
+
+def test_write_back_is_on_with_a_token_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_settings(_env_file=None).write_back_enabled
+    monkeypatch.setenv("MOOTAFLOW_MOOTA_API_TOKEN", "a-moota-token")
+    assert load_settings(_env_file=None).write_back_enabled
+    monkeypatch.setenv("MOOTAFLOW_MOOTA_WRITE_BACK", "")  # empty: the default
+    assert load_settings(_env_file=None).write_back_enabled
+    monkeypatch.setenv("MOOTAFLOW_MOOTA_WRITE_BACK", "false")
+    assert not load_settings(_env_file=None).write_back_enabled

@@ -68,7 +68,7 @@ async def test_concurrent_creation_never_gives_two_open_orders_the_same_amount(
 async def test_the_database_itself_refuses_a_duplicate_open_amount(sessions: Sessions) -> None:
     order, _ = await create(sessions)
     clone = Order(**{**order.model_dump(), "ref": "MF-DUPE-0001", "ref_key": "MFDUPE0001"})
-    async with sessions() as session:
+    async with sessions.begin() as session:
         session.add(clone)
         with pytest.raises(IntegrityError):
             await session.commit()

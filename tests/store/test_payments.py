@@ -88,7 +88,7 @@ async def test_the_database_refuses_two_paid_payments_for_one_order(sessions: Se
     first, second = await recorded(sessions), await recorded(sessions)
     async with sessions.begin() as session:
         await payments.mark_paid(session, first, ref, NOW)
-    async with sessions() as session:
+    async with sessions.begin() as session:
         row = await session.get(Payment, second)
         assert row is not None
         row.status, row.order_ref = "paid", ref

@@ -1,5 +1,6 @@
 """The fake Moota on a real uvicorn server on a free loopback port, and a client for it."""
 
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,9 +36,15 @@ class RunningFakeMoota:
         return MootaClient(self.token, base_url=self.api_url, **options)
 
 
+# Each fake its own seed: with one seed every fake would hand out the same mutation
+# ids, so tests would share workflow ids `moota-mutation-<id>` on the session's
+# Temporal server, where an earlier test's run makes a later start a no-op.
+_SEEDS = itertools.count(1)
+
+
 @asynccontextmanager
 async def running_fake_moota(fake: FakeMoota | None = None) -> AsyncIterator[RunningFakeMoota]:
-    fake = fake or FakeMoota.create(webhook_secret=TEST_SECRET)
+    fake = fake or FakeMoota.create(webhook_secret=TEST_SECRET, seed=next(_SEEDS))
     # Re-sends after a failed push come quickly in tests (Moota waits longer).
     fake.webhooks.retry_delay = 0.05
     async with serve(create_app(fake)) as url:

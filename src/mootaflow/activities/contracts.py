@@ -7,13 +7,14 @@ Implementations register under these names (`@activity.defn(name=REF.name)`), an
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from mootaflow.domain.decisions import Decision
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking
+from mootaflow.domain.reconcile import BankRef, Trigger
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -98,6 +99,74 @@ class PurgeResult:
     quarantined: int
 
 
+@dataclass(frozen=True)
+class WriteBackInput:
+    mutation_id: str
+
+
+@dataclass(frozen=True)
+class WriteBackResult:
+    # written, already_written, nothing_to_write (not paid, flagged or rejected),
+    # skipped (Moota does not know the mutation) or off
+    status: str
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PassInput:
+    bank: BankRef
+    trigger: Trigger
+    per_page: int
+    min_age_seconds: int
+
+
+@dataclass(frozen=True)
+class PassStart:
+    pass_id: int
+    next_page: int | None
+    first_day: date
+    resumed: bool
+
+
+@dataclass(frozen=True)
+class PageInput:
+    pass_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class PageResult:
+    next_page: int | None
+    listed: int
+    new: int
+    known: int
+    quarantined: int
+    deferred: int
+    started: int
+    already_saved: bool
+
+
+@dataclass(frozen=True)
+class PassSummary:
+    """A pass's counts as the database holds them (whatever retries happened)."""
+
+    pass_id: int
+    bank_id: str
+    account_number: str
+    trigger: str
+    first_day: date
+    last_day: date | None
+    pages: int
+    listed: int
+    new: int
+    known: int
+    quarantined: int
+    deferred: int
+    finished: bool
+
+
 # PaymentWorkflow's database steps (activities/payment.py).
 RECORD_MUTATION = ActivityRef("record_mutation", Mutation, bool)  # runs from before open_payment
 OPEN_PAYMENT = ActivityRef("open_payment", Mutation, OpenedPayment)
@@ -113,6 +182,13 @@ NOTIFY_MERCHANT = ActivityRef("notify_merchant", str, NotifyResult)
 NOTIFY_FINANCE = ActivityRef("notify_finance", FinanceNotice, NotifyResult)
 # The audit purge (activities/retention.py); the input is the retention in days.
 PURGE_AUDIT_ROWS = ActivityRef("purge_audit_rows", int, PurgeResult)
+# Notes and tags on Moota (activities/writeback.py).
+WRITE_BACK_TO_MOOTA = ActivityRef("write_back_to_moota", WriteBackInput, WriteBackResult)
+# Reconciliation (activities/reconcile.py); the banks' input: account numbers or bank ids.
+LIST_MOOTA_BANKS = ActivityRef("list_moota_banks", list[str], list[BankRef])
+BEGIN_RECONCILE_PASS = ActivityRef("begin_reconcile_pass", PassInput, PassStart)
+RECONCILE_PAGE = ActivityRef("reconcile_page", PageInput, PageResult)
+FINISH_RECONCILE_PASS = ActivityRef("finish_reconcile_pass", int, PassSummary)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = (
     RECORD_MUTATION,
@@ -127,4 +203,9 @@ ALL: tuple[ActivityRef[Any, Any], ...] = (
     NOTIFY_MERCHANT,
     NOTIFY_FINANCE,
     PURGE_AUDIT_ROWS,
+    WRITE_BACK_TO_MOOTA,
+    LIST_MOOTA_BANKS,
+    BEGIN_RECONCILE_PASS,
+    RECONCILE_PAGE,
+    FINISH_RECONCILE_PASS,
 )

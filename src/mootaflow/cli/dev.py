@@ -184,6 +184,9 @@ class DevStack:
             f"                  bank ids and what it saw: {base}/_fake/state\n"
             f"                  a transfer, pushed to the receiver: POST {base}/api/v2/mutation/"
             'store/BANK_ID {"amount": "<amount>", "type": "CR"}\n'
+            f"  reconcile       schedule mootaflow-reconcile, every "
+            f"{self.settings.reconcile_interval_minutes} min; lose webhooks with POST "
+            f'{base}/_fake/webhook {{"drop_share": 1}}\n'
         )
 
     def _supervise(self) -> int:

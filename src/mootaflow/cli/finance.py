@@ -32,6 +32,7 @@ def pending(settings: Settings, as_json: bool) -> int:
                 "amount": format_rupiah(p.amount),
                 "account": p.account_number,
                 "candidates": ", ".join(json.loads(p.candidates)) or "-",
+                "source": p.source,
                 "age": _age(now - p.recorded_at),
             }
             for p in rows

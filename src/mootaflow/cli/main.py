@@ -186,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day only as the bank date, as BCA reports it (Moota sends midnight)",
     )
 
+    from mootaflow.cli.reconcile_args import HELP
+    from mootaflow.cli.reconcile_args import add_arguments as reconcile_arguments
+
+    reconcile_arguments(commands.add_parser("reconcile", help=HELP, description=HELP))
+
     fake = commands.add_parser(
         "fake-moota",
         help="run a fake Moota (API v2 + signed webhooks) for local trials and tests",
@@ -239,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mootaflow.cli import report
 
             return report.run(settings, args)
+        if args.command == "reconcile":
+            return _reconcile(args, settings)
         return _simulate(args, settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -348,6 +355,18 @@ def _finance(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "approve":
         return finance.decide(settings, "approve", args.mutation_id, args.by, args.order, args.note)
     return finance.decide(settings, "reject", args.mutation_id, args.by, None, args.reason)
+
+
+def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    from mootaflow.cli import reconcile
+    from mootaflow.cli.reconcile_args import problem
+
+    if (wrong := problem(args)) is not None:
+        print(f"error: {wrong}", file=sys.stderr)
+        return 2
+    if args.status:
+        return reconcile.status(settings)
+    return reconcile.reconcile(settings, args.since, args.until, args.account)
 
 
 def _fake_moota(args: argparse.Namespace, settings: Settings) -> int:

@@ -72,6 +72,9 @@ def _print_order(order: dict[str, Any], state: str, as_json: bool) -> None:
         ("customer", order["customer_email"] or order["customer_name"] or "-"),
         ("expires", _local(order["expires_at"])),
     ]
+    if order["payment"]:
+        payment = order["payment"]
+        rows.append(("paid by", f"mutation {payment['mutation_id']} (via {payment['source']})"))
     if order["invoice"]:
         rows.append(("invoice", order["invoice"]["number"]))
     for label, value in rows:

@@ -52,6 +52,18 @@ class Unavailable(ServiceError):
         self.retry_after = max(1, retry_after)
 
 
+class TooSoon(ServiceError):
+    """Asked again before its time (a throttled request); say when it may be asked."""
+
+    def __init__(self, code: str, detail: Any, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(code, detail, **extra)
+        self.retry_after = max(1, retry_after)
+
+
+class UpstreamRefused(ServiceError):
+    """A service we depend on (Moota) refused the request; nothing was applied."""
+
+
 class TooLarge(ServiceError):
     """The request body is over its limit."""
 

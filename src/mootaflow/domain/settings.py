@@ -166,6 +166,15 @@ class Settings(BaseSettings):
         default=None, description="Moota API token (Apps & API page); unset disables the API."
     )
 
+    # Reconciliation (a Temporal schedule; off without a token): how often, and how
+    # many days before its cursor each pass starts listing (see README, Reconciliation).
+    reconcile_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    reconcile_overlap_days: int = Field(default=1, ge=1, le=31)
+    # Notes and tags written back to Moota's mutations; None: on when a token is set.
+    moota_write_back: bool | None = Field(
+        default=None, description="Write invoice notes and tags back to Moota (default: on)."
+    )
+
     @field_validator("moota_api_url")
     @classmethod
     def _valid_api_url(cls, value: str) -> str:
@@ -187,9 +196,9 @@ class Settings(BaseSettings):
             raise ValueError("each secret must be at least 16 characters (use 32 random bytes)")
         return value
 
-    @field_validator("moota_api_token", mode="before")
+    @field_validator("moota_api_token", "moota_write_back", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: Any) -> Any:
+    def _empty_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
         return value
@@ -277,6 +286,10 @@ class Settings(BaseSettings):
                 "(MOOTAFLOW_DATABASE_POOL_SIZE + MOOTAFLOW_DATABASE_MAX_OVERFLOW): activities "
                 "would queue for a connection"
             )
+        if self.moota_write_back and self.moota_api_token is None:
+            raise ValueError(
+                "MOOTAFLOW_MOOTA_WRITE_BACK is on but MOOTAFLOW_MOOTA_API_TOKEN is not set"
+            )
         if self.merchant_callback_url and not self.merchant_callback_secret:
             raise ValueError(
                 "MOOTAFLOW_MERCHANT_CALLBACK_URL is set without MOOTAFLOW_MERCHANT_CALLBACK_SECRET"
@@ -288,6 +301,11 @@ class Settings(BaseSettings):
         if not self.api_keys and self.env == "dev":
             return [DEV_API_KEY]
         return list(self.api_keys)
+
+    @property
+    def write_back_enabled(self) -> bool:
+        """Write-back runs when a token is set, unless turned off."""
+        return self.moota_api_token is not None and self.moota_write_back is not False
 
     @property
     def finance_token_names(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ from temporalio.client import Client
 
 from mootaflow.domain.errors import ServiceError
 from mootaflow.domain.settings import Settings
+from mootaflow.receiver.check import check_order
 from mootaflow.receiver.console import console_error, console_not_found, console_routes, is_console
 from mootaflow.receiver.errors import json_error
 from mootaflow.receiver.finance import (
@@ -33,6 +34,7 @@ from mootaflow.receiver.reports import daily, payments_csv
 from mootaflow.receiver.start_pool import StartPool
 from mootaflow.receiver.state import AppState
 from mootaflow.receiver.webhook import moota_webhook
+from mootaflow.services.checks import check_client
 from mootaflow.store.db import PoolLimits, open_database, session_factory
 from mootaflow.temporal.client import LazyClient, connect
 
@@ -50,6 +52,7 @@ def create_app(settings: Settings) -> Starlette:
             starts = StartPool(settings, sessions, temporal)
             redrive = Redrive(settings, sessions, temporal, starts)
             writer = InboxWriter(sessions)
+            moota = check_client(settings)
             await writer.start()
             starts.start()
             redrive.start()
@@ -62,17 +65,21 @@ def create_app(settings: Settings) -> Starlette:
                     inbox_writer=writer,
                     starts=starts,
                     redrive=redrive,
+                    moota=moota,
                 )
             finally:
                 await redrive.stop()
                 await starts.stop()
                 await writer.stop()
+                if moota is not None:
+                    await moota.aclose()
 
     return Starlette(
         routes=[
             Route("/webhooks/moota", moota_webhook, methods=["POST"]),
             Route("/api/orders", create_order, methods=["POST"]),
             Route("/api/orders/{ref}", show_order, methods=["GET"]),
+            Route("/api/orders/{ref}/check", check_order, methods=["POST"]),
             Route("/api/payments", list_payments, methods=["GET"]),
             Route("/api/payments/{mutation_id}", show_payment, methods=["GET"]),
             Route("/api/payments/{mutation_id}/approve", approve, methods=["POST"]),

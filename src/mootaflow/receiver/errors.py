@@ -14,9 +14,11 @@ from mootaflow.domain.errors import (
     NotFound,
     ServiceError,
     TooLarge,
+    TooSoon,
     Unauthenticated,
     Unavailable,
     UnsupportedMediaType,
+    UpstreamRefused,
 )
 
 HTTP_STATUS: dict[type[ServiceError], int] = {
@@ -28,6 +30,8 @@ HTTP_STATUS: dict[type[ServiceError], int] = {
     TooLarge: 413,
     UnsupportedMediaType: 415,
     Invalid: 422,
+    TooSoon: 429,
+    UpstreamRefused: 502,
     Unavailable: 503,
 }
 
@@ -40,7 +44,7 @@ def status_of(error: ServiceError) -> int:
 
 
 def headers_of(error: ServiceError) -> dict[str, str]:
-    if isinstance(error, Unavailable):
+    if isinstance(error, Unavailable | TooSoon):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": "Bearer"}

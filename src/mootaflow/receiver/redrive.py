@@ -76,10 +76,12 @@ class Redrive:
             log.info("Temporal unreachable; redrive waits")
             return 0
         async with reading(self._sessions) as session:
-            pending = await inbox.pending_mutations(
+            pending = await inbox.pending_starts(
                 session, _BATCH, received_before=datetime.now(UTC) - _GRACE
             )
-        queued = self._pool.submit(m for m in pending if not self._pool.in_flight(m.mutation_id))
+        queued = self._pool.submit_starts(
+            p for p in pending if not self._pool.in_flight(p.mutation.mutation_id)
+        )
         if queued:
             log.info("redriving pending mutations", extra={"count": queued, "backlog": backlog})
         return queued

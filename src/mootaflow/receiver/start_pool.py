@@ -11,11 +11,13 @@ import logging
 from collections.abc import Iterable
 
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.reconcile import WEBHOOK
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.receiver.started_marks import StartedMarks
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
+from mootaflow.store.inbox import PendingStart
 from mootaflow.temporal.client import LazyClient
 from mootaflow.temporal.starts import start_payment
 
@@ -27,7 +29,7 @@ class StartPool:
         self._settings = settings
         self._sessions = sessions
         self._temporal = temporal
-        self._queue: asyncio.Queue[Mutation] = asyncio.Queue(settings.start_queue_size)
+        self._queue: asyncio.Queue[PendingStart] = asyncio.Queue(settings.start_queue_size)
         # Queued, being started, or started and not yet marked: never submitted twice.
         self._in_flight: set[str] = set()
         self._marks = StartedMarks(sessions, on_marked=self._in_flight.difference_update)
@@ -49,17 +51,20 @@ class StartPool:
         self._tasks = []
         await self._marks.stop()
 
-    def submit(self, mutations: Iterable[Mutation]) -> int:
+    def submit(self, mutations: Iterable[Mutation], source: str = WEBHOOK) -> int:
         """Queue workflow starts; never blocks. Returns how many were queued."""
+        return self.submit_starts(PendingStart(mutation, source) for mutation in mutations)
+
+    def submit_starts(self, starts: Iterable[PendingStart]) -> int:
         queued = 0
-        for mutation in mutations:
-            if mutation.mutation_id in self._in_flight:
+        for start in starts:
+            if start.mutation.mutation_id in self._in_flight:
                 continue
             try:
-                self._queue.put_nowait(mutation)
+                self._queue.put_nowait(start)
             except asyncio.QueueFull:
                 break
-            self._in_flight.add(mutation.mutation_id)
+            self._in_flight.add(start.mutation.mutation_id)
             queued += 1
         return queued
 
@@ -70,20 +75,23 @@ class StartPool:
 
     async def _start_loop(self) -> None:
         while True:
-            mutation = await self._queue.get()
+            start = await self._queue.get()
+            mutation = start.mutation
             started = False
             try:
-                started = await self._start_one(mutation)
+                started = await self._start_one(start)
             finally:
                 if started:
                     self._marks.add(mutation.mutation_id)  # in flight until marked
                 else:
                     self._in_flight.discard(mutation.mutation_id)
 
-    async def _start_one(self, mutation: Mutation) -> bool:
+    async def _start_one(self, start: PendingStart) -> bool:
         """True once the workflow exists (started now or before)."""
+        mutation = start.mutation
         try:
-            result = await start_payment(await self._temporal.get(), mutation, self._settings)
+            client = await self._temporal.get()
+            result = await start_payment(client, mutation, self._settings, start.source)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

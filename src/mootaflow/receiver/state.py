@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # Types only: the modules below read the state themselves.
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from mootaflow.domain.settings import Settings
+    from mootaflow.mootaapi import MootaClient
     from mootaflow.receiver.inbox_writer import InboxWriter
     from mootaflow.receiver.redrive import Redrive
     from mootaflow.receiver.start_pool import StartPool
@@ -26,6 +27,8 @@ class AppState(TypedDict):
     inbox_writer: InboxWriter
     starts: StartPool
     redrive: Redrive
+    # Moota's API, for customers' "I have paid" checks (None without a token).
+    moota: MootaClient | None
 
 
 def app_state(request: Request) -> AppState:

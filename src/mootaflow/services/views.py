@@ -34,7 +34,11 @@ def order_view(order: Order, payment: Payment | None, invoice: Invoice | None) -
         "expires_at": _iso(order.expires_at),
         "paid_at": _iso(order.paid_at),
         "payment": (
-            {"mutation_id": payment.mutation_id, "amount": str(payment.amount)}
+            {
+                "mutation_id": payment.mutation_id,
+                "amount": str(payment.amount),
+                "source": payment.source,
+            }
             if payment is not None
             else None
         ),
@@ -53,6 +57,8 @@ def payment_view(
         "mutation_id": payment.mutation_id,
         "workflow_id": payment.workflow_id,
         "status": payment.status,
+        # webhook, or reconcile: found through Moota's API, its webhook never came.
+        "source": payment.source,
         "type": payment.type,
         # Bank amounts may carry sen: an exact decimal string.
         "amount": str(payment.amount),

@@ -10,8 +10,9 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from mootaflow.domain.moota import Mutation, ParsedDelivery
+from mootaflow.domain.moota import Accepted, Mutation, ParsedDelivery, Quarantined
 from mootaflow.domain.payments import InboxState
+from mootaflow.domain.reconcile import WEBHOOK
 from mootaflow.domain.redact import redact, redact_headers
 from mootaflow.store.db import insert_ignore, table_of
 from mootaflow.store.tables import (
@@ -157,15 +158,38 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
     return saved
 
 
+@dataclass(frozen=True)
+class PendingStart:
+    """An inbox row waiting for its workflow, and the path that brought it."""
+
+    mutation: Mutation
+    source: str
+
+
 async def pending_mutations(
     session: AsyncSession, limit: int, received_before: datetime | None = None
 ) -> list[Mutation]:
     """Acknowledged mutations whose workflow has not been started yet, oldest first."""
+    return [p.mutation for p in await pending_starts(session, limit, received_before)]
+
+
+async def pending_starts(
+    session: AsyncSession,
+    limit: int,
+    received_before: datetime | None = None,
+    delivery_id: int | None = None,
+) -> list[PendingStart]:
+    """Pending rows, oldest first (of one delivery or reconcile pass, if given)."""
     query = select(InboxMutation).where(col(InboxMutation.state) == InboxState.PENDING)
     if received_before is not None:
         query = query.where(col(InboxMutation.received_at) < received_before)
+    if delivery_id is not None:
+        query = query.where(col(InboxMutation.delivery_id) == delivery_id)
     result = await session.execute(query.order_by(col(InboxMutation.received_at)).limit(limit))
-    return [row.to_mutation(id_derived=row.id_derived) for row in result.scalars()]
+    return [
+        PendingStart(row.to_mutation(id_derived=row.id_derived), row.source)
+        for row in result.scalars()
+    ]
 
 
 async def count_pending(session: AsyncSession) -> int:
@@ -204,7 +228,11 @@ async def get_inbox_row(session: AsyncSession, mutation_id: str) -> InboxMutatio
 
 
 def _inbox_row(
-    delivery_id: int, received_at: datetime, mutation: Mutation, payload: str
+    delivery_id: int,
+    received_at: datetime,
+    mutation: Mutation,
+    payload: str,
+    source: str = WEBHOOK,
 ) -> dict[str, Any]:
     return {
         **MutationColumns.values_of(mutation),
@@ -214,7 +242,50 @@ def _inbox_row(
         "state": InboxState.PENDING,
         "received_at": received_at,
         "start_attempts": 0,
+        "source": source,
     }
+
+
+async def insert_listed(
+    session: AsyncSession,
+    delivery_id: int,
+    received_at: datetime,
+    accepted: Sequence[Accepted],
+    quarantined: Sequence[Quarantined],
+    source: str,
+) -> list[str]:
+    """Inbox rows for mutations listed through Moota's API, in the caller's transaction.
+
+    The same insert-or-ignore on the mutation id as the webhook's, so whichever path
+    comes first makes the row and the other one counts a duplicate. Returns the ids
+    of the rows this call inserted.
+    """
+    rows = [
+        _inbox_row(delivery_id, received_at, a.mutation, dump_json(redact(a.raw)), source=source)
+        for a in accepted
+    ]
+    inserted: list[str] = []
+    for chunk in _chunks(rows):
+        statement = insert_ignore(session, InboxMutation, "mutation_id")
+        result = await session.execute(
+            statement.values(chunk).returning(col(InboxMutation.mutation_id))
+        )
+        inserted.extend(result.scalars())
+    quarantine_rows = [
+        {
+            "fingerprint": q.fingerprint,
+            "delivery_id": delivery_id,
+            "mutation_id": q.mutation_id,
+            "reason": q.reason,
+            "payload": dump_json(redact(q.raw)),
+            "received_at": received_at,
+        }
+        for q in quarantined
+    ]
+    for chunk in _chunks(quarantine_rows):
+        statement = insert_ignore(session, QuarantinedMutation, "fingerprint")
+        await session.execute(statement.values(chunk))
+    return inserted
 
 
 def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -5,29 +5,50 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking, OrderStatus, PaymentStatus
+from mootaflow.domain.reconcile import WEBHOOK
 from mootaflow.store.db import insert_ignore
-from mootaflow.store.tables import DecisionRecord, MutationColumns, Order, Payment, PaymentResend
+from mootaflow.store.tables import (
+    DecisionRecord,
+    InboxMutation,
+    MutationColumns,
+    Order,
+    Payment,
+    PaymentResend,
+)
 
 
 async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
     """Insert the payment row once; True if this call created it."""
-    statement = insert_ignore(session, Payment, "mutation_id")
-    result = await session.execute(
-        statement.values(
-            **MutationColumns.values_of(mutation),
-            status=PaymentStatus.RECEIVED,
-            recorded_at=at,
-            updated_at=at,
+    result = await session.execute(await _new_payment(session, mutation, at))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _new_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> Insert:
+    """The insert-or-ignore of a payment's row.
+
+    Its source (webhook or reconcile) is the inbox row's: the workflow's input does
+    not carry it. A mutation without an inbox row (purged by retention, or started
+    by hand) counts as a webhook's.
+    """
+    source = await session.scalar(
+        select(col(InboxMutation.source)).where(
+            col(InboxMutation.mutation_id) == mutation.mutation_id
         )
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return insert_ignore(session, Payment, "mutation_id").values(
+        **MutationColumns.values_of(mutation),
+        status=PaymentStatus.RECEIVED,
+        recorded_at=at,
+        updated_at=at,
+        source=source or WEBHOOK,
+    )
 
 
 # A run that finds its payment in one of these is not the first to handle it.
@@ -50,14 +71,7 @@ async def open_payment(
     A run finding the payment past matching records itself in `payment_resend`
     (once per run, so a retried attempt adds nothing).
     """
-    inserted = await session.execute(
-        insert_ignore(session, Payment, "mutation_id").values(
-            **MutationColumns.values_of(mutation),
-            status=PaymentStatus.RECEIVED,
-            recorded_at=at,
-            updated_at=at,
-        )
-    )
+    inserted = await session.execute(await _new_payment(session, mutation, at))
     created = bool(inserted.rowcount)  # type: ignore[attr-defined]
     payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
     assert payment is not None

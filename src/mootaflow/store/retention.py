@@ -1,4 +1,4 @@
-"""Purging old audit rows (deliveries and their inbox/quarantine rows).
+"""Purging old audit rows (deliveries and their inbox/quarantine rows, reconcile passes).
 
 Never orders, payments, invoices, notifications or decisions: those are the
 business record. Inbox rows still waiting for their workflow are never purged.
@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from mootaflow.domain.payments import InboxState
 from mootaflow.store.db import Sessions
-from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
+from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation, ReconcilePass
 
 BATCH = 5_000
 
@@ -59,6 +59,22 @@ async def purge_before(sessions: Sessions, cutoff: datetime, batch: int = BATCH)
         ),
         batch,
     )
+    # Finished reconcile passes are audit rows too; a pass still running is kept.
+    pass_key = col(ReconcilePass.id)
+    await _in_batches(
+        sessions,
+        lambda: delete(ReconcilePass).where(
+            pass_key.in_(
+                select(pass_key)
+                .where(
+                    col(ReconcilePass.started_at) < cutoff,
+                    col(ReconcilePass.finished_at).is_not(None),
+                )
+                .limit(batch)
+            )
+        ),
+        batch,
+    )
     delivery_key = col(Delivery.id)
     deliveries = await _in_batches(
         sessions,
@@ -69,6 +85,7 @@ async def purge_before(sessions: Sessions, cutoff: datetime, batch: int = BATCH)
                     col(Delivery.received_at) < cutoff,
                     delivery_key.not_in(select(col(InboxMutation.delivery_id))),
                     delivery_key.not_in(select(col(QuarantinedMutation.delivery_id))),
+                    delivery_key.not_in(select(col(ReconcilePass.delivery_id))),
                 )
                 .limit(batch)
             )

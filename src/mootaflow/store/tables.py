@@ -1,6 +1,6 @@
 """The tables. Unique keys here are what make re-sent deliveries harmless."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -95,6 +95,8 @@ class InboxMutation(MutationColumns, table=True):
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     start_attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
+    # webhook or reconcile: the path that brought the mutation first.
+    source: str = Field(default="webhook", max_length=16)
 
 
 class QuarantinedMutation(SQLModel, table=True):
@@ -136,6 +138,8 @@ class Payment(MutationColumns, table=True):
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Copied from the inbox row: webhook, or reconcile when only Moota's API showed it.
+    source: str = Field(default="webhook", max_length=16)
 
 
 class Order(SQLModel, table=True):
@@ -229,3 +233,62 @@ class PaymentResend(SQLModel, table=True):
     mutation_id: str = Field(index=True, max_length=128)
     status: str  # the payment's status the run found
     resent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MootaAccount(SQLModel, table=True):
+    """Per Moota bank account: the reconciliation cursor, the scheduled pass in
+    progress and the last crawl a customer's check asked for."""
+
+    __tablename__ = "moota_account"
+
+    bank_id: str = Field(primary_key=True, max_length=128)
+    account_number: str = Field(index=True)
+    label: str = ""
+    # When the last complete scheduled pass began (see domain.reconcile.first_day).
+    cursor: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The scheduled pass under way: a run that starts while it is set resumes it.
+    pass_id: int | None = None
+    refreshed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReconcilePass(SQLModel, table=True):
+    """Audit and progress of one reconciliation pass over one account."""
+
+    __tablename__ = "reconcile_pass"
+    __table_args__ = (Index("ix_reconcile_pass_bank_started", "bank_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bank_id: str = Field(max_length=128)
+    account_number: str
+    trigger: str  # schedule, check or hand
+    first_day: date
+    last_day: date | None = None
+    per_page: int
+    # Mutations Moota saw less than this long ago are left to their webhook.
+    min_age_seconds: int = 0
+    # The pass's delivery row: what it found hangs off it in the inbox, like a webhook's.
+    delivery_id: int = Field(foreign_key="delivery.id")
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The page to list next (the resume point); None once the last one is saved.
+    next_page: int | None = 1
+    pages: int = 0
+    listed: int = 0
+    new: int = 0  # found by this pass before any webhook brought them
+    known: int = 0
+    quarantined: int = 0
+    deferred: int = 0  # left to their webhook (seen by Moota moments ago)
+
+
+class MootaWriteBack(SQLModel, table=True):
+    """What mootaflow has written on a Moota mutation, so a retry writes nothing twice."""
+
+    __tablename__ = "moota_write_back"
+
+    mutation_id: str = Field(primary_key=True, max_length=128)
+    note: str | None = Field(default=None, sa_type=Text)  # the note last written
+    tags: str = "[]"  # JSON list: tags mootaflow has put on the mutation
+    status: str  # written, failed or skipped
+    detail: str = Field(default="", sa_type=Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

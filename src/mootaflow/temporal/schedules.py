@@ -31,8 +31,8 @@ def retention_schedule(retention_days: int, task_queue: str) -> Schedule:
     )
 
 
-async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
-    """Create the schedule, or bring an existing one up to date."""
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
+    """Create the schedule (True), or bring an existing one up to date (False)."""
     try:
         await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
@@ -41,6 +41,8 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
             return ScheduleUpdate(schedule=schedule)
 
         await client.get_schedule_handle(schedule_id).update(replace)
+        return False
+    return True
 
 
 async def ensure_retention_schedule(client: Client, retention_days: int, task_queue: str) -> None:

@@ -11,6 +11,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.moota import Mutation
+from mootaflow.domain.reconcile import WEBHOOK
 from mootaflow.domain.settings import Settings
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.payment import PaymentWorkflow
@@ -32,8 +33,13 @@ def summary(mutation: Mutation) -> str:
     return f"{format_rupiah(mutation.amount)} {mutation.type} to account {mutation.account_number}"
 
 
-async def start_payment(client: Client, mutation: Mutation, settings: Settings) -> StartResult:
-    """Start the mutation's workflow unless it exists; raises what Temporal raised."""
+async def start_payment(
+    client: Client, mutation: Mutation, settings: Settings, source: str = WEBHOOK
+) -> StartResult:
+    """Start the mutation's workflow unless it exists; raises what Temporal raised.
+
+    `source` (webhook or reconcile: whichever path found the mutation first) is a
+    search attribute, so operators can find what reconciliation caught."""
     try:
         await client.start_workflow(
             PaymentWorkflow.run,
@@ -44,7 +50,7 @@ async def start_payment(client: Client, mutation: Mutation, settings: Settings) 
             # a running one is reused, a closed one is rejected (and that is fine).
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=search_attributes.at_start(mutation),
+            search_attributes=search_attributes.at_start(mutation, source),
             static_summary=summary(mutation),
         )
     except WorkflowAlreadyStartedError:

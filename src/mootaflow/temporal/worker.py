@@ -1,6 +1,6 @@
-"""The worker: PaymentWorkflow, RetentionWorkflow and every activity, with the
-capacity checks and metrics of `mootaflow worker`. `build_worker` is also what the
-tests and `bench/` run workers with."""
+"""The worker: PaymentWorkflow, RetentionWorkflow, ReconcileWorkflow and every
+activity, with the schedules, capacity checks and metrics of `mootaflow worker`.
+`build_worker` is also what the tests and `bench/` run workers with."""
 
 import asyncio
 import logging
@@ -17,13 +17,20 @@ from mootaflow.activities.database_errors import DatabaseErrors
 from mootaflow.activities.metrics import ATTEMPT_BUCKETS, ATTEMPT_NUMBER, ActivityMetrics
 from mootaflow.activities.notify import NotifyActivities
 from mootaflow.activities.payment import PaymentActivities
+from mootaflow.activities.reconcile import ReconcileActivities
 from mootaflow.activities.retention import RetentionActivities
+from mootaflow.activities.writeback import WriteBackActivities
+from mootaflow.domain.moota import Mutation
 from mootaflow.domain.settings import Settings, SettingsError
+from mootaflow.mootaapi import NO_RETRIES, MootaClient
 from mootaflow.store.db import PoolLimits, Sessions, open_database, session_factory
 from mootaflow.temporal.client import connect_with_retry
+from mootaflow.temporal.reconcile import ensure_reconcile_schedule
 from mootaflow.temporal.schedules import ensure_retention_schedule
+from mootaflow.temporal.starts import start_payment
 from mootaflow.workflows import retries
 from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.reconcile import ReconcileWorkflow
 from mootaflow.workflows.retention import RetentionWorkflow
 
 log = logging.getLogger("mootaflow.worker")
@@ -48,12 +55,20 @@ def check_capacity(settings: Settings) -> None:
 
 
 def activities(
-    settings: Settings, sessions: Sessions, http: httpx.AsyncClient
+    client: Client, settings: Settings, sessions: Sessions, http: httpx.AsyncClient
 ) -> list[Callable[..., Any]]:
     """Every activity the workflows call (by the names in activities/contracts.py)."""
     payment = PaymentActivities(sessions, settings)
     notify = NotifyActivities(sessions, settings, http)
     retention = RetentionActivities(sessions)
+    # Retries of Moota's API calls are Temporal's (workflows/retries.py), not the client's.
+    moota = MootaClient.from_settings(settings, http=http, retry=NO_RETRIES)
+
+    async def start(mutation: Mutation, source: str) -> str:
+        return await start_payment(client, mutation, settings, source)
+
+    reconcile = ReconcileActivities(sessions, settings, moota, start)
+    write_back = WriteBackActivities(sessions, settings, moota)
     return [
         payment.record_mutation,
         payment.open_payment,
@@ -67,6 +82,11 @@ def activities(
         notify.notify_merchant,
         notify.notify_finance,
         retention.purge_audit_rows,
+        write_back.write_back_to_moota,
+        reconcile.list_moota_banks,
+        reconcile.begin_reconcile_pass,
+        reconcile.reconcile_page,
+        reconcile.finish_reconcile_pass,
     ]
 
 
@@ -76,13 +96,13 @@ def build_worker(
     sessions: Sessions,
     http: httpx.AsyncClient,
     interceptors: Sequence[Interceptor] = (),
-    workflows: Sequence[type] = (PaymentWorkflow, RetentionWorkflow),
+    workflows: Sequence[type] = (PaymentWorkflow, RetentionWorkflow, ReconcileWorkflow),
 ) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(workflows),
-        activities=activities(settings, sessions, http),
+        activities=activities(client, settings, sessions, http),
         # Outermost first: attempts are counted with the outcome the server sees.
         interceptors=[ActivityMetrics(), DatabaseErrors(), *interceptors],
         # Each running activity holds at most one database connection at a time; no
@@ -122,6 +142,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             extra={"outbox": str(settings.outbox_dir.resolve())},
         )
     await ensure_retention_schedule(client, settings.audit_retention_days, settings.task_queue)
+    reconcile = await ensure_reconcile_schedule(client, settings)
+    log.info(
+        "reconcile schedule " + reconcile,
+        extra={"every_minutes": settings.reconcile_interval_minutes}
+        if settings.moota_api_token
+        else {"reason": "MOOTAFLOW_MOOTA_API_TOKEN is not set"},
+    )
     async with (
         open_database(settings.database_url, PoolLimits.of(settings)) as engine,
         httpx.AsyncClient() as http,

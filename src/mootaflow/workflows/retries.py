@@ -71,7 +71,65 @@ RETENTION = Step(
     schedule_to_close=timedelta(hours=20),
 )
 
-ALL = (DATABASE, INVOICE, NOTIFICATION, RETENTION)
+# Reading Moota's API for reconciliation (bank list, one page of mutations). 429
+# and 5xx are retried here rather than inside the API client (the activities use
+# one without retries of its own), so every attempt shows in the history, and a
+# Retry-After from Moota sets the next attempt's delay (ApplicationError's
+# next_retry_delay). A bad token is a non-retryable error. A pass that cannot
+# finish within the hour fails visibly; the next scheduled pass resumes it from
+# the page saved last.
+MOOTA_API = Step(
+    retry=RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=2),
+    ),
+    # Above the client's 20 s read timeout, plus saving the page and starting its
+    # payments' workflows; below the worker's graceful shutdown (60 s).
+    start_to_close=timedelta(seconds=50),
+    schedule_to_close=timedelta(hours=1),
+)
+
+# Notes and tags written back to Moota: nobody waits for them, so a Moota outage
+# of hours only delays them; bounded by time (3 days, like notifications), with
+# pauses growing to half an hour so a long outage costs few calls.
+WRITE_BACK = Step(
+    retry=RetryPolicy(
+        initial_interval=timedelta(seconds=5),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=30),
+    ),
+    # A note, the tag list, tag creation, attach and detach: a few API calls, each
+    # usually quick; an attempt cut short by Moota's slowness is simply retried.
+    # Below the worker's graceful shutdown (60 s).
+    start_to_close=timedelta(seconds=50),
+    schedule_to_close=timedelta(days=3),
+)
+
+# A reconcile pass's own bookkeeping: begun, and finished (which may also start
+# payments an earlier page could not, hence the longer attempt). Bounded like the
+# pass itself: a pass that cannot get there fails visibly and the next one resumes.
+RECONCILE_DATABASE = Step(
+    retry=DATABASE.retry,
+    start_to_close=DATABASE.start_to_close,
+    schedule_to_close=MOOTA_API.schedule_to_close,
+)
+RECONCILE_FINISH = Step(
+    retry=DATABASE.retry,
+    start_to_close=MOOTA_API.start_to_close,
+    schedule_to_close=MOOTA_API.schedule_to_close,
+)
+
+ALL = (
+    DATABASE,
+    INVOICE,
+    NOTIFICATION,
+    RETENTION,
+    MOOTA_API,
+    WRITE_BACK,
+    RECONCILE_DATABASE,
+    RECONCILE_FINISH,
+)
 
 
 def longest_attempt() -> timedelta:

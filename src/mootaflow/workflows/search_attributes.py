@@ -9,6 +9,7 @@ from temporalio.common import (
 from mootaflow.domain.money import whole_rupiah
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import PaymentStatus
+from mootaflow.domain.reconcile import WEBHOOK
 
 MOOTA_MUTATION_ID = SearchAttributeKey.for_keyword("MootaMutationId")
 MOOTA_ACCOUNT = SearchAttributeKey.for_keyword("MootaAccount")
@@ -16,11 +17,21 @@ ORDER_REF = SearchAttributeKey.for_keyword("OrderRef")
 PAYMENT_STATUS = SearchAttributeKey.for_keyword("PaymentStatus")
 FLAG_REASON = SearchAttributeKey.for_keyword("FlagReason")
 AMOUNT_IDR = SearchAttributeKey.for_int("AmountIdr")
+# webhook, or reconcile for a mutation only Moota's API showed (a lost webhook).
+MOOTA_SOURCE = SearchAttributeKey.for_keyword("MootaSource")
 
-ALL = (MOOTA_MUTATION_ID, MOOTA_ACCOUNT, ORDER_REF, PAYMENT_STATUS, FLAG_REASON, AMOUNT_IDR)
+ALL = (
+    MOOTA_MUTATION_ID,
+    MOOTA_ACCOUNT,
+    ORDER_REF,
+    PAYMENT_STATUS,
+    FLAG_REASON,
+    AMOUNT_IDR,
+    MOOTA_SOURCE,
+)
 
 
-def at_start(mutation: Mutation) -> TypedSearchAttributes:
+def at_start(mutation: Mutation, source: str = WEBHOOK) -> TypedSearchAttributes:
     """Set when the workflow starts, so a payment is findable before a worker runs it."""
     return TypedSearchAttributes(
         [
@@ -28,5 +39,6 @@ def at_start(mutation: Mutation) -> TypedSearchAttributes:
             SearchAttributePair(MOOTA_ACCOUNT, mutation.account_number),
             SearchAttributePair(AMOUNT_IDR, whole_rupiah(mutation.amount)),
             SearchAttributePair(PAYMENT_STATUS, PaymentStatus.RECEIVED),
+            SearchAttributePair(MOOTA_SOURCE, source),
         ]
     )
