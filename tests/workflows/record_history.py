@@ -7,7 +7,7 @@ for runs in production and must keep replaying. Never re-record an existing file
 to make a change pass; add new files for new branches (and guard the change with
 workflow.patched). `payment_paid.json` and `payment_flagged.json` were recorded
 before patch decisions-v2 and stand for the runs that started then; the `v2_*`
-files come from the current code.
+files were recorded before patch moota-write-back, the `v3_*` files after it.
 """
 
 import asyncio
@@ -201,6 +201,10 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "v2_decision_held_before_the_wait": decision_held_before_the_wait,
     "v2_resent_finished": resent_finished,
     "v2_retention": retention,
+    # Patch moota-write-back: the outcome written back to Moota beside the rest.
+    "v3_paid": paid,
+    "v3_flagged_approved_by_update": flagged_approved_by_update,
+    "v3_flagged_rejected_by_signal": flagged_rejected_by_signal,
 }
 
 

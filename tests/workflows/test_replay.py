@@ -62,12 +62,15 @@ def patch_ids(path: Path) -> set[str]:
 
 
 def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
-    """The patch marker decides the path: only v2 histories carry it."""
+    """The patch markers decide the path: v2 histories carry decisions-v2, v3 ones
+    moota-write-back as well."""
     for path in HISTORIES.glob("payment_*.json"):
         assert patch_ids(path) == set(), path.name
     for path in HISTORIES.glob("v2_*.json"):
         expected = set() if "retention" in path.name else {patches.DECISIONS_V2}
         assert patch_ids(path) == expected, path.name
+    for path in HISTORIES.glob("v3_*.json"):
+        assert patch_ids(path) == {patches.DECISIONS_V2, patches.MOOTA_WRITE_BACK}, path.name
 
 
 async def test_fresh_history_replays(client: Client, task_queue: str, worker: Worker) -> None:

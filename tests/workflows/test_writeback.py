@@ -1,27 +1,28 @@
-"""write_back_to_moota run by Temporal (a test-only workflow wired as PaymentWorkflow is
-to call it): retried with its real policy, it writes one note and the right tags; a
-Moota outage holds back the write-back, never the customer's email."""
+"""PaymentWorkflow writes the outcome back to Moota (write_back_to_moota, retried by
+Temporal with its real policy): one note and the right tags once paid, `flagged` and
+the reason while finance decides, `rejected` after; a Moota outage holds back the
+write-back, never the customer's email."""
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from mootaflow.activities.notify import NotifyActivities
-from mootaflow.activities.writeback import WriteBackActivities
+from mootaflow.domain.decisions import DecisionOutcome
+from mootaflow.domain.moota import parse_mutation
+from mootaflow.domain.payments import NotificationKind, PaymentStatus
 from mootaflow.domain.settings import Settings
-from mootaflow.mootaapi import NO_RETRIES, MootaClient
 from mootaflow.store.db import Sessions
+from mootaflow.workflows.payment import PaymentWorkflow
 from tests.support.fakemoota import RunningFakeMoota, running_fake_moota
 from tests.support.reconcile import with_moota
 from tests.support.smtp import SmtpServer
-from tests.support.writeback import Payments
-from tests.support.writeback_flow import PaidTailWorkflow
+from tests.support.temporal import settled, start_payment
+from tests.support.writeback import BANK, Payments
+
+WRITE_BACK = NotificationKind.MOOTA_WRITE_BACK
 
 
 @pytest.fixture
@@ -35,81 +36,86 @@ def settings(settings: Settings, fake_moota: RunningFakeMoota) -> Settings:
     return with_moota(settings, fake_moota)
 
 
-@pytest.fixture
-async def tail_worker(
-    client: Client, settings: Settings, sessions: Sessions
-) -> AsyncIterator[Worker]:
-    """The worker's own activities (as build_worker makes them) and the test workflow."""
-    async with httpx.AsyncClient() as http:
-        moota = MootaClient.from_settings(settings, http=http, retry=NO_RETRIES)
-        notify = NotifyActivities(sessions, settings, http)
-        write_back = WriteBackActivities(sessions, settings, moota)
-        async with Worker(
-            client,
-            task_queue=settings.task_queue,
-            workflows=[PaidTailWorkflow],
-            activities=[notify.notify_customer, write_back.write_back_to_moota],
-        ) as worker:
-            yield worker
+async def tags_become(fake: RunningFakeMoota, mutation_id: str, tags: list[str]) -> None:
+    async with asyncio.timeout(20):
+        while fake.fake.tags_of(mutation_id) != tags:
+            await asyncio.sleep(0.1)
 
 
-async def test_a_retried_write_back_writes_one_note_and_the_right_tags(
+async def test_a_paid_payment_gets_one_note_and_the_right_tags_despite_a_failure(
     client: Client,
     settings: Settings,
     sessions: Sessions,
-    tail_worker: Worker,
+    worker: Worker,
     fake_moota: RunningFakeMoota,
 ) -> None:
-    mutation, order_ref, invoice = await Payments(sessions, settings, fake_moota).paid()
+    order = await Payments(sessions, settings, fake_moota).order()
     fake = fake_moota.fake
+    mutation = parse_mutation(fake.add_mutation(BANK, str(order["amount"])))
     # The note is written, then attaching the tags fails once: Temporal retries.
     fake.faults.fail_next(500, path="/tagging/mutation/")
-    result = await client.execute_workflow(
-        PaidTailWorkflow.run,
-        mutation.mutation_id,
-        id=f"test-tail-{uuid.uuid4().hex[:8]}",
-        task_queue=settings.task_queue,
-    )
-    assert result == ["sent", "written"]
-    assert fake.note_calls(mutation.mutation_id) == [f"{invoice} order {order_ref} (mootaflow)"]
-    assert fake.tags_of(mutation.mutation_id) == ["paid", order_ref]
+    handle = await start_payment(client, settings.task_queue, mutation)
+    state = await handle.result()
+    assert state.status == PaymentStatus.PAID
+    assert state.notifications[WRITE_BACK] == "written"
+    note = f"{state.invoice_number} order {order['ref']} (mootaflow)"
+    assert fake.note_calls(mutation.mutation_id) == [note]
+    assert fake.tags_of(mutation.mutation_id) == ["paid", order["ref"]]
     tagging = [r.status for r in fake.requests_to("/tagging/mutation/")]
     assert tagging == [500, 200]  # two attempts, one note
+
+
+async def test_a_flagged_payment_is_tagged_then_retagged_when_rejected(
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    worker: Worker,
+    fake_moota: RunningFakeMoota,
+) -> None:
+    Payments(sessions, settings, fake_moota)  # Moota knows the bank account
+    mutation = parse_mutation(fake_moota.fake.add_mutation(BANK, "123457"))
+    await start_payment(client, settings.task_queue, mutation)
+    state = await settled(client, mutation.workflow_id)
+    assert state.status == PaymentStatus.AWAITING_APPROVAL
+    await tags_become(fake_moota, mutation.mutation_id, ["flagged", "no_match"])
+    handle = client.get_workflow_handle_for(PaymentWorkflow.run, mutation.workflow_id)
+    decision = {"by": "Sari", "reason": "refund"}
+    outcome = await handle.execute_update("reject", decision, result_type=DecisionOutcome)
+    assert outcome.result == "rejected"
+    state = await handle.result()
+    assert state.status == PaymentStatus.REJECTED
+    assert state.notifications[WRITE_BACK] == "written"
+    assert fake_moota.fake.tags_of(mutation.mutation_id) == ["rejected"]
+    assert fake_moota.fake.note_calls(mutation.mutation_id) == []  # no invoice to name
 
 
 async def test_a_moota_outage_does_not_delay_the_customer_s_email(
     client: Client,
     settings: Settings,
     sessions: Sessions,
-    tail_worker: Worker,
+    worker: Worker,
     fake_moota: RunningFakeMoota,
     smtp: SmtpServer,
 ) -> None:
-    mutation, order_ref, _ = await Payments(sessions, settings, fake_moota).paid()
+    order = await Payments(sessions, settings, fake_moota).order()
+    mutation = parse_mutation(fake_moota.fake.add_mutation(BANK, str(order["amount"])))
     fake_moota.fake.faults.outage(503)
-    handle = await client.start_workflow(
-        PaidTailWorkflow.run,
-        mutation.mutation_id,
-        id=f"test-tail-{uuid.uuid4().hex[:8]}",
-        task_queue=settings.task_queue,
-    )
+    handle = await start_payment(client, settings.task_queue, mutation)
     async with asyncio.timeout(20):
         while not smtp.sink.to("budi@toko.test"):
             await asyncio.sleep(0.1)
-    # The email is out while the write-back still waits for Moota.
+    # The email is out, the payment is paid; the run waits for Moota only to end.
     async with asyncio.timeout(10):
         while True:
-            described = (await handle.describe()).raw_description
-            pending = {a.activity_type.name: a for a in described.pending_activities}
-            if pending.keys() == {"write_back_to_moota"}:  # the email activity completed
+            pending = (await handle.describe()).raw_description.pending_activities
+            if [a.activity_type.name for a in pending] == ["write_back_to_moota"]:
                 break
             await asyncio.sleep(0.1)
-    [write_back] = pending.values()
-    assert write_back.state in (
-        PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
-        PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
-    )
-    assert "503" in write_back.last_failure.message
+    state = await handle.query(PaymentWorkflow.status)
+    assert state.status == PaymentStatus.PAID
+    assert state.notifications[NotificationKind.CUSTOMER_EMAIL] == "sent"
+    assert WRITE_BACK not in state.notifications
     fake_moota.fake.faults.clear()
-    assert await handle.result() == ["sent", "written"]  # Moota back: the next attempt
-    assert fake_moota.fake.tags_of(mutation.mutation_id) == ["paid", order_ref]
+    state = await handle.result()  # Moota back: the next attempt writes
+    assert state.notifications[WRITE_BACK] == "written"
+    assert fake_moota.fake.tags_of(mutation.mutation_id) == ["paid", order["ref"]]

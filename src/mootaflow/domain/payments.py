@@ -29,6 +29,8 @@ class NotificationKind(StrEnum):
     # The first notice to finance; reminders are finance_reminder_1, _2, ...
     FINANCE = "finance"
     FINANCE_REMINDER = "finance_reminder"
+    # The note and tags on the mutation in Moota's dashboard (moota_write_back table).
+    MOOTA_WRITE_BACK = "moota_write_back"
 
 
 def finance_notice(reminder: int) -> str:

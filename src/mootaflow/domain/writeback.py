@@ -8,6 +8,8 @@ payment waits for them, `rejected` once they refused it.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mootaflow.domain.payments import PaymentStatus
+
 # Moota refuses longer notes (422).
 MAX_NOTE = 255
 
@@ -29,14 +31,14 @@ def wanted_write_back(
 ) -> WriteBack | None:
     """The write-back for a payment in `status`; None when there is nothing to say
     (still being matched, ignored debits and tests)."""
-    if status == "paid" and order_ref:
+    if status == PaymentStatus.PAID and order_ref:
         note = None
         if invoice_number:
             note = f"{invoice_number} order {order_ref} (mootaflow)"[:MAX_NOTE]
         return WriteBack(note, (PAID, order_ref))
-    if status in ("awaiting_approval", "unresolved"):
+    if status in (PaymentStatus.AWAITING_APPROVAL, PaymentStatus.UNRESOLVED):
         return WriteBack(None, (FLAGGED, flag_reason) if flag_reason else (FLAGGED,))
-    if status == "rejected":
+    if status == PaymentStatus.REJECTED:
         return WriteBack(None, (REJECTED,))
     return None
 

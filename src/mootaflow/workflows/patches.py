@@ -21,3 +21,7 @@ DECISIONS_V2 = "decisions-v2"
 # reminder was still being sent past the deadline is applied at the deadline
 # instead of being dropped and the payment marked unresolved.
 HELD_DECISION_AT_DEADLINE = "held-decision-at-deadline"
+
+# Issue 14 (introduced 2026-11): the outcome is written back to Moota (a note and
+# tags) beside the notifications once paid, while flagged, and once rejected.
+MOOTA_WRITE_BACK = "moota-write-back"

@@ -69,6 +69,7 @@ class PaymentWorkflow(LegacyFlow):
             else:
                 await self._match_and_settle(mutation)
         await self._close_desk()
+        await self._write_back_done()
         workflow.metric_meter().create_counter(
             "mootaflow_payments_finished", "Payment workflow runs ended, by final status."
         ).with_additional_attributes({"status": self._state.status}).add(1)
@@ -213,6 +214,8 @@ class PaymentWorkflow(LegacyFlow):
                     # Only now: a decision held until the payment was flagged may settle
                     # it before anyone needs telling.
                     reminders = asyncio.create_task(self._remind(deadline))
+                    # Moota's dashboard shows it flagged, with the reason.
+                    self._write_back()
                 remaining = deadline - workflow.now()
                 if remaining <= timedelta():
                     break

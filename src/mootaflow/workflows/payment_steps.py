@@ -7,6 +7,7 @@ the original code did: reordering a step here changes history for every run.
 """
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -22,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionInput,
         FinanceNotice,
         StatusInput,
+        WriteBackInput,
     )
     from mootaflow.domain import decisions
     from mootaflow.domain.decisions import (
@@ -33,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from mootaflow.domain.matching import FlagReason
     from mootaflow.domain.payments import NotificationKind, PaymentStatus, finance_notice
-    from mootaflow.workflows import retries
+    from mootaflow.workflows import patches, retries
     from mootaflow.workflows import search_attributes as sa
     from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentState
 
@@ -59,6 +61,7 @@ class PaymentSteps:
         self._flagged_at: datetime | None = None
         # Decisions in the order received; the wait takes them one at a time.
         self._pending: list[Pending] = []
+        self._writing_back: asyncio.Task[None] | None = None
 
     async def _apply(self, pending: Pending) -> bool:
         """True once the decision took effect; otherwise its sender learns why not."""
@@ -81,6 +84,7 @@ class PaymentSteps:
             self._state.decision = decision
             self._set_status(PaymentStatus.REJECTED)
             self._answer(pending, "rejected")
+            self._write_back()
             return True
         assert decision.order_ref is not None
         try:
@@ -116,10 +120,44 @@ class PaymentSteps:
             # Booked and invoiced: that is the answer; notifications may take days.
             self._answer(pending, "booked")
         # Independent of each other: neither waits for the other's outages.
+        self._write_back()
         await asyncio.gather(
             self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER),
             self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT),
         )
+
+    def _write_back(self) -> None:
+        """Bring the note and tags on Moota to the payment's state, beside the rest:
+        nothing waits for Moota (the activity reads the state from the database and
+        is off without a Moota token); the run waits for it only before it ends.
+
+        One at a time: a write-back still retrying (Moota down) is superseded by the
+        next one, never raced by it."""
+        if not workflow.patched(patches.MOOTA_WRITE_BACK):
+            return
+        previous = self._writing_back
+        if previous is not None and not previous.done():
+            previous.cancel()
+        self._writing_back = asyncio.create_task(self._write_back_after(previous))
+
+    async def _write_back_after(self, previous: "asyncio.Task[None] | None") -> None:
+        if previous is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await previous
+        name = NotificationKind.MOOTA_WRITE_BACK
+        try:
+            arg = WriteBackInput(self._state.mutation_id)
+            result = await self._step(steps.WRITE_BACK_TO_MOOTA, arg, retries.WRITE_BACK)
+            self._state.notifications[name] = result.status
+        except ActivityError as error:
+            # Nobody waits for it: the failure is visible in the state and the history.
+            self._state.notifications[name] = f"failed: {_cause(error)}"
+
+    async def _write_back_done(self) -> None:
+        """Before the run ends: let the last write-back finish."""
+        if self._writing_back is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writing_back
 
     async def _notify(self, name: str, activity: ActivityRef[str, steps.NotifyResult]) -> None:
         try:
