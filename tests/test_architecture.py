@@ -85,3 +85,15 @@ def test_the_table_is_read() -> None:
     assert rules["domain"] == set()
     assert rules["workflows"] == {"domain", "activities.contracts"}
     assert rules["cli"] is None
+
+
+def test_bench_uses_public_entries_never_the_cli() -> None:
+    """bench/ builds stacks as the CLI does, from temporal/ and processes.py; a CLI
+    internal it imported would become an API by accident."""
+    breaches = [
+        f"{path.relative_to(ROOT)}:{line} -> {target}"
+        for path in sorted((ROOT / "bench").glob("*.py"))
+        for line, target in imported(ast.parse(path.read_text()))
+        if target in ("cli", "fakemoota")
+    ]
+    assert breaches == []
