@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import os
 import signal
 from pathlib import Path
 
@@ -36,6 +37,9 @@ class DevStack:
             env=clean_env(),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            # Its own process group: a failed test kills dev's children too, or they
+            # hold its output pipe open and the test hangs instead of failing.
+            start_new_session=True,
         )
         async with httpx.AsyncClient() as http, asyncio.timeout(90):
             while True:
@@ -56,7 +60,8 @@ class DevStack:
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             await self.process.wait()
 
 
@@ -104,7 +109,11 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
         handle = client.get_workflow_handle(workflow_id, result_type=PaymentState)
         state = await asyncio.wait_for(handle.result(), 60)
         assert (state.status, state.order_ref) == ("paid", order["ref"])
-        assert state.notifications == {"customer_email": "sent", "merchant_callback": "skipped"}
+        assert state.notifications == {
+            "customer_email": "sent",
+            "merchant_callback": "skipped",
+            "moota_write_back": "off",  # no Moota token in dev
+        }
         attributes = (await handle.describe()).typed_search_attributes
         assert attributes.get(sa.MOOTA_ACCOUNT) == "5551234"
         assert attributes.get(sa.AMOUNT_IDR) == order["amount"]
