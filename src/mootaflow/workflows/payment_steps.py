@@ -192,15 +192,7 @@ class PaymentSteps:
         )
 
     async def _step(self, activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
-        result: Out = await workflow.execute_activity(
-            activity.name,
-            arg,
-            result_type=activity.result_type,
-            start_to_close_timeout=step.start_to_close,
-            schedule_to_close_timeout=step.schedule_to_close,
-            retry_policy=step.retry,
-        )
-        return result
+        return await retries.execute(activity, arg, step)
 
     def _answer(self, pending: Pending, result: Literal["booked", "rejected"]) -> None:
         request, state = pending.request, self._state

@@ -13,7 +13,6 @@ schedule (`temporal/reconcile.py`), once for an account by a customer's
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
@@ -21,7 +20,6 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 with workflow.unsafe.imports_passed_through():
     from mootaflow.activities import contracts as steps
     from mootaflow.activities.contracts import (
-        ActivityRef,
         PageInput,
         PassInput,
         PassStart,
@@ -30,8 +28,6 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.domain.reconcile import BankRef, Trigger
     from mootaflow.workflows import retries
 
-In = TypeVar("In")
-Out = TypeVar("Out")
 
 # Moota lists 15 a page unless asked; bigger pages mean fewer calls against its
 # rate limit (should Moota cap the size, next_page_url still leads through all).
@@ -76,7 +72,9 @@ class ReconcileWorkflow:
         banks = request.remaining
         if banks is None:
             try:
-                banks = await _step(steps.LIST_MOOTA_BANKS, request.accounts, retries.MOOTA_API)
+                banks = await retries.execute(
+                    steps.LIST_MOOTA_BANKS, request.accounts, retries.MOOTA_API
+                )
             except ActivityError as error:
                 # The failure an operator sees names the cause (and the setting).
                 raise ApplicationError(
@@ -129,7 +127,7 @@ class ReconcileWorkflow:
     ) -> PassSummary:
         bank = banks[0]
         if current is None:
-            current = await _step(
+            current = await retries.execute(
                 steps.BEGIN_RECONCILE_PASS,
                 PassInput(bank, request.trigger, request.per_page, request.min_age_seconds),
                 retries.RECONCILE_DATABASE,
@@ -147,24 +145,14 @@ class ReconcileWorkflow:
                         failures=failures,
                     )
                 )
-            result = await _step(
+            result = await retries.execute(
                 steps.RECONCILE_PAGE, PageInput(current.pass_id, page), retries.MOOTA_API
             )
             page = result.next_page
         # It may also start workflows an earlier page could not.
-        return await _step(steps.FINISH_RECONCILE_PASS, current.pass_id, retries.RECONCILE_FINISH)
-
-
-async def _step(activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
-    result: Out = await workflow.execute_activity(
-        activity.name,
-        arg,
-        result_type=activity.result_type,
-        start_to_close_timeout=step.start_to_close,
-        schedule_to_close_timeout=step.schedule_to_close,
-        retry_policy=step.retry,
-    )
-    return result
+        return await retries.execute(
+            steps.FINISH_RECONCILE_PASS, current.pass_id, retries.RECONCILE_FINISH
+        )
 
 
 def _failure_type(error: ActivityError) -> str | None:

@@ -14,8 +14,15 @@ keeps the policy it was scheduled with.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
+from temporalio import workflow
 from temporalio.common import RetryPolicy
+
+from mootaflow.activities.contracts import ActivityRef
+
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,19 @@ class Step:
     retry: RetryPolicy
     start_to_close: timedelta
     schedule_to_close: timedelta | None = None
+
+
+async def execute(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
+    """Run an activity, named by its reference, under one of the policies below."""
+    result: Out = await workflow.execute_activity(
+        activity.name,
+        arg,
+        result_type=activity.result_type,
+        start_to_close_timeout=step.start_to_close,
+        schedule_to_close_timeout=step.schedule_to_close,
+        retry_policy=step.retry,
+    )
+    return result
 
 
 # Our own database. A failover, a maintenance window or a full disk can last
