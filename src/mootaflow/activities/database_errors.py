@@ -10,13 +10,14 @@ logged by the worker.
 import logging
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
+from mootaflow.store.db import describe_error
+
 log = logging.getLogger("mootaflow.activities")
-_MAX = 300
 
 
 class DatabaseErrors(Interceptor):
@@ -39,10 +40,4 @@ class _Shortening(ActivityInboundInterceptor):
                     "error": str(exc)[:2000],
                 },
             )
-            raise ApplicationError(describe(exc), type="DatabaseError") from None
-
-
-def describe(exc: SQLAlchemyError) -> str:
-    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
-    text = str(cause).splitlines()[0] if str(cause) else ""
-    return f"database unavailable: {type(cause).__name__}: {text}"[:_MAX]
+            raise ApplicationError(describe_error(exc), type="DatabaseError") from None

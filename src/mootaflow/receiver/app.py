@@ -2,8 +2,11 @@
 client, the inbox writer and the workflow starts."""
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -11,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from temporalio.client import Client
 
-from mootaflow.domain.errors import ServiceError
+from mootaflow.domain.errors import ServiceError, Unavailable
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.check import check_order
 from mootaflow.receiver.console import console_error, console_not_found, console_routes, is_console
@@ -35,8 +38,10 @@ from mootaflow.receiver.start_pool import StartPool
 from mootaflow.receiver.state import AppState
 from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.services.checks import check_client
-from mootaflow.store.db import PoolLimits, open_database, session_factory
+from mootaflow.store.db import PoolLimits, describe_error, open_database, session_factory
 from mootaflow.temporal.client import LazyClient, connect
+
+log = logging.getLogger("mootaflow.receiver")
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -97,6 +102,9 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[Middleware(RateLimitMiddleware, settings=settings)],
         exception_handlers={
             ServiceError: _service_error,
+            # The database busy past its lock timeout, or down: try again, never a 500.
+            OperationalError: _database_unavailable,
+            PoolTimeout: _database_unavailable,
             404: _not_found,
             405: _method_not_allowed,
         },
@@ -109,6 +117,13 @@ async def _service_error(request: Request, exc: Exception) -> Response:
     if is_console(request):
         return await console_error(request, exc)
     return json_error(exc)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SQLAlchemyError)
+    detail = describe_error(exc)
+    log.warning("database unavailable", extra={"path": request.url.path, "error": detail})
+    return await _service_error(request, Unavailable("database_unavailable", detail))
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

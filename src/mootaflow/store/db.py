@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Insert, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -160,6 +161,14 @@ def insert_ignore(session: AsyncSession, model: type[SQLModel], key: str) -> Ins
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
     raise NotImplementedError(f"insert-or-ignore is not implemented for {dialect}")
+
+
+def describe_error(exc: SQLAlchemyError) -> str:
+    """A database failure in one short line: its cause and class, never the SQL or
+    its parameters (long, and full of payment data)."""
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    text = str(cause).splitlines()[0] if str(cause) else ""
+    return f"database unavailable: {type(cause).__name__}: {text}"[:300]
 
 
 def table_of(model: type[SQLModel]) -> Table:
