@@ -64,6 +64,30 @@ class Plan:
     refund: Decimal = Decimal(0)  # overpayment to pay back
 
 
+@dataclass(frozen=True)
+class Allocated:
+    """The outcome of allocating a transfer: what it did, or why not."""
+
+    done: bool
+    completed: list[str] = field(default_factory=list)  # orders now fully paid
+    partial: dict[str, Decimal] = field(default_factory=dict)  # order -> still due
+    refund: Decimal = Decimal(0)
+    surplus: Decimal = Decimal(0)
+    refusal: str | None = None  # unknown_order, order_already_paid, does_not_add_up
+    detail: str = ""
+    paid_by: str | None = None  # order_already_paid: who paid it
+
+    def describe(self) -> str:
+        """One line for people: what the allocation did."""
+        parts = [f"paid {', '.join(self.completed)}"] if self.completed else []
+        parts += [f"{ref} still owes {format_rupiah(due)}" for ref, due in self.partial.items()]
+        if self.refund:
+            parts.append(f"refund due {format_rupiah(self.refund)}")
+        if self.surplus:
+            parts.append(f"surplus kept {format_rupiah(self.surplus)}")
+        return "; ".join(parts)
+
+
 def check_lines(transfer: Decimal, lines: Sequence[Line]) -> None:
     """What can be checked knowing only the transfer (the Update's validator)."""
     refs = [line.order_ref for line in lines]

@@ -81,6 +81,8 @@ class DecisionRequest:
     # waiting (and answered 503), so the workflow must refuse it rather than
     # apply a decision its sender believes was not taken.
     expires_at: datetime | None = None
+    difference: Difference | None = None
+    allocations: tuple[Line, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ wins and the other is refused with the numbers it no longer fits. The unique key
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.allocations import (
+    Allocated,
     AllocationKind,
     Difference,
     DoesNotAddUp,
@@ -27,7 +27,6 @@ from mootaflow.domain.allocations import (
     RefundStatus,
     plan,
 )
-from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.paging import Key, Page, page_of
 from mootaflow.domain.payments import OrderStatus, PaymentStatus
 from mootaflow.store.orders import get_order
@@ -35,20 +34,6 @@ from mootaflow.store.tables import Allocation, Order, Payment, Refund
 
 # Who an allocation made by the matching rules (no person) is recorded as.
 MATCHING = "matching"
-
-
-@dataclass(frozen=True)
-class Allocated:
-    """The outcome of allocating a transfer: what it did, or why not."""
-
-    done: bool
-    completed: list[str] = field(default_factory=list)  # orders now fully paid
-    partial: dict[str, Decimal] = field(default_factory=dict)  # order -> still due
-    refund: Decimal = Decimal(0)
-    surplus: Decimal = Decimal(0)
-    refusal: str | None = None  # unknown_order, order_already_paid, does_not_add_up
-    detail: str = ""
-    paid_by: str | None = None  # order_already_paid: who paid it
 
 
 async def allocate(
@@ -97,8 +82,9 @@ async def allocate(
     await session.execute(
         update(Payment)
         .where(col(Payment.mutation_id) == mutation_id)
-        .values(status=PaymentStatus.PAID, order_ref=first, flag_reason=None, paid_at=at,
-                updated_at=at)  # fmt: skip
+        .values(
+            status=PaymentStatus.PAID, order_ref=first, flag_reason=None, paid_at=at, updated_at=at
+        )
     )
     return Allocated(True, made.completed, made.partial, made.refund, made.surplus)
 
@@ -156,7 +142,11 @@ async def _earlier(session: AsyncSession, mutation_id: str) -> Allocated | None:
              for kind in (AllocationKind.REFUND, AllocationKind.SURPLUS)}  # fmt: skip
     return Allocated(
         True,
-        [o.ref for o in orders if o.status == OrderStatus.PAID and o.paid_by_mutation_id == mutation_id],
+        [
+            o.ref
+            for o in orders
+            if o.status == OrderStatus.PAID and o.paid_by_mutation_id == mutation_id
+        ],
         {o.ref: o.amount_due for o in orders if o.status == OrderStatus.PARTIALLY_PAID},
         total[AllocationKind.REFUND],
         total[AllocationKind.SURPLUS],
@@ -176,7 +166,8 @@ def _canonical(locked: dict[str, Order], ref: str) -> str:
 
 async def allocations_of(session: AsyncSession, mutation_id: str) -> list[Allocation]:
     result = await session.execute(
-        select(Allocation).where(col(Allocation.mutation_id) == mutation_id)
+        select(Allocation)
+        .where(col(Allocation.mutation_id) == mutation_id)
         .order_by(col(Allocation.id))
     )
     return list(result.scalars())
@@ -184,7 +175,8 @@ async def allocations_of(session: AsyncSession, mutation_id: str) -> list[Alloca
 
 async def allocations_to(session: AsyncSession, order_ref: str) -> list[Allocation]:
     result = await session.execute(
-        select(Allocation).where(col(Allocation.order_ref) == order_ref)
+        select(Allocation)
+        .where(col(Allocation.order_ref) == order_ref)
         .order_by(col(Allocation.id))
     )
     return list(result.scalars())
@@ -199,9 +191,7 @@ async def refunds_page(
         statement = statement.where(col(Refund.status) == status)
     if after is not None:
         at, id_ = col(Refund.created_at), col(Refund.id)
-        statement = statement.where(
-            (at > after.at) | ((at == after.at) & (id_ > int(after.id)))
-        )
+        statement = statement.where((at > after.at) | ((at == after.at) & (id_ > int(after.id))))
     result = await session.execute(
         statement.order_by(col(Refund.created_at), col(Refund.id)).limit(limit + 1)
     )
@@ -236,19 +226,13 @@ async def totals_between(
     return totals
 
 
-def describe(allocated: Allocated) -> str:
-    """One line for logs and answers: what the allocation did."""
-    parts = [f"paid {', '.join(allocated.completed)}"] if allocated.completed else []
-    parts += [f"{ref} still owes {format_rupiah(due)}" for ref, due in allocated.partial.items()]
-    if allocated.refund:
-        parts.append(f"refund due {format_rupiah(allocated.refund)}")
-    if allocated.surplus:
-        parts.append(f"surplus kept {format_rupiah(allocated.surplus)}")
-    return "; ".join(parts)
-
-
 def lines_json(lines: Sequence[Line]) -> str:
     return json.dumps(
-        [{"order_ref": l.order_ref, "amount": None if l.amount is None else str(l.amount)}
-         for l in lines]  # fmt: skip
+        [
+            {
+                "order_ref": line.order_ref,
+                "amount": None if line.amount is None else str(line.amount),
+            }
+            for line in lines
+        ]
     )

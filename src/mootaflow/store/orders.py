@@ -177,6 +177,14 @@ async def orders_with_amount(
     return [facts(order) for order in result.scalars()]
 
 
+async def completed_by(session: AsyncSession, mutation_id: str) -> list[Order]:
+    """The orders whose last rupiah (or accepted shortfall) came from this mutation."""
+    result = await session.execute(
+        select(Order).where(col(Order.paid_by_mutation_id) == mutation_id).order_by(col(Order.ref))
+    )
+    return list(result.scalars())
+
+
 def facts(order: Order) -> OrderFacts:
     return OrderFacts(
         ref=order.ref,

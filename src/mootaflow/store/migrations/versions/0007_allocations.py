@@ -83,9 +83,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("mutation_id"),
     )
     with op.batch_alter_table("refund") as batch:
-        batch.create_index(
-            "ix_refund_status_created", ["status", "created_at", "id"], unique=False
-        )
+        batch.create_index("ix_refund_status_created", ["status", "created_at", "id"], unique=False)
     _ledger_from_bookings()
 
 
@@ -110,8 +108,7 @@ def _ledger_from_bookings() -> None:
         "INSERT INTO allocation (mutation_id, order_ref, amount_sen, kind, decided_by, reason,"
         " created_at) SELECT p.mutation_id, o.ref,"
         " CASE WHEN p.amount_sen < o.amount_sen THEN p.amount_sen ELSE o.amount_sen END,"
-        f" 'order', '{_BY}', 'booked before allocations', COALESCE(o.paid_at, p.updated_at)"
-        + paid
+        f" 'order', '{_BY}', 'booked before allocations', COALESCE(o.paid_at, p.updated_at)" + paid
     )
     for kind, gap, sign in (("write_off", "o.amount_sen - p.amount_sen", "<"),
                             ("surplus", "p.amount_sen - o.amount_sen", ">")):  # fmt: skip
