@@ -195,12 +195,14 @@ class PaymentActivities:
         # Numbers first, in their own transaction (gap-free, see store/invoices.py);
         # PDFs are rendered outside any transaction and stored once.
         async with self._sessions.begin() as session:
-            completed = await _completed(session, mutation_id)
             issued = [
                 (await invoices.issue_invoice(session, mutation_id, order.ref, paid_at), order,
                  paid)
-                for order, paid_at, paid in completed
+                for order, paid_at, paid in await _completed(session, mutation_id)
             ]  # fmt: skip
+        if not issued:
+            # Partially paid: the invoice comes with the transfer that completes it.
+            return InvoiceResult("", [])
         for invoice, order, paid in issued:
             if invoice.pdf is None:
                 data = self._invoice_data(invoice.number, invoice.issued_at, paid, order)
@@ -258,12 +260,7 @@ async def _completed(
     """The orders this transfer completed, when, and every transfer that paid each."""
     payment = await payments.get_payment(session, mutation_id)
     done = await orders.completed_by(session, mutation_id)
-    if (
-        payment is None
-        or payment.status != PaymentStatus.PAID
-        or payment.paid_at is None
-        or not done
-    ):
+    if payment is None or payment.status != PaymentStatus.PAID or payment.paid_at is None:
         raise ApplicationError(
             f"payment {mutation_id} completed no order",
             type="NotPaid",

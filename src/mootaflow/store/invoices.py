@@ -65,6 +65,10 @@ async def invoice_for_mutation(session: AsyncSession, mutation_id: str) -> Invoi
     return await _by_mutation(session, mutation_id)
 
 
+async def invoice_for_order(session: AsyncSession, order_ref: str) -> Invoice | None:
+    return await _by_order(session, order_ref)
+
+
 async def _by_order(session: AsyncSession, order_ref: str) -> Invoice | None:
     result = await session.execute(select(Invoice).where(col(Invoice.order_ref) == order_ref))
     return result.scalars().first()
