@@ -59,7 +59,7 @@ async def allocate(
     for ref in sorted({line.order_ref for line in lines}):
         order = await _locked_order(session, ref)
         if order is None:
-            return Allocated(False, refusal="unknown_order", detail=f"no order {ref}")
+            return Allocated(False, refusal="unknown_order", detail=f"order {ref} does not exist")
         locked[ref] = order
     # Lines may name an order by its merchant reference or loose spelling: use ours.
     canonical = [Line(_canonical(locked, line.order_ref), line.amount) for line in lines]
