@@ -37,9 +37,6 @@ class RefundStatus(StrEnum):
     PAID = "paid"
 
 
-MONEY_KINDS = frozenset({AllocationKind.ORDER, AllocationKind.SURPLUS, AllocationKind.REFUND})
-
-
 class DoesNotAddUp(ValueError):
     """A decision whose amounts cannot be applied; the message names the numbers."""
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -62,7 +62,7 @@ async def allocate(
             return Allocated(False, refusal="unknown_order", detail=f"order {ref} does not exist")
         locked[ref] = order
     # Lines may name an order by its merchant reference or loose spelling: use ours.
-    canonical = [Line(_canonical(locked, line.order_ref), line.amount) for line in lines]
+    canonical = [Line(locked[line.order_ref].ref, line.amount) for line in lines]
     by_ref = {order.ref: order for order in locked.values()}
     for order in by_ref.values():
         if order.status == OrderStatus.PAID:
@@ -160,10 +160,6 @@ async def _locked_order(session: AsyncSession, ref: str) -> Order | None:
     return await session.get(Order, order.ref, with_for_update=True, populate_existing=True)
 
 
-def _canonical(locked: dict[str, Order], ref: str) -> str:
-    return locked[ref].ref
-
-
 async def allocations_of(session: AsyncSession, mutation_id: str) -> list[Allocation]:
     result = await session.execute(
         select(Allocation)
@@ -209,21 +205,6 @@ async def mark_refund_paid(
         RefundStatus.PAID, reference, by, at,
     )  # fmt: skip
     return refund, True
-
-
-async def totals_between(
-    session: AsyncSession, since: datetime, before: datetime
-) -> dict[str, Decimal]:
-    """Allocated money by kind for transfers the bank dated in [since, before)."""
-    result = await session.execute(
-        select(col(Allocation.kind), func.sum(col(Allocation.amount)))
-        .join(Payment, col(Payment.mutation_id) == col(Allocation.mutation_id))
-        .where(col(Payment.mutation_date) >= since, col(Payment.mutation_date) < before)
-        .group_by(col(Allocation.kind))
-    )
-    totals = {kind.value: Decimal(0) for kind in AllocationKind}
-    totals.update({kind: Decimal(total or 0) for kind, total in result.all()})
-    return totals
 
 
 def lines_json(lines: Sequence[Line]) -> str:
