@@ -17,8 +17,8 @@ def test_exact_pays_in_full() -> None:
     assert (made.to_orders, made.completed, made.refund, made.surplus) == (
         {"A": D(150123)},
         ["A"],
-        0,
-        0,
+        D(0),
+        D(0),
     )
 
 
@@ -49,13 +49,18 @@ def test_a_surplus_is_kept_or_refunded() -> None:
         plan(D(6000), {"A": D(5000)}, [Line("A")], Difference.PARTIAL)
     kept = plan(D(6000), {"A": D(5000)}, [Line("A")], Difference.ACCEPT)
     refunded = plan(D(6000), {"A": D(5000)}, [Line("A")], Difference.REFUND)
-    assert (kept.surplus, kept.refund, refunded.surplus, refunded.refund) == (1000, 0, 0, 1000)
+    assert (kept.surplus, kept.refund, refunded.surplus, refunded.refund) == (
+        D(1000),
+        D(0),
+        D(0),
+        D(1000),
+    )
 
 
 def test_several_orders() -> None:
     due = {"A": D(100), "B": D(200), "C": D(300)}
     made = plan(D(650), due, [Line("A"), Line("B"), Line("C")], Difference.REFUND)
-    assert (made.completed, made.refund) == (["A", "B", "C"], 50)
+    assert (made.completed, made.refund) == (["A", "B", "C"], D(50))
     part = plan(D(250), due, [Line("A"), Line("C", D(150))], None)
     assert (part.completed, part.partial) == (["A"], {"C": D(150)})
     with pytest.raises(DoesNotAddUp, match=r"Rp 600, more than the transfer of Rp 500"):

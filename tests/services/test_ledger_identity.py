@@ -99,7 +99,7 @@ async def _one(
         "short_partial": owed[0] - delta,
         "over_accept": owed[0] + delta,
         "over_refund": owed[0] + delta,
-        "several": sum(owed) + delta,
+        "several": sum(owed, Decimal(0)) + delta,
     }.get(kind, Decimal(base + delta))
     amount = max(amount, Decimal(1))
     parsed = parse_mutation(

@@ -147,7 +147,7 @@ async def test_partial_then_completed_by_a_second_transfer(
     paid = await order_row(sessions, order["ref"])
     assert (paid.status, paid.amount_due, paid.paid_by_mutation_id) == (
         "paid",
-        0,
+        Decimal(0),
         second.mutation_id,
     )
     async with reading(sessions) as session:
