@@ -67,6 +67,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
     assert again.notifications == {
         "customer_email": "already_sent",
         "merchant_callback": "already_sent",
+        "moota_write_back": "off",  # no Moota token in this test
     }
     async with sessions.begin() as session:
         invoices = (await session.execute(select(func.count()).select_from(Invoice))).scalar_one()

@@ -2,6 +2,7 @@
 the finance API, the workflow's Update, the ledger, invoices, refunds, callbacks."""
 
 import asyncio
+import io
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,10 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from mootaflow.domain.decisions import DecisionOutcome
+from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.settings import Settings
 from mootaflow.store import allocations, invoices, orders
 from mootaflow.store.db import Sessions, reading
@@ -158,6 +161,12 @@ async def test_partial_then_completed_by_a_second_transfer(
         (second.mutation_id, rest),
     ]
     assert invoice is not None and invoice.number == second.invoice_number
+    assert invoice.pdf is not None
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(invoice.pdf)).pages)
+    # The invoice lists every transfer that paid the order, and the whole total.
+    assert "Paid by these transfers" in text
+    assert first in text and second.mutation_id in text
+    assert format_rupiah(Decimal(order["amount"])) in text
     assert [e for e, _ in events(merchant)] == ["order.partially_paid", "order.paid"]
 
 

@@ -6,6 +6,7 @@ the mail server, a 4xx other than 408/429 from the merchant) are recorded and
 raised as non-retryable, so they end in a visible state instead of looping.
 """
 
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 import httpx
+from sqlalchemy.exc import OperationalError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -34,6 +36,7 @@ CUSTOMER_EMAIL = NotificationKind.CUSTOMER_EMAIL
 MERCHANT_CALLBACK = NotificationKind.MERCHANT_CALLBACK
 SIGNATURE_HEADER = "X-Mootaflow-Signature"
 _RETRYABLE_STATUS = {408, 429}
+_RECORD_ATTEMPTS = 4
 
 
 class NotifyActivities:
@@ -183,10 +186,19 @@ class NotifyActivities:
         return message
 
     async def _record(self, kind: str, mutation_id: str, status: str, detail: str) -> NotifyResult:
-        async with self._sessions.begin() as session:
-            await notifications.record(
-                session, kind, mutation_id, status, detail, datetime.now(UTC)
-            )
+        # Once sent, a failed record means the retried activity sends again: try a
+        # little harder here (a busy SQLite's lock) before Temporal's retry does.
+        for attempt in range(_RECORD_ATTEMPTS):
+            try:
+                async with self._sessions.begin() as session:
+                    await notifications.record(
+                        session, kind, mutation_id, status, detail, datetime.now(UTC)
+                    )
+                break
+            except OperationalError:
+                if attempt == _RECORD_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.5 * (attempt + 1))
         log.info(
             f"{kind} {status}",
             extra={

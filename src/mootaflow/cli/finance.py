@@ -91,14 +91,15 @@ def decide(
             "`mootaflow pending` or the Temporal UI."
         )
         return IN_PROGRESS
-    if outcome.result == "booked" and outcome.detail:
-        invoice = f", invoice {outcome.invoice_number}" if outcome.invoice_number else ""
-        print(f"Approved by {by}: payment {mutation_id} is booked: {outcome.detail}{invoice}.")
-    elif outcome.result == "booked":
+    if outcome.result == "booked" and outcome.invoice_number:
         print(
             f"Approved by {by}: payment {mutation_id} is paid, booked to order "
             f"{outcome.order_ref}, invoice {outcome.invoice_number}."
         )
+        if outcome.detail:
+            print(f"  {outcome.detail}")
+    elif outcome.result == "booked":
+        print(f"Approved by {by}: payment {mutation_id} is booked: {outcome.detail}.")
     else:
         print(f"Rejected by {by}: payment {mutation_id} is rejected; nothing was booked.")
     return 0

@@ -152,17 +152,19 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
     outcome = answer.outcome
     if outcome is None:
         set_flash(response, settings, "info", words("flash_accepted").format(id=mutation_id))
-    elif outcome.result == "booked" and outcome.detail:
-        message = words("flash_booked_detail").format(
-            id=mutation_id, by=session.name, detail=outcome.detail
-        )
-        set_flash(response, settings, "ok", message)
-    elif outcome.result == "booked":
+    elif outcome.result == "booked" and outcome.invoice_number:
         message = words("flash_booked").format(
             id=mutation_id,
             by=session.name,
             order=outcome.order_ref,
             invoice=outcome.invoice_number,
+        )
+        # What the allocation did (orders paid, refund due, surplus kept).
+        set_flash(response, settings, "ok", f"{message} {outcome.detail}".strip())
+    elif outcome.result == "booked":
+        # Nothing paid in full yet (a part payment): no invoice, what is still owed.
+        message = words("flash_booked_detail").format(
+            id=mutation_id, by=session.name, detail=outcome.detail
         )
         set_flash(response, settings, "ok", message)
     else:
