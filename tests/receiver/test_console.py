@@ -3,13 +3,17 @@ and the pages with rows in the database. The browser tests drive the same pages
 through Chromium with a worker deciding for real (tests/workflows/test_console_browser.py)."""
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mootaflow.domain.allocations import Difference, Line
 from mootaflow.domain.matching import FlagReason
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.settings import Settings
+from mootaflow.store import allocations
 from mootaflow.store.db import Sessions
 from tests.conftest import TEST_API_KEY
 from tests.support import ledger
@@ -285,3 +289,34 @@ async def test_daily_summary_page(clerk: Clerk, sessions: Sessions) -> None:
     assert page.status_code == 200
     assert f"1 · Rp {int(order.amount):,}".replace(",", ".") in page.text
     assert "1 · Rp 5.000" in page.text
+
+
+async def test_refunds_page_lists_what_is_due_and_marks_it_paid(
+    clerk: Clerk, sessions: Sessions
+) -> None:
+    order = await ledger.new_order(sessions, customer_name="Ani", customer_email="ani@x.id")
+    mutation_id = await ledger.received(
+        sessions, amount=int(order.amount) + 25000, description="TRSF FROM 0123456789 ANI"
+    )
+    async with sessions.begin() as session:
+        done = await allocations.allocate(
+            session, mutation_id, [Line(order.ref)], Difference.REFUND, "Budi", "typo",
+            datetime.now(UTC), timedelta(days=7),
+        )  # fmt: skip
+    assert done.refund == 25000
+    page = await clerk.get("/finance/refunds")
+    assert page.status_code == 200
+    assert "Rp 25.000" in page.text and "Ani" in page.text and "0123456789" in page.text
+    [refund_id] = re.findall(r'id="refund-(\d+)"', page.text)
+    marked = await clerk.post(
+        f"/finance/refunds/{refund_id}/paid",
+        {"csrf": csrf_of(page.text), "reference": "BCA 998877"},
+    )
+    assert (marked.status_code, marked.headers["location"]) == (303, "/finance/refunds")
+    assert f'id="refund-{refund_id}"' not in (await clerk.get("/finance/refunds")).text
+    paid = await clerk.get("/finance/refunds?status=paid")
+    assert "BCA 998877" in paid.text and "Sari" in paid.text
+    garbage = await clerk.post(
+        "/finance/refunds/nope/paid", {"csrf": csrf_of(page.text), "reference": "x"}
+    )
+    assert garbage.status_code == 303  # back to the list, with the reason as a flash

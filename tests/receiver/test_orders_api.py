@@ -39,6 +39,7 @@ async def test_create_and_show_an_order(receiver: RunningReceiver) -> None:
     assert order["ref"].startswith("MF-")
     assert order["amount"] == 150000 + order["unique_code"]
     assert order["amount_display"] == f"Rp 150.{order['unique_code']:03d}"
+    assert order["amount_due"] == str(order["amount"])  # nothing paid yet
     assert (order["status"], order["payment"], order["invoice"]) == ("open", None, None)
 
     for ref in (order["ref"], order["ref"].lower().replace("-", ""), "SO-77"):

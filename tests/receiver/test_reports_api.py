@@ -148,6 +148,11 @@ async def test_csv_export(receiver: RunningReceiver, sessions: Sessions) -> None
         "unique_code": f"{order.unique_code:03d}",
         "status": "paid",
         "decided_by": "Sari",
+        # The ledger: all of it to the order.
+        "allocated": str(int(order.amount)),
+        "written_off": "0",
+        "surplus_kept": "0",
+        "refund": "0",
     }
     assert rows[1]["date"] == "2026-11-27 09:30:00"
     assert (rows[1]["order"], rows[1]["invoice_number"], rows[1]["status"]) == (
@@ -224,6 +229,12 @@ async def test_daily_summary(receiver: RunningReceiver, sessions: Sessions) -> N
     }
     assert (first["flagged"]["count"], first["flagged"]["total"]) == (1, "5000")
     assert first["unresolved"]["count"] == first["unmatched"]["count"] == 0
+    assert first["ledger"] == {
+        "allocated": str(int(order.amount)),
+        "surplus_kept": "0",
+        "refunds": "0",
+        "written_off": "0",
+    }
     assert body["totals"]["flagged"] == {"count": 3, "total": "14000", "total_display": "Rp 14.000"}
 
     one_account = await receiver.http.get(

@@ -77,3 +77,41 @@ async def _notifications(engine: AsyncEngine) -> set[tuple[str, str]]:
     async with engine.connect() as connection:
         rows = await connection.execute(text("SELECT key, kind FROM notification"))
         return {(key, kind) for key, kind in rows}
+
+
+async def test_bookings_become_allocations(engine: AsyncEngine) -> None:
+    # An order paid one-to-one before revision 0007 (by a transfer Rp 100 short,
+    # approved then), and an open one.
+    await downgrade_schema(engine, "0006")
+    order = (
+        "INSERT INTO merchant_order (ref, ref_key, account_number, base_amount_sen, unique_code,"
+        " amount_sen, customer_name, status, created_at, expires_at, paid_at,"
+        " paid_by_mutation_id) VALUES (:ref, :ref, '1', 15000000, 123, 15012300, '', :status,"
+        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, NULL, :paid_by)"
+    )
+    payment = (
+        "INSERT INTO payment (mutation_id, workflow_id, account_number, type, amount_sen,"
+        " mutation_date, description, note, status, order_ref, candidates, recorded_at,"
+        " updated_at, date_only, source) VALUES ('m1', 'w', '1', 'CR', 15002300,"
+        " CURRENT_TIMESTAMP, '', '', 'paid', 'MF-PAID', '[]', CURRENT_TIMESTAMP,"
+        " CURRENT_TIMESTAMP, false, 'webhook')"
+    )
+    async with engine.begin() as connection:
+        await connection.execute(text(order), {"ref": "MF-PAID", "status": "paid", "paid_by": "m1"})
+        await connection.execute(text(order), {"ref": "MF-OPEN", "status": "open", "paid_by": None})
+        await connection.execute(text(payment))
+    await upgrade_schema(engine)
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT mutation_id, order_ref, amount_sen, kind FROM allocation ORDER BY kind")
+        )
+        due = await connection.execute(
+            text("SELECT ref, amount_due_sen FROM merchant_order ORDER BY ref")
+        )
+        assert [tuple(r) for r in rows] == [
+            ("m1", "MF-PAID", 15002300, "order"),
+            ("m1", "MF-PAID", 10000, "write_off"),
+        ]
+        assert [tuple(r) for r in due] == [("MF-OPEN", 15012300), ("MF-PAID", 0)]
+    await downgrade_schema(engine, "0006")
+    await upgrade_schema(engine)

@@ -12,7 +12,7 @@ from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.payments import Booking
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions
-from mootaflow.store.tables import Payment
+from mootaflow.store.tables import Allocation
 from tests.support.moota import mutation
 
 NOW = datetime.now(UTC)
@@ -83,15 +83,18 @@ async def test_one_mutation_cannot_pay_two_orders(sessions: Sessions) -> None:
     assert not second.paid
 
 
-async def test_the_database_refuses_two_paid_payments_for_one_order(sessions: Sessions) -> None:
+async def test_the_database_refuses_a_second_allocation_line(sessions: Sessions) -> None:
+    # The ledger's unique key (mutation, order, kind): the last line of defence
+    # behind the row locks.
     ref = await open_order(sessions)
-    first, second = await recorded(sessions), await recorded(sessions)
+    first = await recorded(sessions)
     async with sessions.begin() as session:
         await payments.mark_paid(session, first, ref, NOW)
     async with sessions.begin() as session:
-        row = await session.get(Payment, second)
-        assert row is not None
-        row.status, row.order_ref = "paid", ref
+        session.add(
+            Allocation(mutation_id=first, order_ref=ref, amount=Decimal(1), kind="order",
+                       decided_by="x", created_at=NOW)
+        )  # fmt: skip
         with pytest.raises(IntegrityError):
             await session.commit()
 

@@ -7,7 +7,8 @@ for runs in production and must keep replaying. Never re-record an existing file
 to make a change pass; add new files for new branches (and guard the change with
 workflow.patched). `payment_paid.json` and `payment_flagged.json` were recorded
 before patch decisions-v2 and stand for the runs that started then; the `v2_*`
-files were recorded before patch moota-write-back, the `v3_*` files after it.
+files were recorded before patch moota-write-back, the `v3_*` files after it, the
+`alloc_*` files after patch allocations.
 """
 
 import asyncio
@@ -182,6 +183,54 @@ async def resent_finished(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     return [await r.start(item)]
 
 
+async def approve_with(
+    r: Recorder, amount_change: int, payload: dict[str, Any]
+) -> list[WorkflowHandle[Any, Any]]:
+    ref = await r.order(200000)
+    handle = await r.start(mutation(amount=await r.amount_of(ref) + amount_change, note=ref))
+    await r.waiting(handle)
+    await handle.execute_update("approve", {"by": "Sari", **payload}, result_type=DecisionOutcome)
+    return [handle]
+
+
+async def accept_shortfall(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    return await approve_with(r, -5000, {"difference": "accept", "note": "loyal customer"})
+
+
+async def refund_surplus(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    return await approve_with(r, 5000, {"difference": "refund"})
+
+
+async def partial_then_completed(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Half now (finance: partial), the rest later by the customer's own transfer."""
+    ref = await r.order(210000)
+    total = await r.amount_of(ref)
+    first = await r.start(mutation(amount=100000, note=ref))
+    await r.waiting(first)
+    # Refused by the validator: the allocation is more than the transfer.
+    too_much = [{"order_ref": ref, "amount": "100001"}]
+    await _refused(first.execute_update("approve", {"by": "Sari", "allocations": too_much}))
+    await first.execute_update(
+        "approve", {"by": "Sari", "difference": "partial"}, result_type=DecisionOutcome
+    )
+    await first.result()
+    return [first, await r.start(mutation(amount=total - 100000, note=ref))]
+
+
+async def three_orders(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    refs = [await r.order(amount) for amount in (220000, 230000, 240000)]
+    total = sum([await r.amount_of(ref) for ref in refs])
+    handle = await r.start(mutation(amount=total + 700))
+    await r.waiting(handle)
+    lines = [{"order_ref": ref} for ref in refs]
+    await handle.execute_update(
+        "approve",
+        {"by": "Sari", "allocations": lines, "difference": "accept"},
+        result_type=DecisionOutcome,
+    )
+    return [handle]
+
+
 async def retention(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     handle = await r.client.start_workflow(
         RetentionWorkflow.run,
@@ -205,6 +254,11 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "v3_paid": paid,
     "v3_flagged_approved_by_update": flagged_approved_by_update,
     "v3_flagged_rejected_by_signal": flagged_rejected_by_signal,
+    # Patch allocations: an approval allocates the transfer, the difference as chosen.
+    "alloc_accept_shortfall": accept_shortfall,
+    "alloc_refund_surplus": refund_surplus,
+    "alloc_partial_then_completed": partial_then_completed,
+    "alloc_three_orders": three_orders,
 }
 
 

@@ -114,7 +114,10 @@ async def test_approve_books_the_flagged_order(
     [notice] = smtp.sink.to(FINANCE_EMAIL)
     assert "underpaid" in str(notice["Subject"])
 
-    await handle.signal(PaymentWorkflow.approve, {"by": "Sari", "note": "customer short by 100"})
+    await handle.signal(
+        PaymentWorkflow.approve,
+        {"by": "Sari", "note": "customer short by 100", "difference": "accept"},
+    )
     state = await handle.result()
     assert (state.status, state.order_ref) == ("paid", order.ref)
     assert state.decision is not None and state.decision.by == "Sari"
@@ -136,7 +139,9 @@ async def test_update_answers_with_the_outcome(
 ) -> None:
     order = await new_order(sessions)
     handle = await flagged(env, settings, amount=int(order.amount) + 500, note=order.ref)
-    outcome = await decide(handle, "approve", {"by": "Sari", "note": "keep the change"})
+    outcome = await decide(
+        handle, "approve", {"by": "Sari", "note": "keep the change", "difference": "accept"}
+    )
     assert (outcome.result, outcome.by, outcome.status, outcome.order_ref) == (
         "booked",
         "Sari",
@@ -207,7 +212,11 @@ async def test_approve_with_a_chosen_order(
 
     # Without an order the approval cannot be applied; the workflow says so and waits on.
     await handle.signal(PaymentWorkflow.approve, {"by": "Sari"})
-    await handle.signal(PaymentWorkflow.approve, {"by": "Sari", "order_ref": second.ref})
+    # A transfer of Rp 5 for a larger order: finance says what happens to the rest.
+    await handle.signal(
+        PaymentWorkflow.approve,
+        {"by": "Sari", "order_ref": second.ref, "difference": "accept"},
+    )
     state = await handle.result()
     assert (state.status, state.order_ref) == ("paid", second.ref)
     assert state.refused_signals == [
@@ -249,7 +258,7 @@ async def test_decision_while_a_reminder_is_stuck_is_applied(
     assert "finance_reminder_1" not in state.notifications  # still retrying
     assert smtp.sink.deferrals > 1
 
-    outcome = await decide(handle, "approve", {"by": "Sari"})
+    outcome = await decide(handle, "approve", {"by": "Sari", "difference": "accept"})
     assert (outcome.result, outcome.order_ref) == ("booked", order.ref)
     await skip_time(env, timedelta(hours=72))  # well past the deadline
     state = await handle.result()
@@ -268,7 +277,9 @@ async def test_decision_before_the_wait_is_held_and_applied(
     order = await new_order(sessions)
     parsed = parse_mutation(mutation(amount=int(order.amount) - 50, note=order.ref))
     handle = await start_payment(time_env.client, settings.task_queue, parsed)
-    await handle.signal(PaymentWorkflow.approve, {"by": "Sari", "note": "early"})
+    await handle.signal(
+        PaymentWorkflow.approve, {"by": "Sari", "note": "early", "difference": "accept"}
+    )
     async with httpx.AsyncClient() as http, build_worker(time_env.client, settings, sessions, http):
         state = await handle.result()
     assert (state.status, state.order_ref, state.flag_reason) == ("paid", order.ref, "underpaid")
@@ -295,7 +306,9 @@ async def test_update_in_the_window_before_the_wait_is_held_and_applied(
         assert payment is not None and payment.status == "awaiting_approval"
         assert (await handle.query(PaymentWorkflow.status)).status == "received"
 
-        decision = asyncio.create_task(decide(handle, "approve", {"by": "Sari"}))
+        decision = asyncio.create_task(
+            decide(handle, "approve", {"by": "Sari", "difference": "accept"})
+        )
         async with asyncio.timeout(30):
             while not (await handle.query(PaymentWorkflow.status)).held_decisions:
                 await asyncio.sleep(0.05)
@@ -335,7 +348,7 @@ async def test_two_decisions_at_once_one_wins(
             return failed.cause
 
     sari, budi = await asyncio.gather(
-        attempt("approve", {"by": "Sari"}),
+        attempt("approve", {"by": "Sari", "difference": "accept"}),
         attempt("reject", {"by": "Budi", "reason": "not ours"}),
     )
     answers = {"Sari": sari, "Budi": budi}
@@ -377,7 +390,9 @@ async def test_order_paid_meanwhile_is_refused_and_the_payment_waits_on(
     assert other.mutation_id in outcome.detail
     assert (await handle.query(PaymentWorkflow.status)).status == "awaiting_approval"
 
-    outcome = await decide(handle, "approve", {"by": "Sari", "order_ref": free.ref})
+    outcome = await decide(
+        handle, "approve", {"by": "Sari", "order_ref": free.ref, "difference": "accept"}
+    )
     assert (outcome.result, outcome.order_ref) == ("booked", free.ref)
     assert (await handle.result()).status == "paid"
 

@@ -58,9 +58,8 @@ async def test_flagged_payment_is_found_approved_over_http_and_paid(
     unknown = await receiver.http.post(url, json={"order_ref": "MF-NONE-NONE"}, headers=FINANCE)
     assert (unknown.status_code, unknown.json()["error"]) == (422, "unknown_order")
 
-    answered = await receiver.http.post(
-        url, json={"order_ref": order["ref"], "note": "customer typo"}, headers=FINANCE
-    )
+    body = {"order_ref": order["ref"], "note": "customer typo", "difference": "accept"}
+    answered = await receiver.http.post(url, json=body, headers=FINANCE)
     # The answer is the outcome: booked, with the invoice, and the payment as it now is.
     assert answered.status_code == 200, answered.text
     body = answered.json()

@@ -67,7 +67,9 @@ async def test_two_finance_users_deciding_at_once_one_wins_the_other_gets_409_na
         assert state.status == "awaiting_approval"
         base = f"/api/payments/{item['mutation_id']}"
         sari, budi = await asyncio.gather(
-            receiver.http.post(f"{base}/approve", json={"note": "ok"}, headers=SARI),
+            receiver.http.post(
+                f"{base}/approve", json={"note": "ok", "difference": "accept"}, headers=SARI
+            ),
             receiver.http.post(f"{base}/reject", json={"reason": "not ours"}, headers=BUDI),
         )
     answers = {"Sari": sari, "Budi": budi}
@@ -156,7 +158,9 @@ async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
         assert (await payment(receiver, item["mutation_id"]))["status"] == "awaiting_approval"
         decision = asyncio.create_task(
             receiver.http.post(
-                f"/api/payments/{item['mutation_id']}/approve", json={}, headers=SARI
+                f"/api/payments/{item['mutation_id']}/approve",
+                json={"difference": "accept"},
+                headers=SARI,
             )
         )
         handle = client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}")
@@ -201,7 +205,9 @@ async def test_unresolved_payment_is_still_decidable(
         assert 'mootaflow_payments_waiting{status="unresolved"} 1.0' in scraped
 
         answered = await receiver.http.post(
-            f"/api/payments/{item['mutation_id']}/approve", json={"note": "late"}, headers=SARI
+            f"/api/payments/{item['mutation_id']}/approve",
+            json={"note": "late", "difference": "accept"},
+            headers=SARI,
         )
         assert answered.status_code == 200, answered.text
         assert (answered.json()["result"], answered.json()["order_ref"]) == ("booked", order["ref"])

@@ -63,7 +63,7 @@ def patch_ids(path: Path) -> set[str]:
 
 def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
     """The patch markers decide the path: v2 histories carry decisions-v2, v3 ones
-    moota-write-back as well."""
+    moota-write-back as well, alloc ones allocations too."""
     for path in HISTORIES.glob("payment_*.json"):
         assert patch_ids(path) == set(), path.name
     for path in HISTORIES.glob("v2_*.json"):
@@ -71,6 +71,13 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
         assert patch_ids(path) == expected, path.name
     for path in HISTORIES.glob("v3_*.json"):
         assert patch_ids(path) == {patches.DECISIONS_V2, patches.MOOTA_WRITE_BACK}, path.name
+    # A run that took a finance approval allocated it; the customer's second transfer
+    # completing a partial payment matched on its own (no decision, no allocations marker).
+    for path in HISTORIES.glob("alloc_*.json"):
+        expected = {patches.DECISIONS_V2, patches.MOOTA_WRITE_BACK}
+        if path.stem != "alloc_partial_then_completed_run2":
+            expected.add(patches.ALLOCATIONS)
+        assert patch_ids(path) == expected, path.name
 
 
 async def test_fresh_history_replays(client: Client, task_queue: str, worker: Worker) -> None:

@@ -70,7 +70,9 @@ async def test_an_old_run_takes_an_update(
 ) -> None:
     order = await new_order(sessions)
     handle = await flagged(env, settings, amount=int(order.amount) - 4, note=order.ref)
-    outcome = await handle.execute_update("approve", {"by": "Sari"}, result_type=DecisionOutcome)
+    # Applied by today's code: it says what happens to the Rp 4 (patch allocations).
+    approval = {"by": "Sari", "difference": "accept"}
+    outcome = await handle.execute_update("approve", approval, result_type=DecisionOutcome)
     assert (outcome.result, outcome.order_ref) == ("booked", order.ref)
     assert (await handle.result()).status == "paid"
 
@@ -82,7 +84,7 @@ async def test_an_old_run_applies_a_decision_held_while_a_reminder_retried_past_
     handle = await flagged(env, settings, amount=int(order.amount) - 4, note=order.ref)
     smtp.sink.deferred.add(FINANCE_EMAIL)
     await skip_time(env, timedelta(hours=30))  # the first reminder retries, the loop waits on it
-    await handle.signal(PaymentWorkflow.approve, {"by": "Sari"})
+    await handle.signal(PaymentWorkflow.approve, {"by": "Sari", "difference": "accept"})
     await skip_time(env, timedelta(hours=50))  # past the 72 h deadline
     smtp.sink.deferred.clear()  # the reminder gets through, after the deadline
     state = await handle.result()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from mootaflow.domain.allocations import Allocated, Line
 from mootaflow.domain.decisions import Decision
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
@@ -44,8 +45,21 @@ class FlagInput:
 
 
 @dataclass(frozen=True)
+class AllocateInput:
+    """A finance approval's money: to these orders, the difference as chosen."""
+
+    mutation_id: str
+    lines: list[Line]
+    difference: str | None
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class InvoiceResult:
     number: str
+    # Every invoice the transfer completed (one per order it paid in full).
+    numbers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class DecisionInput:
     order_ref: str | None
     note: str
     flag_reason: str | None
+    difference: str | None = None
+    allocations: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -172,6 +188,7 @@ RECORD_MUTATION = ActivityRef("record_mutation", Mutation, bool)  # runs from be
 OPEN_PAYMENT = ActivityRef("open_payment", Mutation, OpenedPayment)
 MATCH_ORDER = ActivityRef("match_order", Mutation, MatchOutcome)
 MARK_PAID = ActivityRef("mark_paid", BookInput, Booking)
+ALLOCATE = ActivityRef("allocate", AllocateInput, Allocated)
 FLAG_PAYMENT = ActivityRef("flag_payment", FlagInput, type(None))
 RECORD_DECISION = ActivityRef("record_decision", DecisionInput, type(None))
 SET_PAYMENT_STATUS = ActivityRef("set_payment_status", StatusInput, type(None))
@@ -195,6 +212,7 @@ ALL: tuple[ActivityRef[Any, Any], ...] = (
     OPEN_PAYMENT,
     MATCH_ORDER,
     MARK_PAID,
+    ALLOCATE,
     FLAG_PAYMENT,
     RECORD_DECISION,
     SET_PAYMENT_STATUS,

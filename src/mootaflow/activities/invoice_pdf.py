@@ -31,6 +31,10 @@ class InvoiceData:
     paid_at: datetime
     # The bank gave the day of the transfer only (BCA and others).
     paid_on_day_only: bool = False
+    # Every transfer that paid the order (mutation id, amount to this order, bank
+    # date), when there was more than one; and what finance let the customer off.
+    transfers: tuple[tuple[str, Decimal, datetime], ...] = ()
+    written_off: Decimal = Decimal(0)
 
 
 def render_invoice(data: InvoiceData) -> bytes:
@@ -74,6 +78,18 @@ def render_invoice(data: InvoiceData) -> bytes:
         pdf.cell(55, 7, label)
         pdf.set_font("Helvetica", "", 10)
         pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+
+    if data.transfers:
+        pdf.ln(4)
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(0, 7, "Paid by these transfers", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        for mutation_id, amount, date in data.transfers:
+            line = f"{_local(date)}   {format_rupiah(amount)}   mutation {mutation_id}"
+            pdf.cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+    if data.written_off:
+        pdf.cell(55, 7, "Discount (shortfall accepted)")
+        pdf.cell(0, 7, format_rupiah(data.written_off), new_x="LMARGIN", new_y="NEXT")
 
     pdf.ln(6)
     pdf.set_font("Helvetica", "B", 12)

@@ -6,6 +6,7 @@ the mail server, a 4xx other than 408/429 from the merchant) are recorded and
 raised as non-retryable, so they end in a visible state instead of looping.
 """
 
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime
@@ -13,11 +14,11 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import OperationalError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from mootaflow.activities import contracts
+from mootaflow.activities import contracts, ledger_events
 from mootaflow.activities.contracts import FinanceNotice, NotifyResult
 from mootaflow.activities.mail import PermanentMailError, TransientMailError, deliver
 from mootaflow.domain.money import format_rupiah
@@ -25,7 +26,7 @@ from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.payments import NotificationKind, finance_notice
 from mootaflow.domain.settings import Settings
 from mootaflow.domain.signature import sign
-from mootaflow.store import invoices, notifications, orders, payments
+from mootaflow.store import notifications, payments
 from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import Invoice, Order, Payment
 
@@ -35,6 +36,7 @@ CUSTOMER_EMAIL = NotificationKind.CUSTOMER_EMAIL
 MERCHANT_CALLBACK = NotificationKind.MERCHANT_CALLBACK
 SIGNATURE_HEADER = "X-Mootaflow-Signature"
 _RETRYABLE_STATUS = {408, 429}
+_RECORD_ATTEMPTS = 4
 
 
 class NotifyActivities:
@@ -45,65 +47,84 @@ class NotifyActivities:
 
     @activity.defn(name=contracts.NOTIFY_CUSTOMER.name)
     async def notify_customer(self, mutation_id: str) -> NotifyResult:
-        """Email the invoice to the customer, once."""
+        """Email the customer, once: each invoice the transfer completed, or what is
+        still due on a partially paid order (and any refund to come)."""
         async with reading(self._sessions) as session:
             if sent := await notifications.already_sent(session, CUSTOMER_EMAIL, mutation_id):
                 return NotifyResult("already_sent", sent.detail)
-            payment, order, invoice = await _paid_with_invoice(session, mutation_id)
-        if not order.customer_email:
+            told = await ledger_events.read(session, mutation_id)
+        messages = [
+            (self._invoice_email(told, order, invoice), invoice.number)
+            for order, invoice in told.paid
+            if order.customer_email
+        ] + [
+            (self._partial_email(told, order), f"partial-{order.ref}-{mutation_id}")
+            for order in told.partial
+            if order.customer_email
+        ]
+        if not messages:
             return await self._record(CUSTOMER_EMAIL, mutation_id, "skipped", "no customer email")
-        message = self._invoice_email(payment, order, invoice)
-        try:
-            where = await deliver(self._settings, message, name=invoice.number)
-        except PermanentMailError as exc:
-            await self._record(CUSTOMER_EMAIL, mutation_id, "failed", str(exc))
-            raise ApplicationError(
-                f"email to {order.customer_email} refused: {exc}",
-                type="EmailRejected",
-                non_retryable=True,
-            ) from None
-        except TransientMailError as exc:
-            raise ApplicationError(
-                f"mail server unavailable: {exc}", type="EmailDeferred"
-            ) from None
-        return await self._record(CUSTOMER_EMAIL, mutation_id, "sent", where)
+        where = []
+        for message, name in messages:
+            try:
+                where.append(await deliver(self._settings, message, name=name))
+            except PermanentMailError as exc:
+                await self._record(CUSTOMER_EMAIL, mutation_id, "failed", str(exc))
+                raise ApplicationError(
+                    f"email to {message['To']} refused: {exc}",
+                    type="EmailRejected",
+                    non_retryable=True,
+                ) from None
+            except TransientMailError as exc:
+                raise ApplicationError(
+                    f"mail server unavailable: {exc}", type="EmailDeferred"
+                ) from None
+        return await self._record(CUSTOMER_EMAIL, mutation_id, "sent", ", ".join(where))
 
     @activity.defn(name=contracts.NOTIFY_MERCHANT.name)
     async def notify_merchant(self, mutation_id: str) -> NotifyResult:
-        """POST a signed `order.paid` event to the merchant's callback URL, once."""
+        """POST signed events to the merchant's callback URL: `order.paid` per order the
+        transfer completed, `order.partially_paid` per order it left owing, `refund.due`
+        for a refund it made due. Each carries its own Idempotency-Key, so a retry that
+        sends an event again is recognised as a repeat."""
         url, secret = self._settings.merchant_callback_url, self._settings.merchant_callback_secret
         if not url or not secret:
             return NotifyResult("skipped", "no merchant callback configured")
         async with reading(self._sessions) as session:
             if sent := await notifications.already_sent(session, MERCHANT_CALLBACK, mutation_id):
                 return NotifyResult("already_sent", sent.detail)
-            payment, order, invoice = await _paid_with_invoice(session, mutation_id)
-        key = f"order.paid:{order.ref}"
-        body = callback_body(key, payment, order, invoice)
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "mootaflow",
-            "Idempotency-Key": key,
-            "X-Mootaflow-Event": "order.paid",
-            SIGNATURE_HEADER: sign(body, secret),
-        }
-        try:
-            response = await self._http.post(url, content=body, headers=headers, timeout=15)
-        except httpx.HTTPError as exc:
-            raise ApplicationError(
-                f"merchant callback failed: {type(exc).__name__}: {exc}", type="CallbackUnavailable"
-            ) from None
-        status = response.status_code
-        if 200 <= status < 300:
-            return await self._record(MERCHANT_CALLBACK, mutation_id, "sent", f"HTTP {status}")
-        if status >= 500 or status in _RETRYABLE_STATUS:
-            raise ApplicationError(f"merchant answered HTTP {status}", type="CallbackUnavailable")
-        await self._record(MERCHANT_CALLBACK, mutation_id, "failed", f"HTTP {status}")
-        raise ApplicationError(
-            f"merchant refused the callback: HTTP {status}",
-            type="CallbackRejected",
-            non_retryable=True,
-        )
+            told = await ledger_events.read(session, mutation_id)
+        statuses = []
+        for event, key, body in ledger_events.merchant_events(told):
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": "mootaflow",
+                "Idempotency-Key": key,
+                "X-Mootaflow-Event": event,
+                SIGNATURE_HEADER: sign(body, secret),
+            }
+            try:
+                response = await self._http.post(url, content=body, headers=headers, timeout=15)
+            except httpx.HTTPError as exc:
+                raise ApplicationError(
+                    f"merchant callback failed: {type(exc).__name__}: {exc}",
+                    type="CallbackUnavailable",
+                ) from None
+            status = response.status_code
+            if status >= 500 or status in _RETRYABLE_STATUS:
+                raise ApplicationError(
+                    f"merchant answered HTTP {status}", type="CallbackUnavailable"
+                )
+            if not 200 <= status < 300:
+                await self._record(MERCHANT_CALLBACK, mutation_id, "failed", f"HTTP {status}")
+                raise ApplicationError(
+                    f"merchant refused the callback: HTTP {status}",
+                    type="CallbackRejected",
+                    non_retryable=True,
+                )
+            statuses.append(f"HTTP {status}")
+        detail = statuses[0] if len(set(statuses)) == 1 else ", ".join(statuses)
+        return await self._record(MERCHANT_CALLBACK, mutation_id, "sent", detail)
 
     @activity.defn(name=contracts.NOTIFY_FINANCE.name)
     async def notify_finance(self, notice: FinanceNotice) -> NotifyResult:
@@ -165,10 +186,19 @@ class NotifyActivities:
         return message
 
     async def _record(self, kind: str, mutation_id: str, status: str, detail: str) -> NotifyResult:
-        async with self._sessions.begin() as session:
-            await notifications.record(
-                session, kind, mutation_id, status, detail, datetime.now(UTC)
-            )
+        # Once sent, a failed record means the retried activity sends again: try a
+        # little harder here (a busy SQLite's lock) before Temporal's retry does.
+        for attempt in range(_RECORD_ATTEMPTS):
+            try:
+                async with self._sessions.begin() as session:
+                    await notifications.record(
+                        session, kind, mutation_id, status, detail, datetime.now(UTC)
+                    )
+                break
+            except OperationalError:
+                if attempt == _RECORD_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.5 * (attempt + 1))
         log.info(
             f"{kind} {status}",
             extra={
@@ -179,19 +209,20 @@ class NotifyActivities:
         )
         return NotifyResult(status, detail)
 
-    def _invoice_email(self, payment: Payment, order: Order, invoice: Invoice) -> EmailMessage:
+    def _invoice_email(
+        self, told: ledger_events.Told, order: Order, invoice: Invoice
+    ) -> EmailMessage:
+        payment = told.payment
         assert order.customer_email is not None and invoice.pdf is not None
-        message = EmailMessage()
-        message["From"] = self._settings.mail_from
-        message["To"] = formataddr((order.customer_name, order.customer_email))
+        message = self._to_customer(order)
         message["Subject"] = f"Payment received: {format_rupiah(payment.amount)} ({order.ref})"
         # Stable per invoice, so a receiving system can recognise a repeat.
         message["Message-ID"] = f"<{invoice.number}.{payment.mutation_id}@mootaflow>"
-        paid = payment.mutation_date.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M WIB")
         message.set_content(
             f"Hello {order.customer_name or 'customer'},\n\n"
-            f"We received your payment of {format_rupiah(payment.amount)} on {paid} "
+            f"We received your payment of {format_rupiah(payment.amount)} on {_day(payment)} "
             f"for order {order.ref}.\n"
+            f"{_refund_line(told)}"
             f"Your invoice {invoice.number} is attached.\n\n"
             f"Thank you,\n{self._settings.seller_name}\n"
         )
@@ -200,43 +231,38 @@ class NotifyActivities:
         )
         return message
 
-
-def callback_body(key: str, payment: Payment, order: Order, invoice: Invoice) -> bytes:
-    """The event, built only from stored facts so every retry sends the same bytes."""
-    event = {
-        "event": "order.paid",
-        "idempotency_key": key,
-        "order": {
-            "ref": order.ref,
-            "merchant_ref": order.merchant_ref,
-            "account_number": order.account_number,
-            "base_amount": str(order.base_amount),
-            "unique_code": order.unique_code,
-            "amount": str(order.amount),
-            "status": "paid",
-            "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-        },
-        "payment": {
-            "mutation_id": payment.mutation_id,
-            "amount": str(payment.amount),
-            "account_number": payment.account_number,
-            "bank_id": payment.bank_id,
-            "date": payment.mutation_date.isoformat(),
-        },
-        "invoice": {"number": invoice.number},
-    }
-    return json.dumps(event, separators=(",", ":")).encode()
-
-
-async def _paid_with_invoice(
-    session: AsyncSession, mutation_id: str
-) -> tuple[Payment, Order, Invoice]:
-    payment = await payments.get_payment(session, mutation_id)
-    invoice = await invoices.invoice_for_mutation(session, mutation_id)
-    if payment is None or payment.order_ref is None or invoice is None:
-        raise ApplicationError(
-            f"payment {mutation_id} has no invoice yet", type="NotInvoiced", non_retryable=True
+    def _partial_email(self, told: ledger_events.Told, order: Order) -> EmailMessage:
+        payment = told.payment
+        message = self._to_customer(order)
+        message["Subject"] = (
+            f"Part payment received: {format_rupiah(order.amount_due)} still due ({order.ref})"
         )
-    order = await orders.get_order(session, payment.order_ref)
-    assert order is not None
-    return payment, order, invoice
+        message["Message-ID"] = f"<partial.{order.ref}.{payment.mutation_id}@mootaflow>"
+        until = order.expires_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M WIB")
+        message.set_content(
+            f"Hello {order.customer_name or 'customer'},\n\n"
+            f"We received {format_rupiah(payment.amount)} on {_day(payment)} "
+            f"towards order {order.ref} ({format_rupiah(order.amount)}).\n"
+            f"Still due: {format_rupiah(order.amount_due)}, by {until}.\n"
+            f"Please transfer it to account {order.account_number} and mention {order.ref}.\n"
+            f"Your invoice follows once the order is paid in full.\n\n"
+            f"Thank you,\n{self._settings.seller_name}\n"
+        )
+        return message
+
+    def _to_customer(self, order: Order) -> EmailMessage:
+        assert order.customer_email is not None
+        message = EmailMessage()
+        message["From"] = self._settings.mail_from
+        message["To"] = formataddr((order.customer_name, order.customer_email))
+        return message
+
+
+def _day(payment: Payment) -> str:
+    return payment.mutation_date.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M WIB")
+
+
+def _refund_line(told: ledger_events.Told) -> str:
+    if told.refund is None:
+        return ""
+    return f"You paid {format_rupiah(told.refund.amount)} more: we will refund it.\n"

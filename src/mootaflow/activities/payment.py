@@ -2,7 +2,9 @@
 
 import json
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
@@ -10,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from mootaflow.activities import contracts
 from mootaflow.activities.contracts import (
+    AllocateInput,
     BookInput,
     DecisionInput,
     FlagInput,
@@ -18,6 +21,7 @@ from mootaflow.activities.contracts import (
     StatusInput,
 )
 from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
+from mootaflow.domain.allocations import Allocated, AllocationKind, Difference, Line
 from mootaflow.domain.decisions import Decision
 from mootaflow.domain.matching import (
     FlagReason,
@@ -29,7 +33,7 @@ from mootaflow.domain.matching import (
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.settings import Settings
-from mootaflow.store import invoices, orders, payments
+from mootaflow.store import allocations, invoices, orders, payments
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import DecisionRecord, Order, Payment
 
@@ -68,6 +72,8 @@ class PaymentActivities:
                 record.decided_by,
                 record.order_ref,
                 record.note,
+                Difference(record.difference) if record.difference else None,
+                tuple(_lines(record.allocations)),
             )
             if record is not None
             else None
@@ -131,6 +137,24 @@ class PaymentActivities:
         )
         return result
 
+    @activity.defn(name=contracts.ALLOCATE.name)
+    async def allocate(self, request: AllocateInput) -> Allocated:
+        """Allocate the transfer as finance decided; a refusal is reported, not raised."""
+        extension = timedelta(days=self._settings.partial_payment_extend_days)
+        difference = Difference(request.difference) if request.difference else None
+        async with self._sessions.begin() as session:
+            result = await allocations.allocate(
+                session, request.mutation_id, request.lines, difference, request.by,
+                request.reason, _now(), extension,
+            )  # fmt: skip
+        _log(
+            "transfer allocated" if result.done else f"allocation refused: {result.refusal}",
+            request.mutation_id,
+            by=request.by,
+            detail=result.describe() if result.done else result.detail,
+        )
+        return result
+
     @activity.defn(name=contracts.FLAG_PAYMENT.name)
     async def flag_payment(self, flag: FlagInput) -> None:
         outcome = MatchOutcome(
@@ -151,6 +175,8 @@ class PaymentActivities:
             note=decision.note,
             flag_reason=decision.flag_reason,
             decided_at=_now(),
+            difference=decision.difference,
+            allocations=allocations.lines_json(decision.allocations),
         )
         async with self._sessions.begin() as session:
             await payments.record_decision(session, row)
@@ -164,26 +190,33 @@ class PaymentActivities:
 
     @activity.defn(name=contracts.GENERATE_INVOICE.name)
     async def generate_invoice(self, mutation_id: str) -> InvoiceResult:
-        """Issue the invoice number once and store its PDF once."""
-        # The number first, in its own transaction (gap-free, see store/invoices.py);
-        # the PDF is rendered outside any transaction and stored once.
+        """Issue the invoice of every order this transfer completed, once each, listing
+        every transfer that paid the order."""
+        # Numbers first, in their own transaction (gap-free, see store/invoices.py);
+        # PDFs are rendered outside any transaction and stored once.
         async with self._sessions.begin() as session:
-            payment, order = await _paid(session, mutation_id)
-            assert payment.paid_at is not None
-            invoice = await invoices.issue_invoice(session, mutation_id, order.ref, payment.paid_at)
-        if invoice.pdf is None:
-            pdf = render_invoice(
-                self._invoice_data(invoice.number, invoice.issued_at, payment, order)
-            )
-            async with self._sessions.begin() as session:
-                await invoices.store_pdf(session, invoice.number, pdf)
-        _log("invoice issued", mutation_id, invoice=invoice.number)
-        return InvoiceResult(invoice.number)
+            issued = [
+                (await invoices.issue_invoice(session, mutation_id, order.ref, paid_at), order,
+                 paid)
+                for order, paid_at, paid in await _completed(session, mutation_id)
+            ]  # fmt: skip
+        if not issued:
+            # Partially paid: the invoice comes with the transfer that completes it.
+            return InvoiceResult("", [])
+        for invoice, order, paid in issued:
+            if invoice.pdf is None:
+                data = self._invoice_data(invoice.number, invoice.issued_at, paid, order)
+                async with self._sessions.begin() as session:
+                    await invoices.store_pdf(session, invoice.number, render_invoice(data))
+        numbers = [invoice.number for invoice, _, _ in issued]
+        _log("invoice issued", mutation_id, invoice=numbers)
+        return InvoiceResult(numbers[0], numbers)
 
     def _invoice_data(
-        self, number: str, issued_at: datetime, payment: Payment, order: Order
+        self, number: str, issued_at: datetime, paid: "PaidBy", order: Order
     ) -> InvoiceData:
         s = self._settings
+        payment = paid.transfers[-1][0]  # the one that completed the order
         return InvoiceData(
             number=number,
             issued_at=issued_at,
@@ -197,27 +230,63 @@ class PaymentActivities:
             customer_email=order.customer_email,
             base_amount=order.base_amount,
             unique_code=order.unique_code,
-            amount=payment.amount,
+            amount=sum((amount for _, amount in paid.transfers), Decimal(0)),
             account_number=payment.account_number,
             bank_id=payment.bank_id,
             mutation_id=payment.mutation_id,
             # When the customer's money arrived, per the bank.
             paid_at=payment.mutation_date,
             paid_on_day_only=payment.date_only,
+            transfers=tuple(
+                (p.mutation_id, amount, p.mutation_date) for p, amount in paid.transfers
+            )
+            if len(paid.transfers) > 1
+            else (),
+            written_off=paid.written_off,
         )
 
 
-async def _paid(session: AsyncSession, mutation_id: str) -> tuple[Payment, Order]:
+@dataclass(frozen=True)
+class PaidBy:
+    """What paid an order: each transfer with its amount to it, oldest first."""
+
+    transfers: list[tuple[Payment, Decimal]]
+    written_off: Decimal
+
+
+async def _completed(
+    session: AsyncSession, mutation_id: str
+) -> list[tuple[Order, datetime, PaidBy]]:
+    """The orders this transfer completed, when, and every transfer that paid each."""
     payment = await payments.get_payment(session, mutation_id)
-    if payment is None or payment.status != PaymentStatus.PAID or payment.order_ref is None:
+    done = await orders.completed_by(session, mutation_id)
+    if payment is None or payment.status != PaymentStatus.PAID or payment.paid_at is None:
         raise ApplicationError(
-            f"payment {mutation_id} is not booked to an order",
+            f"payment {mutation_id} completed no order",
             type="NotPaid",
             non_retryable=True,
         )
-    order = await orders.get_order(session, payment.order_ref)
-    assert order is not None
-    return payment, order
+    result = []
+    for order in done:
+        rows = await allocations.allocations_to(session, order.ref)
+        transfers = []
+        for row in rows:
+            if row.kind == AllocationKind.ORDER:
+                transfer = await payments.get_payment(session, row.mutation_id)
+                assert transfer is not None
+                transfers.append((transfer, row.amount))
+        off = sum((r.amount for r in rows if r.kind == AllocationKind.WRITE_OFF), Decimal(0))
+        result.append((order, payment.paid_at, PaidBy(transfers, off)))
+    return result
+
+
+def _listed(paid: PaidBy) -> tuple[tuple[str, Decimal, datetime], ...]:
+    return tuple((p.mutation_id, amount, p.mutation_date) for p, amount in paid.transfers)
+
+
+def _lines(text: str) -> list[Line]:
+    return [Line(item["order_ref"], None if item["amount"] is None else Decimal(item["amount"]))
+            for item in json.loads(text or "[]")]  # fmt: skip
 
 
 def _now() -> datetime:

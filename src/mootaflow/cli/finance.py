@@ -62,14 +62,17 @@ def decide(
     by: str,
     order_ref: str | None,
     text: str,
+    difference: str | None = None,
+    allocations: list[dict[str, str | None]] | None = None,
 ) -> int:
     """Send the decision and wait for its outcome, as the API does."""
 
     async def send(sessions: Sessions) -> Answer:
         client = await connect(settings)
         return await submit_decision(
-            sessions, client, settings, kind, mutation_id, by, order_ref=order_ref, text=text
-        )
+            sessions, client, settings, kind, mutation_id, by, order_ref=order_ref, text=text,
+            difference=difference, allocations=allocations,
+        )  # fmt: skip
 
     try:
         answer = asyncio.run(with_sessions(settings, send))
@@ -88,11 +91,15 @@ def decide(
             "`mootaflow pending` or the Temporal UI."
         )
         return IN_PROGRESS
-    if outcome.result == "booked":
+    if outcome.result == "booked" and outcome.invoice_number:
         print(
             f"Approved by {by}: payment {mutation_id} is paid, booked to order "
             f"{outcome.order_ref}, invoice {outcome.invoice_number}."
         )
+        if outcome.detail:
+            print(f"  {outcome.detail}")
+    elif outcome.result == "booked":
+        print(f"Approved by {by}: payment {mutation_id} is booked: {outcome.detail}.")
     else:
         print(f"Rejected by {by}: payment {mutation_id} is rejected; nothing was booked.")
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from mootaflow import __version__
-from mootaflow.cli import logs
+from mootaflow.cli import logs, refunds_args
 from mootaflow.domain.money import AmountError, parse_amount
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET, Settings, SettingsError, load_settings
 
@@ -45,6 +45,13 @@ def _name(text: str) -> str:
     if not text.strip() or len(text) > 500:
         raise argparse.ArgumentTypeError("must be 1-500 characters")
     return text.strip()
+
+
+def _allocation(text: str) -> dict[str, str | None]:
+    ref, _, amount = text.partition("=")
+    if not ref.strip():
+        raise argparse.ArgumentTypeError(f"expected ORDER or ORDER=AMOUNT, got {text!r}")
+    return {"order_ref": ref.strip(), "amount": amount.strip() or None}
 
 
 def _port(text: str) -> int:
@@ -152,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--by", required=True, type=_name, help="your name (recorded)")
     approve.add_argument("--order", help="order reference to book the payment to")
     approve.add_argument("--note", default="", help="why (recorded)")
+    approve.add_argument(
+        "--difference",
+        choices=("accept", "partial", "refund"),
+        help="when the amount differs: underpaid accept (write the rest off) or partial "
+        "(the order stays open for the rest); overpaid accept (keep it) or refund",
+    )
+    approve.add_argument(
+        "--allocate",
+        action="append",
+        type=_allocation,
+        metavar="ORDER[=AMOUNT]",
+        help="pay several orders from this transfer (repeat); without =AMOUNT an order "
+        "takes what it still owes",
+    )
+    refunds_args.add_parser(commands)
     reject = commands.add_parser(
         "reject",
         help="reject a flagged payment (not an order payment)",
@@ -238,6 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _orders(args, settings)
         if args.command in ("pending", "approve", "reject"):
             return _finance(args, settings)
+        if args.command == "refunds":
+            from mootaflow.cli import refunds
+
+            return refunds.run(settings, args)
         if args.command == "fake-moota":
             return _fake_moota(args, settings)
         if args.command == "report":
@@ -353,7 +379,10 @@ def _finance(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "pending":
         return finance.pending(settings, args.json)
     if args.command == "approve":
-        return finance.decide(settings, "approve", args.mutation_id, args.by, args.order, args.note)
+        return finance.decide(
+            settings, "approve", args.mutation_id, args.by, args.order, args.note,
+            args.difference, args.allocate,
+        )  # fmt: skip
     return finance.decide(settings, "reject", args.mutation_id, args.by, None, args.reason)
 
 

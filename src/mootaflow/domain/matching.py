@@ -53,6 +53,13 @@ class OrderFacts:
     created_at: datetime
     expires_at: datetime
     paid_by: str | None  # mutation id that paid it
+    # Partially paid: what it still owes (a transfer of exactly that completes it).
+    due: Decimal | None = None
+
+    @property
+    def payable(self) -> Decimal:
+        """The amount a transfer must be to pay it (in full, or the rest)."""
+        return self.amount if self.due is None else self.due
 
 
 @dataclass(frozen=True)
@@ -155,9 +162,9 @@ def _by_reference(mutation: Mutation, referenced: Sequence[OrderFacts]) -> Match
         return flagged(FlagReason.ALREADY_PAID, [order])
     if order.expires_at < latest_transfer_time(mutation):
         return flagged(FlagReason.EXPIRED_ORDER, [order])
-    if mutation.amount < order.amount:
+    if mutation.amount < order.payable:
         return flagged(FlagReason.UNDERPAID, [order])
-    if mutation.amount > order.amount:
+    if mutation.amount > order.payable:
         return flagged(FlagReason.OVERPAID, [order])
     return matched(order)
 
@@ -169,7 +176,7 @@ def _by_amount(mutation: Mutation, same_amount: Sequence[OrderFacts]) -> MatchOu
         o
         for o in same_amount
         if _same_destination(o, mutation)
-        and o.amount == mutation.amount
+        and o.payable == mutation.amount
         and o.created_at <= latest + CLOCK_SKEW
     ]
     mine = [o for o in orders if o.paid_by == mutation.mutation_id]

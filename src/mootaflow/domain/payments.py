@@ -42,6 +42,8 @@ def finance_notice(reminder: int) -> str:
 
 class OrderStatus(StrEnum):
     OPEN = "open"
+    # Some money allocated, `amount_due` still owed; open for the rest.
+    PARTIALLY_PAID = "partially_paid"
     PAID = "paid"
     EXPIRED = "expired"
 

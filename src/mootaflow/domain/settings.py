@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     # Once taken, how long they wait for its outcome (booked with the invoice, or
     # rejected) before answering 202: the decision is then durable and completes.
     decision_result_seconds: float = Field(default=30.0, gt=0, le=600)
+    # A partially paid order stays open at least this long after each part arrives.
+    partial_payment_extend_days: float = Field(default=7, gt=0, le=365)
 
     # Worker capacity: activities at once (at most the database pool), and how long
     # a stopping worker lets running activities finish (longer than the longest

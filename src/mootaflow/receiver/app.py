@@ -24,6 +24,8 @@ from mootaflow.receiver.finance import (
     list_decisions,
     list_payments,
     list_quarantined,
+    list_refunds,
+    mark_refund_paid,
     reject,
 )
 from mootaflow.receiver.health import healthz, readyz
@@ -91,6 +93,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/api/payments/{mutation_id}/reject", reject, methods=["POST"]),
             Route("/api/quarantined", list_quarantined, methods=["GET"]),
             Route("/api/decisions", list_decisions, methods=["GET"]),
+            Route("/api/refunds", list_refunds, methods=["GET"]),
+            Route("/api/refunds/{refund_id}/paid", mark_refund_paid, methods=["POST"]),
             Route("/api/reports/payments.csv", payments_csv, methods=["GET"]),
             Route("/api/reports/daily", daily, methods=["GET"]),
             Route("/api/invoices/{number}.pdf", invoice_pdf, methods=["GET"]),

@@ -1,5 +1,5 @@
 """Finance API: list payments (paged, searchable), quarantined items and decisions;
-approve or reject flagged payments.
+approve or reject flagged payments; refunds due, and recording them paid.
 
 A decision is answered with its outcome: 200 with the payment as it now is
 (booked with its invoice, or rejected), 409/422 with the reason it was refused,
@@ -12,11 +12,12 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mootaflow.domain.errors import NotFound
 from mootaflow.domain.paging import Page, PageRequest
 from mootaflow.receiver.auth import require_finance
 from mootaflow.receiver.body import json_object
 from mootaflow.receiver.context import sessions_of, settings_of, temporal_client
-from mootaflow.services import params
+from mootaflow.services import params, refunds
 from mootaflow.services import payments as payment_service
 from mootaflow.services.decisions import decision_text, reject_reason, submit_decision
 
@@ -68,9 +69,12 @@ async def reject(request: Request) -> Response:
 async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Response:
     who = require_finance(request)
     body = await json_object(request)
+    difference, allocations = None, None
     if kind == "approve":
         order_ref = decision_text("order_ref", body.get("order_ref"))
         text = decision_text("note", body.get("note")) or ""
+        # Checked by the decision's reader: a precise 422 for anything malformed.
+        difference, allocations = body.get("difference"), body.get("allocations")
     else:
         order_ref = None
         text = reject_reason(body.get("reason"))
@@ -86,6 +90,8 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
         who,
         order_ref=order_ref,
         text=text,
+        difference=difference,
+        allocations=allocations,
     )
     payment = await payment_service.payment_details(sessions, mutation_id)
     if answer.outcome is None:
@@ -94,3 +100,27 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
         return JSONResponse(body, status_code=202)
     outcome = asdict(answer.outcome)
     return JSONResponse({**outcome, "workflow_id": answer.workflow_id, "payment": payment})
+
+
+async def list_refunds(request: Request) -> Response:
+    require_finance(request)
+    query = request.query_params
+    status = refunds.refund_status(query.get("status"))
+    page = await refunds.list_refunds(sessions_of(request), status, PageRequest.of(query))
+    items = [view.as_dict() for view in page.items]
+    return JSONResponse(paged("refunds", Page(items, page.next), status=status or "all"))
+
+
+async def mark_refund_paid(request: Request) -> Response:
+    who = require_finance(request)
+    body = await json_object(request)
+    raw = request.path_params["refund_id"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound("not_found", f"no refund {raw}")
+    refund, changed = await refunds.mark_paid(
+        sessions_of(request), int(raw), body.get("reference"), who
+    )
+    fields = ("id", "status", "amount", "paid_reference", "paid_by")
+    answer = {name: getattr(refund, name) for name in fields}
+    answer["amount"] = str(refund.amount)
+    return JSONResponse({**answer, "changed": changed})

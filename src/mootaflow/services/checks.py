@@ -78,7 +78,7 @@ async def check_order(
         order = await orders.get_order(session, ref)
     if order is None:
         raise NotFound("not_found", f"no order {ref}")
-    if order.status != OrderStatus.OPEN:
+    if order.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_PAID):
         raise Conflict("order_not_open", f"order {order.ref} is {order.status}")
     bank = await _bank_of(order, sessions, moota)
 

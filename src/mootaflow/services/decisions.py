@@ -17,8 +17,10 @@ import asyncio
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -32,9 +34,17 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from mootaflow.domain import decisions
-from mootaflow.domain.decisions import DecisionOutcome, InvalidDecision, Kind, parse_decision
+from mootaflow.domain.allocations import DoesNotAddUp, Line, plan
+from mootaflow.domain.decisions import (
+    Decision,
+    DecisionOutcome,
+    InvalidDecision,
+    Kind,
+    parse_decision,
+)
 from mootaflow.domain.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from mootaflow.domain.matching import FlagReason
+from mootaflow.domain.payments import OrderStatus
 from mootaflow.domain.settings import Settings
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions, reading
@@ -49,6 +59,7 @@ from mootaflow.workflows.payment_types import PaymentInput
 REFUSAL_ERRORS: dict[str, type[ServiceError]] = {
     decisions.INVALID: Invalid,
     decisions.UNKNOWN_ORDER: Invalid,
+    decisions.DOES_NOT_ADD_UP: Invalid,
     decisions.ALREADY_DECIDED: Conflict,
     decisions.NOT_AWAITING: Conflict,
     decisions.ORDER_ALREADY_PAID: Conflict,
@@ -77,12 +88,16 @@ async def submit_decision(
     *,
     order_ref: str | None = None,
     text: str = "",
+    difference: str | None = None,
+    allocations: object = None,
 ) -> Answer:
     """Decide; returns the outcome, or raises the ServiceError saying why not.
 
-    text is the approval note or the rejection reason.
+    text is the approval note or the rejection reason; difference and allocations
+    (approvals) say what happens to money that does not pay one order exactly.
     """
-    payment, payload = await _checked(sessions, kind, mutation_id, by, order_ref, text)
+    extra = {"difference": difference, "allocations": allocations} if kind == "approve" else {}
+    payment, payload = await _checked(sessions, kind, mutation_id, by, order_ref, text, extra)
     expires = datetime.now(UTC) + timedelta(seconds=settings.decision_accept_seconds)
     payload["expires_at"] = expires.isoformat()
     handle = await _send(client, settings, kind, payment, payload)
@@ -106,6 +121,7 @@ async def _checked(
     by: str,
     order_ref: str | None,
     text: str,
+    extra: dict[str, Any],
 ) -> tuple[Payment, dict[str, Any]]:
     """What the database can refuse at once; else the payment and the Update's payload."""
     async with reading(sessions) as session:
@@ -127,6 +143,7 @@ async def _checked(
             )
         if kind == "approve":
             payload: dict[str, Any] = {"by": by, "note": text, "order_ref": order_ref}
+            payload |= {name: value for name, value in extra.items() if value is not None}
         else:
             payload = {"by": by, "reason": text}
         reason = FlagReason(payment.flag_reason) if payment.flag_reason else FlagReason.NO_MATCH
@@ -134,17 +151,41 @@ async def _checked(
             decision = parse_decision(kind, payload, reason, payment.order_ref)
         except InvalidDecision as exc:
             raise Invalid(decisions.INVALID, str(exc)) from None
-        if decision.order_ref is not None:
-            order = await orders.get_order(session, decision.order_ref)
-            if order is None:
-                raise Invalid(decisions.UNKNOWN_ORDER, f"no order {decision.order_ref}")
-            if order.paid_by_mutation_id is not None:
-                raise Conflict(
-                    decisions.ORDER_ALREADY_PAID,
-                    f"order {order.ref} is already paid by mutation {order.paid_by_mutation_id}",
-                )
-            payload["order_ref"] = order.ref
+        if decision.kind == "approve":
+            await _fits(session, payment, decision, payload)
     return payment, payload
+
+
+async def _fits(
+    session: AsyncSession, payment: Payment, decision: Decision, payload: dict[str, Any]
+) -> None:
+    """The orders exist, are not paid, and the amounts add up (as the orders stand now:
+    the workflow's allocation checks again under row locks)."""
+    due: dict[str, Decimal] = {}
+    lines = []
+    for line in decision.lines():
+        order = await orders.get_order(session, line.order_ref)
+        if order is None:
+            raise Invalid(decisions.UNKNOWN_ORDER, f"no order {line.order_ref}")
+        if order.status == OrderStatus.PAID:
+            raise Conflict(
+                decisions.ORDER_ALREADY_PAID,
+                f"order {order.ref} is already paid by mutation {order.paid_by_mutation_id}",
+            )
+        due[order.ref] = order.amount_due
+        lines.append(Line(order.ref, line.amount))
+    try:
+        plan(payment.amount, due, lines, decision.difference)
+    except DoesNotAddUp as exc:
+        raise Invalid(decisions.DOES_NOT_ADD_UP, str(exc)) from None
+    # Our references, however the person typed them.
+    if decision.allocations:
+        payload["allocations"] = [
+            {"order_ref": line.order_ref, "amount": line.amount and str(line.amount)}
+            for line in lines
+        ]
+    else:
+        payload["order_ref"] = lines[0].order_ref
 
 
 async def _send(

@@ -29,6 +29,11 @@ CSV_COLUMNS = (
     "unique_code",
     "status",
     "decided_by",
+    # The ledger: to orders, shortfall written off, surplus kept, surplus to refund.
+    "allocated",
+    "written_off",
+    "surplus_kept",
+    "refund",
 )
 # Rows read per query: memory stays flat whatever the export's size.
 _EXPORT_PAGE = 500
@@ -71,6 +76,10 @@ def _csv_row(row: ExportRow) -> list[str]:
         f"{row.unique_code:03d}" if row.unique_code is not None else "",
         row.status,
         _cell(row.decided_by or ""),
+        str(row.allocated),
+        str(row.written_off),
+        str(row.surplus),
+        str(row.refund),
     ]
 
 
@@ -109,6 +118,10 @@ class Bucket:
         }
 
 
+# Where the money of paid transfers went (the ledger), and what orders were let off.
+LEDGER_NAMES = ("allocated", "surplus_kept", "refunds", "written_off")
+
+
 @dataclass
 class DayRow:
     day: date
@@ -116,13 +129,41 @@ class DayRow:
     buckets: dict[str, Bucket] = field(
         default_factory=lambda: {name: Bucket() for name in SUMMARY_BUCKETS.values()}
     )
+    ledger: dict[str, Decimal] = field(
+        default_factory=lambda: {name: Decimal(0) for name in LEDGER_NAMES}
+    )
 
     def view(self) -> dict[str, Any]:
         return {
             "date": self.day.isoformat(),
             "account_number": self.account_number,
             **{name: bucket.view() for name, bucket in self.buckets.items()},
+            "ledger": _ledger_view(self.ledger),
         }
+
+
+def _ledger_view(ledger: dict[str, Decimal]) -> dict[str, str]:
+    return {name: str(amount) for name, amount in ledger.items()}
+
+
+def money_in(row: DayRow) -> Decimal:
+    """Every rupiah that came in: paid, flagged, unresolved and unmatched."""
+    return sum((bucket.total for bucket in row.buckets.values()), Decimal(0))
+
+
+def accounted(row: DayRow) -> Decimal:
+    """Where it went: allocated to orders + refunds + surpluses kept + waiting for
+    finance (flagged, unresolved) + said by finance not to be an order payment.
+    Equal to money_in(row) to the rupiah."""
+    b, ledger = row.buckets, row.ledger
+    return (
+        ledger["allocated"]
+        + ledger["refunds"]
+        + ledger["surplus_kept"]
+        + b["flagged"].total
+        + b["unresolved"].total
+        + b["unmatched"].total
+    )
 
 
 async def daily_summary(sessions: Sessions, days: Days, account: str | None) -> list[DayRow]:
@@ -139,19 +180,29 @@ async def daily_summary(sessions: Sessions, days: Days, account: str | None) -> 
             bucket = row.buckets[bucket_name]
             bucket.count += 1
             bucket.total += tally.amount
+            for name, amount in zip(LEDGER_NAMES, _ledger_of(tally), strict=True):
+                row.ledger[name] += amount
     return [rows[key] for key in sorted(rows)]
+
+
+def _ledger_of(tally: reports.Tally) -> tuple[Decimal, ...]:
+    return (tally.allocated, tally.surplus, tally.refund, tally.written_off)
 
 
 def summary_view(days: Days, account: str | None, rows: list[DayRow]) -> dict[str, Any]:
     totals: defaultdict[str, Bucket] = defaultdict(Bucket)
+    ledger = {name: Decimal(0) for name in LEDGER_NAMES}
     for row in rows:
         for name, bucket in row.buckets.items():
             totals[name].count += bucket.count
             totals[name].total += bucket.total
+        for name, amount in row.ledger.items():
+            ledger[name] += amount
     return {
         "from": days.first.isoformat(),
         "to": days.last.isoformat(),
         "account": account,
         "days": [row.view() for row in rows],
         "totals": {name: totals[name].view() for name in SUMMARY_BUCKETS.values()},
+        "ledger": _ledger_view(ledger),
     }

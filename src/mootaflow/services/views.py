@@ -28,6 +28,8 @@ def order_view(order: Order, payment: Payment | None, invoice: Invoice | None) -
         "unique_code": order.unique_code,
         "amount": int(order.amount),
         "amount_display": format_rupiah(order.amount),
+        # What is still owed: the amount while open, less part payments; 0 once paid.
+        "amount_due": str(order.amount_due),
         "customer_name": order.customer_name,
         "customer_email": order.customer_email,
         "created_at": _iso(order.created_at),

@@ -18,13 +18,13 @@ def invoice_number(month: str, sequence: int) -> str:
 async def issue_invoice(
     session: AsyncSession, mutation_id: str, order_ref: str, paid_at: datetime
 ) -> Invoice:
-    """The payment's invoice, allocating the next number of its month if it has none.
+    """The order's invoice, allocating the next number of its month if it has none.
 
     Counter bump and invoice row share one transaction: a failure rolls both
-    back, so numbers never skip; the unique mutation id makes a retry return
-    the invoice already issued.
+    back, so numbers never skip; the unique order reference makes a retry return
+    the invoice already issued. `mutation_id` is the transfer that completed it.
     """
-    existing = await _by_mutation(session, mutation_id)
+    existing = await _by_order(session, order_ref)
     if existing is not None:
         return existing
     month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
@@ -63,6 +63,15 @@ async def get_invoice(session: AsyncSession, number: str) -> Invoice | None:
 
 async def invoice_for_mutation(session: AsyncSession, mutation_id: str) -> Invoice | None:
     return await _by_mutation(session, mutation_id)
+
+
+async def invoice_for_order(session: AsyncSession, order_ref: str) -> Invoice | None:
+    return await _by_order(session, order_ref)
+
+
+async def _by_order(session: AsyncSession, order_ref: str) -> Invoice | None:
+    result = await session.execute(select(Invoice).where(col(Invoice.order_ref) == order_ref))
+    return result.scalars().first()
 
 
 async def _by_mutation(session: AsyncSession, mutation_id: str) -> Invoice | None:

@@ -91,6 +91,7 @@ async def create_order(
                     base_amount=request.amount,
                     unique_code=unique_code_of(total),
                     amount=total,
+                    amount_due=total,
                     customer_name=request.customer_name,
                     customer_email=request.customer_email,
                     status=OrderStatus.OPEN,
@@ -160,12 +161,28 @@ async def orders_by_ref_keys(session: AsyncSession, keys: Sequence[str]) -> list
 async def orders_with_amount(
     session: AsyncSession, account_number: str, amount: object
 ) -> list[OrderFacts]:
+    """Orders asking for `amount`, and partially paid ones still owing exactly that."""
     result = await session.execute(
         select(Order).where(
-            col(Order.account_number) == account_number, col(Order.amount) == amount
+            col(Order.account_number) == account_number,
+            or_(
+                col(Order.amount) == amount,
+                and_(
+                    col(Order.status) == OrderStatus.PARTIALLY_PAID,
+                    col(Order.amount_due) == amount,
+                ),
+            ),
         )
     )
     return [facts(order) for order in result.scalars()]
+
+
+async def completed_by(session: AsyncSession, mutation_id: str) -> list[Order]:
+    """The orders whose last rupiah (or accepted shortfall) came from this mutation."""
+    result = await session.execute(
+        select(Order).where(col(Order.paid_by_mutation_id) == mutation_id).order_by(col(Order.ref))
+    )
+    return list(result.scalars())
 
 
 def facts(order: Order) -> OrderFacts:
@@ -178,6 +195,7 @@ def facts(order: Order) -> OrderFacts:
         created_at=order.created_at,
         expires_at=order.expires_at,
         paid_by=order.paid_by_mutation_id,
+        due=order.amount_due if order.status == OrderStatus.PARTIALLY_PAID else None,
     )
 
 

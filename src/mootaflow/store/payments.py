@@ -3,16 +3,18 @@
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Insert, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from mootaflow.domain.allocations import Difference, Line
 from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
-from mootaflow.domain.payments import Booking, OrderStatus, PaymentStatus
+from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.reconcile import WEBHOOK
+from mootaflow.store import allocations
 from mootaflow.store.db import insert_ignore
 from mootaflow.store.tables import (
     DecisionRecord,
@@ -123,12 +125,13 @@ async def save_outcome(
 async def mark_paid(
     session: AsyncSession, mutation_id: str, order_ref: str, at: datetime
 ) -> Booking:
-    """Book the order paid by this mutation.
+    """Book the order paid by this mutation (all of the transfer to it).
 
     Idempotent (a second call for the same pair reports the first booking), and
-    race-safe: the order's row is locked (SQLite: the transaction's write lock), so
-    of two mutations racing for one order exactly one books it and the other learns
-    who won. The unique keys on both sides stay as the last line of defence.
+    race-safe (see store/allocations.py): of two mutations racing for one order
+    exactly one books it and the other learns who won. A transfer that differs
+    from what the order owes is booked in full with the difference accepted: the
+    path of approvals sent before finance chose what happens to a difference.
     """
     order = await session.get(Order, order_ref, with_for_update=True, populate_existing=True)
     if order is None:
@@ -137,24 +140,15 @@ async def mark_paid(
         if order.paid_by_mutation_id == mutation_id:
             return Booking(True, order_ref, order.paid_at)  # booked by an earlier attempt
         return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
-    elsewhere = await session.scalar(
-        select(col(Order.ref)).where(col(Order.paid_by_mutation_id) == mutation_id)
-    )
-    if elsewhere is not None:
-        # This mutation already paid another order: it cannot pay a second one.
+    if await allocations.allocations_of(session, mutation_id):
+        # This mutation's money went elsewhere already.
         return Booking(False, order_ref)
-    order.status, order.paid_at, order.paid_by_mutation_id = OrderStatus.PAID, at, mutation_id
-    await session.execute(
-        update(Payment)
-        .where(col(Payment.mutation_id) == mutation_id)
-        .values(
-            status=PaymentStatus.PAID,
-            order_ref=order_ref,
-            flag_reason=None,
-            paid_at=at,
-            updated_at=at,
-        )
-    )
+    done = await allocations.allocate(
+        session, mutation_id, [Line(order_ref)], Difference.ACCEPT, allocations.MATCHING,
+        "booked in full", at, timedelta(),
+    )  # fmt: skip
+    if not done.done:
+        return Booking(False, order_ref, paid_by=done.paid_by)
     return Booking(True, order_ref, at)
 
 

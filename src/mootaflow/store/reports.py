@@ -4,14 +4,39 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from mootaflow.domain.allocations import AllocationKind
 from mootaflow.domain.paging import Key, Page, page_of
 from mootaflow.store.listing import after_key
-from mootaflow.store.tables import DecisionRecord, Invoice, Order, Payment
+from mootaflow.store.tables import Allocation, DecisionRecord, Invoice, Order, Payment
+from mootaflow.store.types import Money
+
+# The ledger's columns of a payment, in this order: money to orders, what orders were
+# let off, overpayments kept, overpayments owed back.
+LEDGER_KINDS = (
+    AllocationKind.ORDER,
+    AllocationKind.WRITE_OFF,
+    AllocationKind.SURPLUS,
+    AllocationKind.REFUND,
+)
+
+
+def _ledger(mutation_id: Any) -> list[ColumnElement[Decimal]]:
+    """Per kind, the sum of the payment's allocation rows (0 without any)."""
+    return [
+        type_coerce(
+            select(func.coalesce(func.sum(col(Allocation.amount)), 0))
+            .where(col(Allocation.mutation_id) == mutation_id, col(Allocation.kind) == kind)
+            .scalar_subquery(),
+            Money,
+        )
+        for kind in LEDGER_KINDS
+    ]
 
 
 @dataclass(frozen=True)
@@ -26,6 +51,10 @@ class ExportRow:
     unique_code: int | None
     status: str
     decided_by: str | None
+    allocated: Decimal
+    written_off: Decimal
+    surplus: Decimal
+    refund: Decimal
 
 
 async def export_page(
@@ -50,8 +79,13 @@ async def export_page(
             col(Order.unique_code),
             col(Payment.status),
             col(DecisionRecord.decided_by),
+            *_ledger(id_),
         )
-        .outerjoin(Invoice, col(Invoice.mutation_id) == id_)
+        # The invoice of the order it paid (a transfer for several orders has several).
+        .outerjoin(
+            Invoice,
+            (col(Invoice.mutation_id) == id_) & (col(Invoice.order_ref) == col(Payment.order_ref)),
+        )
         .outerjoin(Order, col(Order.ref) == col(Payment.order_ref))
         .outerjoin(DecisionRecord, col(DecisionRecord.mutation_id) == id_)
         .where(at >= since, at < before)
@@ -71,6 +105,10 @@ class Tally:
     status: str
     amount: Decimal
     mutation_date: datetime
+    allocated: Decimal = Decimal(0)
+    written_off: Decimal = Decimal(0)
+    surplus: Decimal = Decimal(0)
+    refund: Decimal = Decimal(0)
 
 
 async def tallies(
@@ -82,6 +120,7 @@ async def tallies(
         col(Payment.status),
         col(Payment.amount),
         col(Payment.mutation_date),
+        *_ledger(col(Payment.mutation_id)),
     ).where(
         col(Payment.mutation_date) >= since,
         col(Payment.mutation_date) < before,
@@ -91,5 +130,4 @@ async def tallies(
         statement = statement.where(col(Payment.account_number) == account)
     result = await session.stream(statement.execution_options(yield_per=1000))
     async for row in result:
-        account, status, amount, moment = row
-        yield Tally(account, status, amount, moment)
+        yield Tally(*tuple(row))

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, LargeBinary, Text, text
+from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from mootaflow.domain.moota import Mutation
@@ -116,21 +116,14 @@ class Payment(MutationColumns, table=True):
     """The workflow's record of a mutation; written by activities only."""
 
     __table_args__ = (
-        # An order is paid by at most one mutation.
-        Index(
-            "uq_payment_paid_order",
-            "order_ref",
-            unique=True,
-            sqlite_where=text("status = 'paid'"),
-            postgresql_where=text("status = 'paid'"),
-        ),
         # Exports walk payments by bank date; lists by status, oldest first.
         Index("ix_payment_mutation_date", "mutation_date", "mutation_id"),
         Index("ix_payment_status_recorded", "status", "recorded_at", "mutation_id"),
     )
 
     status: str = Field(index=True)
-    order_ref: str | None = None
+    # The order it pays (the first, when it pays several: see the allocation table).
+    order_ref: str | None = Field(default=None, index=True)
     flag_reason: str | None = None
     # Why an ignored mutation is not a payment (debit, test).
     ignored_reason: str | None = None
@@ -173,8 +166,10 @@ class Order(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # A mutation pays at most one order.
-    paid_by_mutation_id: str | None = Field(default=None, unique=True, max_length=128)
+    # The mutation whose allocation completed it (the allocation table has them all).
+    paid_by_mutation_id: str | None = Field(default=None, index=True, max_length=128)
+    # What is still owed: the amount while open, less what was allocated; 0 once paid.
+    amount_due: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "amount_due_sen"})
 
 
 class InvoiceCounter(SQLModel, table=True):
@@ -188,7 +183,8 @@ class InvoiceCounter(SQLModel, table=True):
 
 class Invoice(SQLModel, table=True):
     number: str = Field(primary_key=True, max_length=32)
-    mutation_id: str = Field(unique=True, max_length=128)
+    # The transfer that completed the order (one transfer may complete several).
+    mutation_id: str = Field(index=True, max_length=128)
     order_ref: str = Field(unique=True, max_length=32)
     issued_at: datetime = Field(sa_type=UTCDateTime)
     pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
@@ -220,6 +216,52 @@ class DecisionRecord(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     flag_reason: str | None = None
     decided_at: datetime = Field(sa_type=UTCDateTime)
+    # Approvals: accept, partial or refund when the amounts differ; the orders and
+    # amounts asked for (JSON list of {order_ref, amount}), empty for order_ref alone.
+    difference: str | None = Field(default=None, max_length=16)
+    allocations: str = Field(default="[]", sa_type=Text)
+
+
+class Allocation(SQLModel, table=True):
+    """The ledger: where each rupiah of a transfer went, and what an order was let off.
+
+    Kinds (domain.allocations.AllocationKind): order (money to an order), surplus
+    (an overpayment kept), refund (an overpayment owed back), write_off (a shortfall
+    accepted; not money). One row per mutation, order and kind.
+    """
+
+    __tablename__ = "allocation"
+    __table_args__ = (
+        UniqueConstraint("mutation_id", "order_ref", "kind", name="uq_allocation_line"),
+        Index("ix_allocation_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mutation_id: str = Field(index=True, max_length=128)
+    order_ref: str = Field(index=True, max_length=32)
+    amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "amount_sen"})
+    kind: str = Field(max_length=16)
+    decided_by: str  # the finance user, or "matching" for an automatic booking
+    reason: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Refund(SQLModel, table=True):
+    """Money to pay back to a customer: due until finance records the transfer back."""
+
+    __table_args__ = (Index("ix_refund_status_created", "status", "created_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mutation_id: str = Field(unique=True, max_length=128)  # one refund per transfer
+    order_ref: str = Field(max_length=32)
+    amount: Decimal = Field(sa_type=Money, sa_column_kwargs={"name": "amount_sen"})
+    status: str = Field(max_length=8)  # due or paid
+    decided_by: str
+    reason: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    paid_reference: str | None = Field(default=None, sa_type=Text)
+    paid_by: str | None = None
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PaymentResend(SQLModel, table=True):

@@ -74,6 +74,7 @@ def activities(
         payment.open_payment,
         payment.match_order,
         payment.mark_paid,
+        payment.allocate,
         payment.flag_payment,
         payment.generate_invoice,
         payment.record_decision,

@@ -25,3 +25,9 @@ HELD_DECISION_AT_DEADLINE = "held-decision-at-deadline"
 # Issue 14 (introduced 2026-11): the outcome is written back to Moota (a note and
 # tags) beside the notifications once paid, while flagged, and once rejected.
 MOOTA_WRITE_BACK = "moota-write-back"
+
+# Issue 17 (introduced 2026-11): an approval allocates the transfer (`allocate`)
+# to one or more orders with the difference finance chose (written off, left
+# due, kept or refunded) instead of booking one order in full (`mark_paid`); the
+# invoice step runs only when an order was paid in full.
+ALLOCATIONS = "allocations"

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         InvalidDecision,
         Kind,
+        check_amounts,
         read_request,
         resolve,
     )
@@ -52,11 +54,14 @@ class PaymentWorkflow(LegacyFlow):
         # Decided once, before any handler runs: the validators (which may not
         # record markers) and the signal handlers need it from the first task on.
         self._v2 = workflow.patched(patches.DECISIONS_V2)
+        # The transfer's amount, once the run has its input: approvals must fit in it.
+        self._transfer: Decimal | None = None
 
     @workflow.run
     async def run(self, payment: PaymentInput) -> PaymentState:
         mutation = payment.mutation
         self._state.mutation_id = mutation.mutation_id
+        self._transfer = mutation.amount
         self._policy = payment.approval
         self._amount = f"{format_rupiah(mutation.amount)} to {mutation.account_number}"
         if not self._v2:
@@ -82,7 +87,8 @@ class PaymentWorkflow(LegacyFlow):
 
     # Decisions. Payloads are plain JSON objects so a person can type them in the
     # Web UI (Updates answer with the outcome; signals are for whoever prefers them):
-    # approve {"by": "Sari", "note": "...", "order_ref": "MF-..."}
+    # approve {"by": "Sari", "note": "...", "order_ref": "MF-...", "difference": "partial",
+    #          "allocations": [{"order_ref": "MF-...", "amount": "50000"}, ...]}
     # reject  {"by": "Sari", "reason": "personal transfer"}
     @workflow.update(name="approve")
     async def approve_update(self, payload: Any) -> DecisionOutcome:
@@ -124,6 +130,11 @@ class PaymentWorkflow(LegacyFlow):
         state = self._state
         if state.decision is not None:
             raise _refusal(decisions.ALREADY_DECIDED, _decided(state), state.decision.by)
+        if self._transfer is not None:
+            try:
+                check_amounts(request, self._transfer)
+            except InvalidDecision as exc:
+                raise _refusal(decisions.DOES_NOT_ADD_UP, str(exc)) from None
         if state.status in self._decidable():
             try:
                 resolve(request, self._reason, state.order_ref)
@@ -272,7 +283,12 @@ class PaymentWorkflow(LegacyFlow):
             if (recorded := opened.decision) is not None:
                 # Recorded, but the run applying it ended before it took effect.
                 request = DecisionRequest(
-                    recorded.kind, recorded.by, recorded.order_ref, recorded.note
+                    recorded.kind,
+                    recorded.by,
+                    recorded.order_ref,
+                    recorded.note,
+                    difference=recorded.difference,
+                    allocations=recorded.allocations,
                 )
                 self._pending.insert(0, Pending(request, "resume"))
             await self._await_decision_v2(remind=status == PaymentStatus.AWAITING_APPROVAL)

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.activities import contracts as steps
     from mootaflow.activities.contracts import (
         ActivityRef,
+        AllocateInput,
         BookInput,
         DecisionInput,
         FinanceNotice,
@@ -87,6 +88,8 @@ class PaymentSteps:
             self._write_back()
             return True
         assert decision.order_ref is not None
+        if workflow.patched(patches.ALLOCATIONS):
+            return await self._allocate(pending, decision)
         try:
             booked = await self._step(
                 steps.MARK_PAID,
@@ -112,10 +115,51 @@ class PaymentSteps:
         await self._after_paid(pending)
         return True
 
+    async def _allocate(self, pending: Pending, decision: Decision) -> bool:
+        """Allocate the transfer as decided; True once it took effect."""
+        request = pending.request
+        arg = AllocateInput(
+            self._state.mutation_id,
+            decision.lines(),
+            decision.difference,
+            request.by,
+            decision.note,
+        )
+        try:
+            done = await self._step(steps.ALLOCATE, arg, retries.DATABASE)
+        except ActivityError as error:
+            detail = f"approve by {request.by} failed: {_cause(error)}"
+            self._answer_refused(pending, decisions.BOOKING_FAILED, detail)
+            return False
+        if not done.done:
+            code = _ALLOCATION_REFUSALS.get(done.refusal or "", decisions.BOOKING_FAILED)
+            self._answer_refused(pending, code, f"approve by {request.by} refused: {done.detail}")
+            return False
+        self._state.decision = decision
+        await self._record(decision)
+        self._set_order(decision.order_ref or done.completed[0])
+        self._state.allocation = done.describe()
+        self._set_status(PaymentStatus.PAID)
+        if done.completed:
+            invoice = await self._step(
+                steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE
+            )
+            self._state.invoice_number = invoice.number or None
+            self._state.invoice_numbers = list(invoice.numbers)
+        self._answer(pending, "booked")
+        # The customer and the merchant learn what was paid, what is still due
+        # and what will be refunded (the activities read it from the ledger).
+        self._write_back()
+        await asyncio.gather(
+            self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER),
+            self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT),
+        )
+        return True
+
     async def _after_paid(self, pending: Pending | None = None) -> None:
         self._set_status(PaymentStatus.PAID)
         invoice = await self._step(steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE)
-        self._state.invoice_number = invoice.number
+        self._state.invoice_number = invoice.number or None
         if pending is not None:
             # Booked and invoiced: that is the answer; notifications may take days.
             self._answer(pending, "booked")
@@ -187,6 +231,8 @@ class PaymentSteps:
                 decision.order_ref,
                 decision.note,
                 self._state.flag_reason,
+                decision.difference,
+                list(decision.allocations),
             ),
             retries.DATABASE,
         )
@@ -203,6 +249,7 @@ class PaymentSteps:
             state.status,
             order_ref=state.order_ref,
             invoice_number=state.invoice_number,
+            detail=state.allocation,
         )
         self._count(pending, result)
 
@@ -267,6 +314,14 @@ class PaymentSteps:
         if status == PaymentStatus.IGNORED and self._state.ignored_reason:
             parts.append(self._state.ignored_reason)
         workflow.set_current_details(" · ".join(parts))
+
+
+# The allocate activity's refusals, as decision refusals.
+_ALLOCATION_REFUSALS = {
+    "unknown_order": decisions.UNKNOWN_ORDER,
+    "order_already_paid": decisions.ORDER_ALREADY_PAID,
+    "does_not_add_up": decisions.DOES_NOT_ADD_UP,
+}
 
 
 def _decided(state: PaymentState) -> str:

@@ -47,3 +47,7 @@ class PaymentState:
     # This run found the payment already past matching (a re-send, or resumed for a
     # decision): it finished what was owed instead of matching again.
     resent: bool = False
+    # What finance's approval did with the money (orders paid, still owed, refund
+    # due, surplus kept), and every invoice it completed.
+    allocation: str = ""
+    invoice_numbers: list[str] = field(default_factory=list)

@@ -34,6 +34,8 @@ def console_routes() -> list[BaseRoute]:
                 Route("/daily", pages.daily, methods=["GET"]),
                 Route("/decisions", pages.decisions, methods=["GET"]),
                 Route("/quarantined", pages.quarantined, methods=["GET"]),
+                Route("/refunds", pages.refund_list, methods=["GET"]),
+                Route("/refunds/{refund_id}/paid", actions.refund_paid, methods=["POST"]),
                 Route("/payments/{mutation_id}", pages.payment, methods=["GET"]),
                 Route("/payments/{mutation_id}/approve", actions.approve, methods=["POST"]),
                 Route("/payments/{mutation_id}/reject", actions.reject, methods=["POST"]),

@@ -11,7 +11,7 @@ from typing import Literal
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mootaflow.domain.errors import Forbidden, ServiceError, Unauthenticated
+from mootaflow.domain.errors import Forbidden, NotFound, ServiceError, Unauthenticated
 from mootaflow.receiver.auth import check_finance_token
 from mootaflow.receiver.body import form_fields
 from mootaflow.receiver.console.i18n import Words
@@ -27,6 +27,7 @@ from mootaflow.receiver.console.session import (
     signin_token,
 )
 from mootaflow.receiver.context import sessions_of, settings_of, temporal_client
+from mootaflow.services import refunds
 from mootaflow.services.decisions import decision_text, reject_reason, submit_decision
 
 # A wrong token costs the guesser this long (on top of the rate limit on /finance/signin).
@@ -122,8 +123,11 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
                 "order_ref", fields.get("order_ref")
             )
             text = decision_text("note", fields.get("note")) or ""
+            difference = fields.get("difference") or None
+            allocations = allocation_lines(fields.get("allocations"))
         else:
             order_ref, text = None, reject_reason(fields.get("reason"))
+            difference, allocations = None, None
         client = await temporal_client(request)
         answer = await submit_decision(
             sessions_of(request),
@@ -134,6 +138,8 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
             session.name,
             order_ref=order_ref,
             text=text,
+            difference=difference,
+            allocations=allocations,
         )
     except ServiceError as refused:
         set_flash(
@@ -146,15 +152,55 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
     outcome = answer.outcome
     if outcome is None:
         set_flash(response, settings, "info", words("flash_accepted").format(id=mutation_id))
-    elif outcome.result == "booked":
+    elif outcome.result == "booked" and outcome.invoice_number:
         message = words("flash_booked").format(
             id=mutation_id,
             by=session.name,
             order=outcome.order_ref,
             invoice=outcome.invoice_number,
         )
+        # What the allocation did (orders paid, refund due, surplus kept).
+        set_flash(response, settings, "ok", f"{message} {outcome.detail}".strip())
+    elif outcome.result == "booked":
+        # Nothing paid in full yet (a part payment): no invoice, what is still owed.
+        message = words("flash_booked_detail").format(
+            id=mutation_id, by=session.name, detail=outcome.detail
+        )
         set_flash(response, settings, "ok", message)
     else:
         message = words("flash_rejected").format(id=mutation_id, by=session.name)
         set_flash(response, settings, "ok", message)
+    return response
+
+
+def allocation_lines(text: str | None) -> list[dict[str, str | None]] | None:
+    """ "MF-A=50000, MF-B" as the decision's allocations (checked by its reader)."""
+    if not text or not text.strip():
+        return None
+    lines = []
+    for part in text.replace("\n", ",").split(","):
+        if part.strip():
+            ref, _, amount = part.partition("=")
+            lines.append({"order_ref": ref.strip(), "amount": amount.strip() or None})
+    return lines
+
+
+async def refund_paid(request: Request) -> Response:
+    session = current_session(request)
+    fields = await form_fields(request)
+    check_csrf(session, fields)
+    settings = settings_of(request)
+    words = Words(settings.language)
+    response = redirect("/finance/refunds")
+    raw = request.path_params["refund_id"]
+    try:
+        if not raw.isdigit() or len(raw) > 18:
+            raise NotFound("not_found", f"no refund {raw}")
+        await refunds.mark_paid(
+            sessions_of(request), int(raw), fields.get("reference"), session.name
+        )
+    except ServiceError as refused:
+        set_flash(response, settings, "error", refused.detail)
+        return response
+    set_flash(response, settings, "ok", words("flash_refund_paid").format(id=raw, by=session.name))
     return response

@@ -1,5 +1,5 @@
 """The console's pages (GET): queue, unresolved, search and export, daily summary,
-decisions, quarantined items, a payment with its timeline, its invoice."""
+decisions, refunds, quarantined items, a payment with its timeline, its invoice."""
 
 from dataclasses import replace
 from datetime import datetime
@@ -17,7 +17,7 @@ from mootaflow.receiver.console.render import page, redirect
 from mootaflow.receiver.console.session import current_session
 from mootaflow.receiver.context import sessions_of, settings_of
 from mootaflow.receiver.reports import csv_response, summary_days
-from mootaflow.services import params, reports
+from mootaflow.services import params, refunds, reports
 from mootaflow.services import payments as payment_service
 from mootaflow.store import invoices
 
@@ -96,6 +96,22 @@ async def decisions(request: Request) -> Response:
     )
     return page(
         request, "decisions.html", session=session, rows=found.items, next_cursor=found.cursor
+    )
+
+
+async def refund_list(request: Request) -> Response:
+    session = current_session(request)
+    status = refunds.refund_status(request.query_params.get("status"))
+    found = await refunds.list_refunds(
+        sessions_of(request), status, PageRequest.of(request.query_params)
+    )
+    return page(
+        request,
+        "refunds.html",
+        session=session,
+        rows=[view.as_dict() | {"amount": view.row.amount} for view in found.items],
+        status=status or "all",
+        next_cursor=found.cursor,
     )
 
 
