@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.retention import purge_before
 from mootaflow.store.tables import Invoice
@@ -31,6 +32,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
     sessions: Sessions,
     smtp: SmtpServer,
     merchant: Merchant,
+    databases: Databases,
 ) -> None:
     order = await create_order(receiver, customer_email="once@example.com")
     item = transfer(order)
@@ -55,7 +57,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
         async with (
             running_receiver(moved) as fresh_receiver,
             httpx.AsyncClient() as http,
-            build_worker(other, moved, sessions, http),
+            build_worker(other, moved, databases, http),
         ):
             [again] = await pay(fresh_receiver, other, item)  # a brand-new workflow run
 

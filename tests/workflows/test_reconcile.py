@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 
 from mootaflow.domain.settings import Settings
 from mootaflow.store import reconcile as store
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import InboxMutation, MootaAccount, ReconcilePass
 from mootaflow.temporal.reconcile import RECONCILE_SCHEDULE_ID, ensure_reconcile_schedule
@@ -192,12 +193,13 @@ async def test_a_check_passes_again_after_its_follow_up_delay(
     settings: Settings,
     sessions: Sessions,
     fake_moota: RunningFakeMoota,
+    databases: Databases,
 ) -> None:
     """On the time-skipping server: the 90 s wait between a check's two rounds."""
     debits(fake_moota, 3)
     async with (
         httpx.AsyncClient() as http,
-        build_worker(time_env.client, settings, sessions, http),
+        build_worker(time_env.client, settings, databases, http),
     ):
         result = await reconcile(
             time_env.client,

@@ -41,6 +41,7 @@ from mootaflow.mootaapi import (
 )
 from mootaflow.store import orders
 from mootaflow.store import reconcile as store
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Order
 from mootaflow.temporal.client import LazyClient
@@ -59,7 +60,7 @@ def check_client(settings: Settings) -> MootaClient | None:
 
 
 async def check_order(
-    sessions: Sessions,
+    databases: Databases,
     settings: Settings,
     temporal: LazyClient,
     moota: MootaClient | None,
@@ -73,7 +74,9 @@ async def check_order(
             "processed when Moota's webhook arrives",
         )
     now = datetime.now(UTC)
-    async with sessions.begin() as session:
+    # Orders are in the main database; Moota's accounts with the receiving tables.
+    sessions = databases.inbox
+    async with databases.sessions.begin() as session:
         await orders.expire_overdue(session, now)
         order = await orders.get_order(session, ref)
     if order is None:
