@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col
 from temporalio.client import Client
 
+from mootaflow.domain.settings import Settings
 from mootaflow.store.tables import InboxMutation
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -45,10 +46,16 @@ async def busiest_cpu(pids: Iterable[int], window: float = 1.0) -> float:
     )
 
 
+def inbox_url(database_url: str) -> str:
+    """The receiving database of a stack whose MOOTAFLOW_DATABASE_URL is `database_url`
+    (on SQLite a file beside it: store/databases.py)."""
+    return Settings(_env_file=None, database_url=database_url).receiving_database_url
+
+
 async def pending_count(database_url: str) -> int:
     """Inbox rows acknowledged but not yet started in Temporal (the redrive backlog)."""
     # A plain engine: mootaflow's own takes SQLite's write lock on every transaction.
-    engine = create_async_engine(database_url)
+    engine = create_async_engine(inbox_url(database_url))
     try:
         async with engine.connect() as connection:
             result = await connection.execute(
@@ -118,7 +125,7 @@ async def check_loss(
 ) -> Loss:
     """Every sent mutation must have an inbox row marked started and a workflow."""
     states: dict[str, str] = {}
-    engine = create_async_engine(database_url)
+    engine = create_async_engine(inbox_url(database_url))
     try:
         async with engine.connect() as connection:
             for i in range(0, len(mutation_ids), 500):

@@ -38,7 +38,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
     item = transfer(order)
     [first] = await pay(receiver, client, item)
     assert first.status == "paid"
-    await wait_started(sessions, item["mutation_id"])
+    await wait_started(databases.inbox, item["mutation_id"])
 
     # Forget it everywhere a re-send is normally caught: Temporal (as after the
     # namespace retention: here a Temporal server that never saw this workflow id)

@@ -74,7 +74,7 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
         invoice = answer.json()["invoice_number"]
         await handle.result()  # the run the decision started, notifications included
         for item in (rejected, ignored, late):
-            await wait_started(sessions, item["mutation_id"])
+            await wait_started(databases.inbox, item["mutation_id"])
 
     purged = await purge_before(sessions, datetime.now(UTC) + timedelta(days=1))
     assert purged.inbox_rows == 3
