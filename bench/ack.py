@@ -15,6 +15,8 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,6 +57,35 @@ class Target:
     database_url: str | None = None
     pids: list[int] = field(default_factory=list)
     check_alive: Callable[[], None] | None = None
+    # False: a phase starts once the inbox backlog is started, the worker maybe still busy.
+    until_idle: bool = True
+    # Named processes, for profiles (`--profile`).
+    named: dict[str, int] = field(default_factory=dict)
+    profile: Path | None = None
+    label: str = "bench"
+
+    def profiler(self, phase: str, seconds: float) -> subprocess.Popen[bytes] | None:
+        """py-spy on the receiver and the worker for one phase: flame graphs (SVG) under
+        `profile`, named STACK-PROCESS-PHASE."""
+        beside = Path(sys.executable).parent / "py-spy"
+        spy = shutil.which("py-spy") or (str(beside) if beside.exists() else None)
+        if self.profile is None or spy is None:
+            return None
+        self.profile.mkdir(parents=True, exist_ok=True)
+        runs = []
+        for name in ("receiver", "worker"):
+            if name in self.named:
+                out = self.profile / f"{self.label}-{name}-{phase}.svg"
+                runs.append(
+                    f"{spy} record --nonblocking --pid {self.named[name]} "
+                    f"--duration {int(seconds)} --format flamegraph --output {out}"
+                )
+        if not runs:
+            return None
+        command = " & ".join(runs) + " & wait"
+        return subprocess.Popen(  # noqa: S602 (our own command line)
+            command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     async def quiet(self, label: str) -> dict[str, float]:
         if self.database_url is None or not self.pids:
@@ -62,7 +93,11 @@ class Target:
             await asyncio.sleep(10)
             return {}
         quiet = await wait_quiet(
-            self.database_url, self.pids, label=label, check_alive=self.check_alive
+            self.database_url,
+            self.pids,
+            label=label,
+            check_alive=self.check_alive,
+            until_idle=self.until_idle,
         )
         return asdict(quiet)
 
@@ -197,6 +232,7 @@ async def run_phases(
                     flush=True,
                 )
                 run = uuid.uuid4().hex[:8]
+                profiling = target.profiler(f"{shape}-{rate:g}per-s", duration)
                 shaped[shape] = await bench_webhook(
                     f"mootaflow receiver ({shape})",
                     target.webhook_url,
@@ -207,6 +243,8 @@ async def run_phases(
                     shape,
                     size,
                 )
+                if profiling is not None:
+                    await asyncio.to_thread(profiling.wait)
                 report([shaped[shape]])
                 sent = [(i, size) for i in range(shaped[shape].sent)]
                 after[shape] = await settle(target, client, run, sent)
@@ -271,6 +309,9 @@ async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
                 dev.database_url,
                 list(dev.pids.values()),
                 dev.check_alive,
+                named=dev.pids,
+                profile=args.profile,
+                label="dev",
             )
         return
     print("starting a bench stack (Temporal dev server, worker, receiver) ...", flush=True)
@@ -284,6 +325,9 @@ async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
             stack.database_url,
             list(stack.pids.values()),
             stack.check_alive,
+            named=stack.pids,
+            profile=args.profile,
+            label="bench",
         )
 
 
@@ -310,6 +354,12 @@ async def main() -> None:
         help=f"deliveries to send at each rate, of {', '.join(SHAPES)} (default moota)",
     )
     parser.add_argument("--batch", type=int, default=1, help="mutations per delivery")
+    parser.add_argument(
+        "--no-idle-wait",
+        action="store_true",
+        help="start the next phase once every mutation's workflow is started, not when "
+        "the worker is idle too (faster; phases then run beside the worker's backlog)",
+    )
     parser.add_argument("--secret", default=DEV_WEBHOOK_SECRET)
     parser.add_argument("--rates", type=numbers, default=[100.0], help="e.g. 100,300")
     parser.add_argument(
@@ -317,6 +367,11 @@ async def main() -> None:
     )
     parser.add_argument(
         "--largest", type=int, default=20, help="requests of 100 mutations (0: skip)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write py-spy flame graphs of the receiver and worker per phase to this folder",
     )
     parser.add_argument("--out", type=Path, help="default bench/results/ack.json")
     args = parser.parse_args()
@@ -328,11 +383,14 @@ async def main() -> None:
     if not 1 <= args.batch <= 1000:
         parser.error("--batch must be 1 to 1000")
     async with target_of(args) as target:
+        target.until_idle = not args.no_idle_wait
         result = await run_phases(
             target, args.rates, durations, args.largest, args.shapes, args.batch
         )
     stack = "external" if args.url else args.stack
-    result.update(stack=stack, batch=args.batch, shapes=args.shapes)
+    result.update(
+        stack=stack, batch=args.batch, shapes=args.shapes, until_idle=not args.no_idle_wait
+    )
     write_result("ack", result, args.out or RESULTS / f"ack-{stack}-batch{args.batch}.json")
 
 

@@ -7,6 +7,7 @@ using (almost) no CPU. CPU is the one idle signal that does not depend on the wo
 shape (flagged payments wait for finance for days and stay "running")."""
 
 import asyncio
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -80,6 +81,7 @@ async def wait_quiet(
     limit_s: float = 900.0,
     label: str = "",
     check_alive: Callable[[], None] | None = None,
+    until_idle: bool = True,
 ) -> Quiet:
     """Until no inbox row is pending and every process in `pids` is idle; `check_alive`
     raises if the stack died (a dead receiver would leave its backlog forever)."""
@@ -93,6 +95,8 @@ async def wait_quiet(
         pending = await pending_count(database_url)
         if pending == 0 and drained is None:
             drained = time.monotonic() - began
+            if not until_idle:  # the worker may still be busy with the workflows
+                return Quiet(round(drained, 1), math.nan)
         busiest = await busiest_cpu(pids)
         idle_in_a_row = idle_in_a_row + 1 if pending == 0 and busiest < IDLE_CPU else 0
         if idle_in_a_row >= 2:
