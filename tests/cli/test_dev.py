@@ -104,7 +104,11 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
         handle = client.get_workflow_handle(workflow_id, result_type=PaymentState)
         state = await asyncio.wait_for(handle.result(), 60)
         assert (state.status, state.order_ref) == ("paid", order["ref"])
-        assert state.notifications == {"customer_email": "sent", "merchant_callback": "skipped"}
+        assert state.notifications == {
+            "customer_email": "sent",
+            "merchant_callback": "skipped",
+            "moota_write_back": "off",  # no Moota token in dev without --fake-moota
+        }
         attributes = (await handle.describe()).typed_search_attributes
         assert attributes.get(sa.MOOTA_ACCOUNT) == "5551234"
         assert attributes.get(sa.AMOUNT_IDR) == order["amount"]

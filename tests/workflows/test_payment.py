@@ -45,7 +45,11 @@ async def test_happy_path_webhook_to_paid_order_invoice_email_and_callback(
     item = transfer(order)
     [state] = await pay(receiver, client, item)
     assert (state.status, state.order_ref) == ("paid", order["ref"])
-    assert state.notifications == {"customer_email": "sent", "merchant_callback": "sent"}
+    assert state.notifications == {
+        "customer_email": "sent",
+        "merchant_callback": "sent",
+        "moota_write_back": "off",  # no Moota token
+    }
     number = state.invoice_number
     assert number is not None and number.startswith("INV-")
 
