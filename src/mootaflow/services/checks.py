@@ -75,7 +75,7 @@ async def check_order(
         )
     now = datetime.now(UTC)
     # Orders are in the main database; Moota's accounts with the receiving tables.
-    sessions = databases.inbox
+    inbox = databases.inbox
     async with databases.sessions.begin() as session:
         await orders.expire_overdue(session, now)
         order = await orders.get_order(session, ref)
@@ -83,9 +83,9 @@ async def check_order(
         raise NotFound("not_found", f"no order {ref}")
     if order.status != OrderStatus.OPEN:
         raise Conflict("order_not_open", f"order {order.ref} is {order.status}")
-    bank = await _bank_of(order, sessions, moota)
+    bank = await _bank_of(order, inbox, moota)
 
-    async with sessions.begin() as session:
+    async with inbox.begin() as session:
         wait, previous = await store.claim_refresh(session, bank, now)
     if wait is not None:
         seconds = math.ceil(wait.total_seconds())
@@ -101,7 +101,7 @@ async def check_order(
     try:
         await moota.refresh_bank(bank.bank_id)
     except MootaError as exc:
-        async with sessions.begin() as session:
+        async with inbox.begin() as session:
             await store.release_refresh(session, bank.bank_id, now, previous)
         raise _moota_refused(exc) from None
 

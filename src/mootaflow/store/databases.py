@@ -21,8 +21,14 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import PoolLimits, Sessions, create_engine, session_factory, table_of
-from mootaflow.store.db import upgrade_schema as _upgrade
+from mootaflow.store.db import (
+    PoolLimits,
+    Sessions,
+    create_engine,
+    session_factory,
+    table_of,
+    upgrade_schema,
+)
 from mootaflow.store.tables import (
     Delivery,
     InboxMutation,
@@ -75,7 +81,7 @@ async def upgrade_schemas(databases: Databases) -> None:
     file (an upgrade from before the split), so the inbox keeps everything it
     acknowledged."""
     for engine in databases.engines:
-        await _upgrade(engine)
+        await upgrade_schema(engine)
     if databases.split:
         await move_receiving_rows(databases.engine, databases.inbox_engine)
 
