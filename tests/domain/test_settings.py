@@ -85,8 +85,9 @@ def test_write_back_is_on_with_a_token_unless_turned_off(monkeypatch: pytest.Mon
 
 
 def test_the_inbox_database_sits_beside_the_main_sqlite_file() -> None:
-    def inbox_of(url: str, **more: str) -> str:
-        return Settings(_env_file=None, database_url=url, **more).receiving_database_url
+    def inbox_of(url: str, inbox_database_url: str | None = None) -> str:
+        settings = Settings(_env_file=None, database_url=url, inbox_database_url=inbox_database_url)
+        return settings.receiving_database_url
 
     assert inbox_of("sqlite+aiosqlite:///./var/mootaflow.db") == (
         "sqlite+aiosqlite:///./var/mootaflow-inbox.db"
