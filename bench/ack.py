@@ -69,7 +69,10 @@ class Target:
         `profile`, named STACK-PROCESS-PHASE."""
         beside = Path(sys.executable).parent / "py-spy"
         spy = shutil.which("py-spy") or (str(beside) if beside.exists() else None)
-        if self.profile is None or spy is None:
+        if self.profile is None:
+            return None
+        if spy is None:
+            print("--profile: py-spy is not installed (pip install py-spy); no profile", flush=True)
             return None
         self.profile.mkdir(parents=True, exist_ok=True)
         runs = []
