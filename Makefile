@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck pytest install clean bench
+.PHONY: dev test lint typecheck pytest install clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,13 +44,26 @@ bench: $(STAMP)
 	@# Production installs ship bytecode; an editable install under PYTHONDONTWRITEBYTECODE
 	@# has none, and the worker's sandbox would compile the workflow module on every run.
 	$(BIN)/python -m compileall -q src
-	@echo "== bench/ack: 100/s for 60 s and 300/s for 15 s, with both baselines"
-	$(BIN)/python -m bench.ack --rates 100,300 --durations 60,15 --largest 20
+	@echo "== bench/ack on mootaflow dev, Moota-shaped and small deliveries, 100-300/s"
+	$(BIN)/python -m bench.ack --stack dev --rates 100,200,300 --durations 60,30,15 \
+		--shapes moota,small --largest 20
+	@echo "== bench/ack on the bench's own stack, the same load"
+	$(BIN)/python -m bench.ack --stack bench --rates 100,200,300 --durations 60,30,15 \
+		--shapes moota,small --largest 0
+	@echo "== bench/ack on mootaflow dev, deliveries of 20 mutations"
+	$(BIN)/python -m bench.ack --stack dev --rates 5 --durations 60 --batch 20 --largest 0
 	@echo "== bench/e2e: 1000 payments at 100/s against the no-op baseline"
 	$(BIN)/python -m bench.e2e --count 1000 --rate 100
 	@echo "== bench/inline: the anti-pattern at the same rates and durations"
 	$(BIN)/python -m bench.inline --rates 100,300 --durations 60,15
 	@echo "== charts"
+	$(BIN)/python -m bench.chart
+
+# The ack figures of `mootaflow dev` only (a few minutes): 5 s per rate, and each phase
+# starts once the previous one's mutations are started (the worker may still be busy).
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.ack --stack dev --rates 100,200,300 --durations 5 \
+		--shapes moota --largest 0 --no-idle-wait
 	$(BIN)/python -m bench.chart
 
 clean:

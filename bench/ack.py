@@ -15,6 +15,8 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +24,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,11 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from bench.loadclient import LoadClient
 from bench.loadgen import Figures, open_loop, percentile, report
+from bench.payloads import MOOTA, SHAPES, delivery, mutation_id
 from bench.probe import check_loss, wait_quiet
-from bench.results import write_result
-from bench.stack import bench_stack, free_port, run_bench, spawn, stop
-from mootaflow.domain.moota import JAKARTA, parse_mutation, workflow_id_for
+from bench.results import RESULTS, write_result
+from bench.stack import bench_stack, dev_stack, free_port, run_bench, spawn, stop
+from mootaflow.domain.moota import parse_mutation, workflow_id_for
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
 from mootaflow.domain.signature import sign
 from mootaflow.temporal.client import DATA_CONVERTER
@@ -43,30 +45,6 @@ from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput
 
 MINIMAL = Path(__file__).resolve().parent / "minimal_receiver.py"
-
-
-def mutation_id(run: str, index: int, n: int = 0) -> str:
-    return f"bench-{run}-{index}-{n}"
-
-
-def delivery(index: int, run: str, size: int = 1) -> bytes:
-    # Moota's dates are Jakarta wall-clock time.
-    now = datetime.now(JAKARTA).strftime("%Y-%m-%d %H:%M:%S")
-    items = [
-        {
-            "account_number": "9990001112",
-            "date": now,
-            "description": "BENCH",
-            "note": "",
-            "amount": 10000 + index,
-            "type": "CR",
-            "balance": 0,
-            "mutation_id": mutation_id(run, index, n),
-            "bank_id": "bench",
-        }
-        for n in range(size)
-    ]
-    return json.dumps(items, separators=(",", ":")).encode()
 
 
 @dataclass
@@ -79,6 +57,38 @@ class Target:
     database_url: str | None = None
     pids: list[int] = field(default_factory=list)
     check_alive: Callable[[], None] | None = None
+    # False: a phase starts once the inbox backlog is started, the worker maybe still busy.
+    until_idle: bool = True
+    # Named processes, for profiles (`--profile`).
+    named: dict[str, int] = field(default_factory=dict)
+    profile: Path | None = None
+    label: str = "bench"
+
+    def profiler(self, phase: str, seconds: float) -> subprocess.Popen[bytes] | None:
+        """py-spy on the receiver and the worker for one phase: flame graphs (SVG) under
+        `profile`, named STACK-PROCESS-PHASE."""
+        beside = Path(sys.executable).parent / "py-spy"
+        spy = shutil.which("py-spy") or (str(beside) if beside.exists() else None)
+        if self.profile is None:
+            return None
+        if spy is None:
+            print("--profile: py-spy is not installed (pip install py-spy); no profile", flush=True)
+            return None
+        self.profile.mkdir(parents=True, exist_ok=True)
+        runs = []
+        for name in ("receiver", "worker"):
+            if name in self.named:
+                out = self.profile / f"{self.label}-{name}-{phase}.svg"
+                runs.append(
+                    f"{spy} record --nonblocking --pid {self.named[name]} "
+                    f"--duration {int(seconds)} --format flamegraph --output {out}"
+                )
+        if not runs:
+            return None
+        command = " & ".join(runs) + " & wait"
+        return subprocess.Popen(  # noqa: S602 (our own command line)
+            command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     async def quiet(self, label: str) -> dict[str, float]:
         if self.database_url is None or not self.pids:
@@ -86,7 +96,11 @@ class Target:
             await asyncio.sleep(10)
             return {}
         quiet = await wait_quiet(
-            self.database_url, self.pids, label=label, check_alive=self.check_alive
+            self.database_url,
+            self.pids,
+            label=label,
+            check_alive=self.check_alive,
+            until_idle=self.until_idle,
         )
         return asdict(quiet)
 
@@ -99,12 +113,19 @@ async def post_signed(
 
 
 async def bench_webhook(
-    name: str, url: str, secret: str, rate: float, duration: float, run: str
+    name: str,
+    url: str,
+    secret: str,
+    rate: float,
+    duration: float,
+    run: str,
+    shape: str = MOOTA,
+    size: int = 1,
 ) -> Figures:
     client = LoadClient(url)
     requests = [
         client.request(body, {"Content-Type": "application/json", "Signature": sign(body, secret)})
-        for body in (delivery(i, run) for i in range(int(rate * duration)))
+        for body in (delivery(i, run, size, shape) for i in range(int(rate * duration)))
     ]
 
     async def call(i: int) -> bool:
@@ -122,7 +143,7 @@ async def bench_webhook(
 async def bench_start_workflow(client: Client, rate: float, duration: float) -> Figures:
     run = uuid.uuid4().hex[:8]
     inputs = [
-        PaymentInput(parse_mutation(json.loads(delivery(i, run))[0]))
+        PaymentInput(parse_mutation(json.loads(delivery(i, run, shape=MOOTA))[0]))
         for i in range(int(rate * duration))
     ]
 
@@ -147,7 +168,7 @@ async def bench_largest(target: Target, client: Client, count: int, size: int) -
     errors = 0
     async with httpx.AsyncClient(timeout=10) as http:
         for i in range(count):
-            body = delivery(i, run, size)
+            body = delivery(i, run, size, MOOTA)
             began = time.perf_counter()
             response = await post_signed(http, target.webhook_url, body, target.secret)
             latencies.append((time.perf_counter() - began) * 1000)
@@ -189,7 +210,12 @@ async def settle(
 
 
 async def run_phases(
-    target: Target, rates: Sequence[float], durations: Sequence[float], largest: int
+    target: Target,
+    rates: Sequence[float],
+    durations: Sequence[float],
+    largest: int,
+    shapes: Sequence[str] = (MOOTA,),
+    size: int = 1,
 ) -> dict[str, Any]:
     client = await Client.connect(target.temporal, data_converter=DATA_CONVERTER)
     port = free_port()
@@ -200,13 +226,31 @@ async def run_phases(
     try:
         await asyncio.sleep(2)
         for rate, duration in zip(rates, durations, strict=True):
-            print(f"== {rate:g}/s for {duration:g} s: mootaflow receiver", flush=True)
-            run = uuid.uuid4().hex[:8]
-            ours = await bench_webhook(
-                "mootaflow receiver", target.webhook_url, target.secret, rate, duration, run
-            )
-            report([ours])
-            after = await settle(target, client, run, [(i, 1) for i in range(ours.sent)])
+            shaped: dict[str, Figures] = {}
+            after: dict[str, Any] = {}
+            for shape in shapes:
+                print(
+                    f"== {rate:g}/s for {duration:g} s: mootaflow receiver, {shape} deliveries "
+                    f"of {size}",
+                    flush=True,
+                )
+                run = uuid.uuid4().hex[:8]
+                profiling = target.profiler(f"{shape}-{rate:g}per-s", duration)
+                shaped[shape] = await bench_webhook(
+                    f"mootaflow receiver ({shape})",
+                    target.webhook_url,
+                    target.secret,
+                    rate,
+                    duration,
+                    run,
+                    shape,
+                    size,
+                )
+                if profiling is not None:
+                    await asyncio.to_thread(profiling.wait)
+                report([shaped[shape]])
+                sent = [(i, size) for i in range(shaped[shape].sent)]
+                after[shape] = await settle(target, client, run, sent)
             print(f"== {rate:g}/s: bare start_workflow", flush=True)
             bare = await bench_start_workflow(client, rate, duration)
             report([bare])
@@ -220,18 +264,21 @@ async def run_phases(
                 duration,
                 run,
             )
-            report([ours, bare, minimal_figures])
-            print(
-                f"mootaflow p99 / start_workflow p99 = {ours.p99_ms / bare.p99_ms:.2f}; "
-                f"mootaflow p99 / minimal endpoint p99 = "
-                f"{ours.p99_ms / minimal_figures.p99_ms:.2f}",
-                flush=True,
-            )
+            report([*shaped.values(), bare, minimal_figures])
+            for shape, figures in shaped.items():
+                print(
+                    f"{shape}: mootaflow p99 / start_workflow p99 = "
+                    f"{figures.p99_ms / bare.p99_ms:.2f}; mootaflow p99 / minimal endpoint "
+                    f"p99 = {figures.p99_ms / minimal_figures.p99_ms:.2f}",
+                    flush=True,
+                )
             phases.append(
                 {
                     "rate": rate,
                     "duration": duration,
-                    "figures": [asdict(f) for f in (ours, bare, minimal_figures)],
+                    "batch": size,
+                    "shapes": list(shaped),
+                    "figures": [asdict(f) for f in (*shaped.values(), bare, minimal_figures)],
                     "mootaflow_after": after,
                 }
             )
@@ -254,6 +301,22 @@ async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
     if args.url:
         yield Target(args.url, args.temporal, args.secret, args.database_url)
         return
+    if args.stack == "dev":
+        print("starting `mootaflow dev` in a fresh folder ...", flush=True)
+        async with dev_stack() as dev:
+            print(f"dev up in {dev.workdir}; pids {dev.pids}", flush=True)
+            yield Target(
+                dev.webhook_url,
+                dev.temporal_address,
+                args.secret,
+                dev.database_url,
+                list(dev.pids.values()),
+                dev.check_alive,
+                named=dev.pids,
+                profile=args.profile,
+                label="dev",
+            )
+        return
     print("starting a bench stack (Temporal dev server, worker, receiver) ...", flush=True)
     overrides = {"MOOTAFLOW_DATABASE_URL": args.stack_database} if args.stack_database else {}
     async with bench_stack(overrides=overrides) as stack:
@@ -265,6 +328,9 @@ async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
             stack.database_url,
             list(stack.pids.values()),
             stack.check_alive,
+            named=stack.pids,
+            profile=args.profile,
+            label="bench",
         )
 
 
@@ -278,6 +344,25 @@ async def main() -> None:
         help="an empty database for the started stack instead of SQLite, "
         "e.g. postgresql+asyncpg://USER:PASSWORD@127.0.0.1:5432/NAME",
     )
+    parser.add_argument(
+        "--stack",
+        choices=["bench", "dev"],
+        default="bench",
+        help="without --url: start the bench's own stack, or `mootaflow dev` as users run it",
+    )
+    parser.add_argument(
+        "--shapes",
+        type=lambda text: [part for part in text.split(",") if part],
+        default=[MOOTA],
+        help=f"deliveries to send at each rate, of {', '.join(SHAPES)} (default moota)",
+    )
+    parser.add_argument("--batch", type=int, default=1, help="mutations per delivery")
+    parser.add_argument(
+        "--no-idle-wait",
+        action="store_true",
+        help="start the next phase once every mutation's workflow is started, not when "
+        "the worker is idle too (faster; phases then run beside the worker's backlog)",
+    )
     parser.add_argument("--secret", default=DEV_WEBHOOK_SECRET)
     parser.add_argument("--rates", type=numbers, default=[100.0], help="e.g. 100,300")
     parser.add_argument(
@@ -286,14 +371,30 @@ async def main() -> None:
     parser.add_argument(
         "--largest", type=int, default=20, help="requests of 100 mutations (0: skip)"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write py-spy flame graphs of the receiver and worker per phase to this folder",
+    )
     parser.add_argument("--out", type=Path, help="default bench/results/ack.json")
     args = parser.parse_args()
     durations = args.durations * len(args.rates) if len(args.durations) == 1 else args.durations
     if len(durations) != len(args.rates):
         parser.error("give one duration, or one per rate")
+    if not args.shapes or set(args.shapes) - set(SHAPES):
+        parser.error(f"--shapes takes {', '.join(SHAPES)}, comma-separated")
+    if not 1 <= args.batch <= 1000:
+        parser.error("--batch must be 1 to 1000")
     async with target_of(args) as target:
-        result = await run_phases(target, args.rates, durations, args.largest)
-    write_result("ack", result, args.out)
+        target.until_idle = not args.no_idle_wait
+        result = await run_phases(
+            target, args.rates, durations, args.largest, args.shapes, args.batch
+        )
+    stack = "external" if args.url else args.stack
+    result.update(
+        stack=stack, batch=args.batch, shapes=args.shapes, until_idle=not args.no_idle_wait
+    )
+    write_result("ack", result, args.out or RESULTS / f"ack-{stack}-batch{args.batch}.json")
 
 
 if __name__ == "__main__":

@@ -50,28 +50,40 @@ def provenance(*documents: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-def latency_series(ack: dict[str, Any] | None, inline: dict[str, Any] | None) -> dict[str, Any]:
-    """name -> list of (rate, p50, p95, p99) in ms."""
+# The ack results: `mootaflow dev` as users run it, and the bench's own stack.
+ACK_RESULTS = {"ack-dev-batch1": "dev", "ack-bench-batch1": "bench stack"}
+
+
+def latency_series(
+    acks: dict[str, dict[str, Any] | None], inline: dict[str, Any] | None
+) -> dict[str, Any]:
+    """name -> list of (rate, p50, p95, p99) in ms; names carry the stack they ran on."""
     series: dict[str, list[tuple[float, float, float, float]]] = {}
-    for phase in (ack or {}).get("phases", []):
-        for f in phase["figures"]:
-            series.setdefault(f["name"], []).append(
-                (f["rate"], f["p50_ms"], f["p95_ms"], f["p99_ms"])
-            )
+    for label, ack in acks.items():
+        for phase in (ack or {}).get("phases", []):
+            for f in phase["figures"]:
+                series.setdefault(f"{label}: {f['name']}", []).append(
+                    (f["rate"], f["p50_ms"], f["p95_ms"], f["p99_ms"])
+                )
     for phase in (inline or {}).get("phases", []):
         f = phase["figures"]
         series.setdefault(f["name"], []).append((f["rate"], f["p50_ms"], f["p95_ms"], f["p99_ms"]))
     return {name: sorted(points) for name, points in series.items()}
 
 
-def ack_chart(ack: dict[str, Any] | None, inline: dict[str, Any] | None, out: Path) -> None:
-    series = latency_series(ack, inline)
+def ack_chart(
+    acks: dict[str, dict[str, Any] | None], inline: dict[str, Any] | None, out: Path
+) -> None:
+    series = latency_series(acks, inline)
     if not series:
         return
-    fig, ax = plt.subplots(figsize=(11, 6))
+    fig, ax = plt.subplots(figsize=(12, 6))
     for name, points in series.items():
         rates = [p[0] for p in points]
-        colour = COLOURS.get(name, "tab:gray")
+        base = name.split(": ", 1)[-1].split(" (")[0]
+        colour = COLOURS.get(base, "tab:gray")
+        if name.startswith("bench stack"):
+            colour = "tab:cyan" if base == "mootaflow receiver" else "tab:olive"
         ax.plot(rates, [p[3] for p in points], "o-", color=colour, label=f"{name} p99")
         ax.plot(rates, [p[1] for p in points], "s--", color=colour, alpha=0.6, label=f"{name} p50")
     ax.axhline(5000, color="black", linestyle=":", linewidth=1)
@@ -82,14 +94,16 @@ def ack_chart(ack: dict[str, Any] | None, inline: dict[str, Any] | None, out: Pa
     ax.set_title("Webhook acknowledgement latency vs arrival rate")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    largest = (ack or {}).get("largest_delivery")
+    largest = next(
+        (a["largest_delivery"] for a in acks.values() if a and "largest_delivery" in a), None
+    )
     extra = (
         f"\nlargest delivery (100 mutations): p50 {largest['p50_ms']} ms, "
         f"max {largest['max_ms']} ms"
         if largest
         else ""
     )
-    fig.text(0.01, 0.01, provenance(ack, inline) + extra, fontsize=7, va="bottom")
+    fig.text(0.01, 0.01, provenance(*acks.values(), inline) + extra, fontsize=7, va="bottom")
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -122,8 +136,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DOCS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    ack, inline, e2e = (load(args.results, name) for name in ("ack", "inline", "e2e"))
-    ack_chart(ack, inline, args.out / "ack-latency.png")
+    acks = {label: load(args.results, name) for name, label in ACK_RESULTS.items()}
+    inline, e2e = (load(args.results, name) for name in ("inline", "e2e"))
+    ack_chart(acks, inline, args.out / "ack-latency.png")
     e2e_chart(e2e, args.out / "e2e-throughput.png")
 
 

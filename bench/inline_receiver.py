@@ -79,7 +79,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     async with open_database(SETTINGS.database_url) as engine, httpx.AsyncClient() as http:
         sessions = session_factory(engine)
         app.state.inline = Inline(
-            PaymentActivities(sessions, SETTINGS), NotifyActivities(sessions, SETTINGS, http)
+            # The anti-pattern keeps no inbox: the main database stands in for it.
+            PaymentActivities(sessions, SETTINGS, sessions),
+            NotifyActivities(sessions, SETTINGS, http),
         )
         yield
 

@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 
 from bench.noop_workflow import ACTIVITIES, NoopPaymentWorkflow
 from mootaflow.domain.settings import load_settings
-from mootaflow.store.db import create_engine, session_factory
+from mootaflow.store.databases import create_engines
 from mootaflow.temporal.client import connect
 from mootaflow.temporal.worker import build_worker
 
@@ -25,16 +25,18 @@ async def main(task_queue: str) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    engine = create_engine(settings.database_url)  # never used: only build_worker needs it
+    # Never used: only build_worker needs them.
+    databases = create_engines(settings)
     async with httpx.AsyncClient() as http:
-        options = build_worker(client, settings, session_factory(engine), http).config()
+        options = build_worker(client, settings, databases, http).config()
     options["task_queue"] = task_queue
     options["workflows"] = [NoopPaymentWorkflow]
     options["activities"] = list(ACTIVITIES)
     async with Worker(**options):
         print(f"noop worker polling {task_queue}", flush=True)
         await stop.wait()
-    await engine.dispose()
+    for engine in databases.engines:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

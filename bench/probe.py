@@ -7,6 +7,7 @@ using (almost) no CPU. CPU is the one idle signal that does not depend on the wo
 shape (flagged payments wait for finance for days and stay "running")."""
 
 import asyncio
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col
 from temporalio.client import Client
 
+from mootaflow.domain.settings import Settings
 from mootaflow.store.tables import InboxMutation
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -45,10 +47,16 @@ async def busiest_cpu(pids: Iterable[int], window: float = 1.0) -> float:
     )
 
 
+def inbox_url(database_url: str) -> str:
+    """The receiving database of a stack whose MOOTAFLOW_DATABASE_URL is `database_url`
+    (on SQLite a file beside it: store/databases.py)."""
+    return Settings(_env_file=None, database_url=database_url).receiving_database_url
+
+
 async def pending_count(database_url: str) -> int:
     """Inbox rows acknowledged but not yet started in Temporal (the redrive backlog)."""
     # A plain engine: mootaflow's own takes SQLite's write lock on every transaction.
-    engine = create_async_engine(database_url)
+    engine = create_async_engine(inbox_url(database_url))
     try:
         async with engine.connect() as connection:
             result = await connection.execute(
@@ -73,6 +81,7 @@ async def wait_quiet(
     limit_s: float = 900.0,
     label: str = "",
     check_alive: Callable[[], None] | None = None,
+    until_idle: bool = True,
 ) -> Quiet:
     """Until no inbox row is pending and every process in `pids` is idle; `check_alive`
     raises if the stack died (a dead receiver would leave its backlog forever)."""
@@ -86,6 +95,8 @@ async def wait_quiet(
         pending = await pending_count(database_url)
         if pending == 0 and drained is None:
             drained = time.monotonic() - began
+            if not until_idle:  # the worker may still be busy with the workflows
+                return Quiet(round(drained, 1), math.nan)
         busiest = await busiest_cpu(pids)
         idle_in_a_row = idle_in_a_row + 1 if pending == 0 and busiest < IDLE_CPU else 0
         if idle_in_a_row >= 2:
@@ -118,7 +129,7 @@ async def check_loss(
 ) -> Loss:
     """Every sent mutation must have an inbox row marked started and a workflow."""
     states: dict[str, str] = {}
-    engine = create_async_engine(database_url)
+    engine = create_async_engine(inbox_url(database_url))
     try:
         async with engine.connect() as connection:
             for i in range(0, len(mutation_ids), 500):

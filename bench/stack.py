@@ -53,12 +53,15 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def spawn(command: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+def spawn(
+    command: list[str], env: Mapping[str, str], log: Path, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
     """A child in its own session (Ctrl-C reaches only us; we stop children in order)."""
     with log.open("ab") as output:
         return subprocess.Popen(  # noqa: S603 (our own binaries)
             command,
             env=dict(env),
+            cwd=cwd,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -86,6 +89,8 @@ class Stack:
     database_url: str
     env: dict[str, str]
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Processes a child started (`mootaflow dev`'s worker and receiver).
+    others: dict[str, int] = field(default_factory=dict)
 
     @property
     def webhook_url(self) -> str:
@@ -94,7 +99,7 @@ class Stack:
     @property
     def pids(self) -> dict[str, int]:
         """For attaching a profiler, e.g. `py-spy record --pid PID`."""
-        return {name: child.pid for name, child in self.children.items()}
+        return {name: child.pid for name, child in self.children.items()} | self.others
 
     def check_alive(self) -> None:
         for name, child in self.children.items():
@@ -215,3 +220,58 @@ def run_bench(main: Coroutine[Any, Any, None]) -> None:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted; everything this run started is stopped", file=sys.stderr)
         sys.exit(130)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of `pid` (Linux)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(part) for part in text.split()]
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@asynccontextmanager
+async def dev_stack(keep: bool = False) -> AsyncIterator[Stack]:
+    """`mootaflow dev` as a user starts it, in a fresh folder on free ports: the system
+    the README tells users to run. Only the rate limit is off (Moota sends from one
+    address; 300/s is above dev's default 200/s)."""
+    workdir = Path(tempfile.mkdtemp(prefix="mootaflow-bench-dev-"))
+    port, temporal_port = free_port(), free_port()
+    env = dict(os.environ)
+    env.pop("MOOTAFLOW_LOG_LEVEL", None)
+    env["MOOTAFLOW_RATE_LIMIT_PER_SECOND"] = "0"
+    stack = Stack(
+        workdir=workdir,
+        receiver_url=f"http://127.0.0.1:{port}",
+        temporal_address=f"127.0.0.1:{temporal_port}",
+        database_url=f"sqlite+aiosqlite:///{workdir / 'var' / 'mootaflow.db'}",
+        env=env,
+    )
+    command = [sys.executable, "-m", "mootaflow.cli.main", "dev", "--port", str(port)]
+    command += ["--temporal-port", str(temporal_port), "--ui-port", str(free_port())]
+    try:
+        stack.children["dev"] = spawn(command, env, workdir / "dev.log", cwd=workdir)
+        await wait_ready(stack)
+        # Its children (Temporal, worker, receiver): for the idle check and profilers.
+        dev = stack.children["dev"].pid
+        names = {"temporal": "temporal", "worker": " worker", "receiver": " receiver"}
+        for pid in child_pids(dev):
+            cmdline = command_line(pid)
+            for name, marker in names.items():
+                if marker in cmdline:
+                    stack.others[name] = pid
+        yield stack
+    finally:
+        stop(stack.children)
+        if keep:
+            print(f"dev stack logs and data kept in {workdir}", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -22,6 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import (
     PoolLimits,
     Sessions,
@@ -155,10 +156,35 @@ def sessions(engine: AsyncEngine) -> Sessions:
 
 
 @pytest.fixture
-async def worker(client: Client, settings: Settings, sessions: Sessions) -> AsyncIterator[Worker]:
+async def inbox_engine(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """The receiving tables' database: on SQLite a file of its own (the default a
+    production process gets), on PostgreSQL the main one."""
+    if settings.receiving_database_url == settings.database_url:
+        yield engine
+        return
+    inbox = create_engine(settings.receiving_database_url, PoolLimits.of(settings))
+    await upgrade_schema(inbox)
+    yield inbox
+    await inbox.dispose()
+
+
+@pytest.fixture
+def inbox_sessions(inbox_engine: AsyncEngine, engine: AsyncEngine, sessions: Sessions) -> Sessions:
+    return sessions if inbox_engine is engine else session_factory(inbox_engine)
+
+
+@pytest.fixture
+def databases(
+    engine: AsyncEngine, sessions: Sessions, inbox_engine: AsyncEngine, inbox_sessions: Sessions
+) -> Databases:
+    return Databases(engine, sessions, inbox_engine, inbox_sessions)
+
+
+@pytest.fixture
+async def worker(client: Client, settings: Settings, databases: Databases) -> AsyncIterator[Worker]:
     async with (
         httpx.AsyncClient() as http,
-        build_worker(client, settings, sessions, http) as worker,
+        build_worker(client, settings, databases, http) as worker,
     ):
         yield worker
 

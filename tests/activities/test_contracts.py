@@ -10,7 +10,7 @@ from temporalio.client import Client
 
 from mootaflow.activities import contracts
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions
+from mootaflow.store.databases import Databases
 from mootaflow.temporal.worker import activities
 
 
@@ -24,10 +24,10 @@ def implementations(worker_activities: list[Any]) -> dict[str, Any]:
 
 
 async def test_every_contract_has_one_implementation_of_its_types(
-    client: Client, settings: Settings, sessions: Sessions
+    client: Client, settings: Settings, databases: Databases
 ) -> None:
     async with httpx.AsyncClient() as http:
-        registered = implementations(activities(client, settings, sessions, http))
+        registered = implementations(activities(client, settings, databases, http))
     assert set(registered) == {ref.name for ref in contracts.ALL}
     for ref in contracts.ALL:
         function = registered[ref.name]

@@ -10,8 +10,10 @@ from mootaflow.store.tables import Payment
 from tests.support.moota import mutation
 
 
-async def test_record_mutation_is_idempotent(sessions: Sessions, settings: Settings) -> None:
-    activities = PaymentActivities(sessions, settings)
+async def test_record_mutation_is_idempotent(
+    sessions: Sessions, settings: Settings, inbox_sessions: Sessions
+) -> None:
+    activities = PaymentActivities(sessions, settings, inbox_sessions)
     parsed = parse_mutation(mutation(amount="100123.50"))
     env = ActivityEnvironment()
     assert await env.run(activities.record_mutation, parsed) is True

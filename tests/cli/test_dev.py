@@ -112,7 +112,7 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
         assert state.notifications == {
             "customer_email": "sent",
             "merchant_callback": "skipped",
-            "moota_write_back": "off",  # no Moota token in dev
+            "moota_write_back": "off",  # no Moota token in dev without --fake-moota
         }
         attributes = (await handle.describe()).typed_search_attributes
         assert attributes.get(sa.MOOTA_ACCOUNT) == "5551234"

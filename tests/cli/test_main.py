@@ -64,7 +64,7 @@ async def test_receiver_refuses_to_start_without_a_webhook_secret(tmp_path: Path
 
 
 async def test_simulate_posts_a_signed_delivery(
-    settings: Settings, sessions: Sessions, tmp_path: Path
+    settings: Settings, inbox_sessions: Sessions, tmp_path: Path
 ) -> None:
     async with running_receiver(settings) as receiver:
         result = await run_mootaflow(
@@ -84,7 +84,7 @@ async def test_simulate_posts_a_signed_delivery(
     assert result.code == 0, result.stderr
     reply_line = result.stdout.splitlines()[1]
     assert json.loads(reply_line) == {"received": 3, "duplicates": 0, "quarantined": 0}
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         rows = list((await session.execute(select(InboxMutation))).scalars())
     assert len(rows) == 3
     assert {(row.account_number, row.amount, row.type) for row in rows} == {

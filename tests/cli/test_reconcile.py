@@ -41,24 +41,24 @@ async def run(
     return await run_mootaflow("reconcile", *args, env=env)
 
 
-async def webhook_delivered(sessions: Sessions, items: list[dict[str, object]]) -> None:
+async def webhook_delivered(inbox_sessions: Sessions, items: list[dict[str, object]]) -> None:
     body = php_json(items)
     loaded = load_delivery(body)
     facts = inbox.RequestFacts(
         datetime.now(UTC), "127.0.0.1", {}, len(body), hashlib.sha256(body).hexdigest()
     )
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         await inbox.save_accepted(session, [inbox.Incoming(facts, parse_delivery(loaded), loaded)])
 
 
 async def test_a_hand_pass_over_ten_days_finds_what_no_webhook_brought(
-    settings: Settings, sessions: Sessions, fake_moota: RunningFakeMoota
+    settings: Settings, inbox_sessions: Sessions, fake_moota: RunningFakeMoota
 ) -> None:
     fake = fake_moota.fake
     ten_days_ago = datetime.now(JAKARTA) - timedelta(days=10)
     old = fake.add_mutations(BANK, range(10_001, 10_021), when=ten_days_ago)
     recent = fake.add_mutations(BANK, range(20_001, 20_111))
-    await webhook_delivered(sessions, recent[:100])  # these webhooks arrived
+    await webhook_delivered(inbox_sessions, recent[:100])  # these webhooks arrived
     since = (ten_days_ago - timedelta(days=1)).date().isoformat()
 
     result = await run(settings, fake_moota, "--since", since, "--account", ACCOUNT)
@@ -69,7 +69,7 @@ async def test_a_hand_pass_over_ten_days_finds_what_no_webhook_brought(
         assert item["mutation_id"] in result.stdout
     assert "page 1/2" in result.stderr and "page 2/2" in result.stderr  # progress
     assert fake_moota.token not in result.stdout + result.stderr
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         rows = (await session.execute(select(InboxMutation))).scalars().all()
     assert len(rows) == 130
     found = {r.mutation_id for r in rows if r.source == "reconcile"}
@@ -83,7 +83,7 @@ async def test_a_hand_pass_over_ten_days_finds_what_no_webhook_brought(
     status = await run(settings, fake_moota, "--status")
     assert status.code == 0, status.stderr
     assert BANK in status.stdout and "hand" in status.stdout
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         pending = await session.execute(
             select(col(InboxMutation.mutation_id)).where(col(InboxMutation.source) == "webhook")
         )

@@ -82,3 +82,42 @@ def test_write_back_is_on_with_a_token_unless_turned_off(monkeypatch: pytest.Mon
     assert load_settings(_env_file=None).write_back_enabled
     monkeypatch.setenv("MOOTAFLOW_MOOTA_WRITE_BACK", "false")
     assert not load_settings(_env_file=None).write_back_enabled
+
+
+def test_the_inbox_database_sits_beside_the_main_sqlite_file() -> None:
+    def inbox_of(url: str, inbox_database_url: str | None = None) -> str:
+        settings = Settings(_env_file=None, database_url=url, inbox_database_url=inbox_database_url)
+        return settings.receiving_database_url
+
+    assert inbox_of("sqlite+aiosqlite:///./var/mootaflow.db") == (
+        "sqlite+aiosqlite:///./var/mootaflow-inbox.db"
+    )
+    assert (
+        inbox_of("sqlite+aiosqlite:////srv/data/app") == "sqlite+aiosqlite:////srv/data/app-inbox"
+    )
+    assert inbox_of("sqlite+aiosqlite:///:memory:") == "sqlite+aiosqlite:///:memory:"
+    # PostgreSQL: one database (its locks are per row).
+    postgres = "postgresql+asyncpg://u:p@db:5432/mootaflow"
+    assert inbox_of(postgres) == postgres
+    chosen = "sqlite+aiosqlite:////fast/inbox.db"
+    assert inbox_of("sqlite+aiosqlite:///a.db", inbox_database_url=chosen) == chosen
+    # The old layout, one file, on request.
+    one = "sqlite+aiosqlite:///a.db"
+    assert inbox_of(one, inbox_database_url=one) == one
+
+
+@pytest.mark.parametrize(
+    ("main", "inbox", "message"),
+    [
+        ("postgresql+asyncpg://u:p@db/m", "sqlite+aiosqlite:///i.db", "SQLite only"),
+        ("sqlite+aiosqlite:///m.db", "postgresql+asyncpg://u:p@db/m", "SQLite only"),
+        ("sqlite+aiosqlite:///m.db", "mysql://x/y", "MOOTAFLOW_INBOX_DATABASE_URL"),
+    ],
+)
+def test_an_inbox_database_that_cannot_work_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, main: str, inbox: str, message: str
+) -> None:
+    monkeypatch.setenv("MOOTAFLOW_DATABASE_URL", main)
+    monkeypatch.setenv("MOOTAFLOW_INBOX_DATABASE_URL", inbox)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(_env_file=None)

@@ -18,34 +18,34 @@ from tests.support.servers import RunningReceiver, running_receiver
 from tests.support.temporal import count_runs, describe_or_none, settled, wait_for_workflow
 
 
-async def deliveries(sessions: Sessions) -> list[Delivery]:
-    async with sessions.begin() as session:
+async def deliveries(inbox_sessions: Sessions) -> list[Delivery]:
+    async with inbox_sessions.begin() as session:
         result = await session.execute(select(Delivery).order_by(col(Delivery.id)))
         return list(result.scalars())
 
 
-async def inbox_rows(sessions: Sessions) -> list[InboxMutation]:
-    async with sessions.begin() as session:
+async def inbox_rows(inbox_sessions: Sessions) -> list[InboxMutation]:
+    async with inbox_sessions.begin() as session:
         return list((await session.execute(select(InboxMutation))).scalars())
 
 
 @pytest.mark.parametrize("name", ["sdk-delivery", "laravel-delivery"])
 async def test_published_fixture_deliveries_are_accepted_as_sent(
-    receiver: RunningReceiver, client: Client, sessions: Sessions, name: str
+    receiver: RunningReceiver, client: Client, inbox_sessions: Sessions, name: str
 ) -> None:
     body = fixture_bytes(f"{name}.body")
     headers = json.loads(fixture_bytes(f"{name}.headers.json"))
     response = await receiver.http.post("/webhooks/moota", content=body, headers=headers)
     assert response.status_code == 200
     assert response.json() == {"received": 1, "duplicates": 0, "quarantined": 0}
-    [row] = await inbox_rows(sessions)
+    [row] = await inbox_rows(inbox_sessions)
     description = await wait_for_workflow(client, row.workflow_id)
     assert description.id == f"moota-mutation-{row.mutation_id}"
 
 
 @pytest.mark.parametrize("where", ["body", "signature"])
 async def test_one_byte_change_in_fixture_is_refused(
-    receiver: RunningReceiver, sessions: Sessions, where: str
+    receiver: RunningReceiver, inbox_sessions: Sessions, where: str
 ) -> None:
     body = fixture_bytes("sdk-delivery.body")
     headers = json.loads(fixture_bytes("sdk-delivery.headers.json"))
@@ -60,14 +60,14 @@ async def test_one_byte_change_in_fixture_is_refused(
         "error": "bad_signature",
         "detail": "Signature does not match the body",
     }
-    assert await inbox_rows(sessions) == []
-    [delivery] = await deliveries(sessions)
+    assert await inbox_rows(inbox_sessions) == []
+    [delivery] = await deliveries(inbox_sessions)
     assert (delivery.verdict, delivery.status_code, delivery.body) == ("bad_signature", 401, None)
     assert delivery.body_sha256 is not None and delivery.body_bytes == len(body)
 
 
 async def test_tampered_delivery_never_reaches_temporal(
-    receiver: RunningReceiver, client: Client, sessions: Sessions
+    receiver: RunningReceiver, client: Client, inbox_sessions: Sessions
 ) -> None:
     item = mutation()
     signed = body_of(item)
@@ -86,11 +86,11 @@ async def test_tampered_delivery_never_reaches_temporal(
     await receiver.state["redrive"].once()
     await asyncio.sleep(0.5)
     assert await describe_or_none(client, f"moota-mutation-{item['mutation_id']}") is None
-    assert await inbox_rows(sessions) == []
+    assert await inbox_rows(inbox_sessions) == []
 
 
 async def test_refusals_in_order_each_with_status_message_and_audit_row(
-    settings: Settings, sessions: Sessions
+    settings: Settings, inbox_sessions: Sessions
 ) -> None:
     signed = body_of(mutation())
     restricted = settings.model_copy(update={"allowed_ips": ["203.0.113.0/24"]})
@@ -175,13 +175,13 @@ async def test_refusals_in_order_each_with_status_message_and_audit_row(
         )
         assert ok.status_code == 200
 
-    rows = await deliveries(sessions)
+    rows = await deliveries(inbox_sessions)
     assert [(row.verdict, row.status_code) for row in rows] == [
         ("forbidden_source", 403),
         *[(verdict, status) for _, status, verdict, _ in cases],
         ("accepted", 200),
     ]
-    assert await inbox_rows(sessions) == []
+    assert await inbox_rows(inbox_sessions) == []
 
 
 async def _chunks(body: bytes) -> AsyncIterator[bytes]:
@@ -201,7 +201,7 @@ async def test_unknown_routes_and_methods_are_json_errors(receiver: RunningRecei
 
 
 async def test_invalid_mutations_are_quarantined_inside_a_signed_delivery(
-    receiver: RunningReceiver, sessions: Sessions
+    receiver: RunningReceiver, inbox_sessions: Sessions
 ) -> None:
     good = mutation()
     bad = mutation(amount="lots", mutation_id="bad-1")
@@ -209,9 +209,9 @@ async def test_invalid_mutations_are_quarantined_inside_a_signed_delivery(
     response = await post_signed(receiver.http, body)
     assert response.status_code == 200
     assert response.json() == {"received": 3, "duplicates": 0, "quarantined": 2}
-    [row] = await inbox_rows(sessions)
+    [row] = await inbox_rows(inbox_sessions)
     assert row.mutation_id == good["mutation_id"]
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         quarantined = list((await session.execute(select(QuarantinedMutation))).scalars())
     assert {(q.mutation_id, q.reason) for q in quarantined} == {
         ("bad-1", "amount 'lots' is not a decimal number"),
@@ -220,13 +220,13 @@ async def test_invalid_mutations_are_quarantined_inside_a_signed_delivery(
     # Re-sent: the quarantine keeps one row per distinct item, the reply still counts them.
     again = await post_signed(receiver.http, body)
     assert again.json() == {"received": 3, "duplicates": 1, "quarantined": 2}
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         assert len(list((await session.execute(select(QuarantinedMutation))).scalars())) == 2
     metrics = (await receiver.http.get("/metrics")).text
     assert 'mootaflow_webhook_mutations_total{outcome="quarantined"}' in metrics
 
 
-async def test_secrets_are_not_stored(receiver: RunningReceiver, sessions: Sessions) -> None:
+async def test_secrets_are_not_stored(receiver: RunningReceiver, inbox_sessions: Sessions) -> None:
     item = json.loads(fixture_bytes("mutation-with-bank.json"))
     item["mutation_id"] = "secret-check-1"
     item["bank"]["meta"] = {"access_token": "bank-session-token-xyz", "otp": "998877"}
@@ -235,7 +235,7 @@ async def test_secrets_are_not_stored(receiver: RunningReceiver, sessions: Sessi
         receiver.http, body, headers={"Authorization": "Bearer api-key-abc"}
     )
     assert response.status_code == 200
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         stored = [
             *(await session.execute(select(col(Delivery.body), col(Delivery.headers)))).all(),
             *(await session.execute(select(col(InboxMutation.payload)))).all(),
@@ -273,9 +273,9 @@ async def test_same_delivery_five_times_concurrently_makes_one_workflow_each(
 
 
 async def test_duplicate_ids_inside_one_delivery_count_once(
-    receiver: RunningReceiver, sessions: Sessions
+    receiver: RunningReceiver, inbox_sessions: Sessions
 ) -> None:
     item = mutation()
     response = await post_signed(receiver.http, body_of(item, item))
     assert response.json() == {"received": 2, "duplicates": 1, "quarantined": 0}
-    assert len(await inbox_rows(sessions)) == 1
+    assert len(await inbox_rows(inbox_sessions)) == 1

@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.retention import purge_before
 from mootaflow.store.tables import Invoice
@@ -31,17 +32,18 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
     sessions: Sessions,
     smtp: SmtpServer,
     merchant: Merchant,
+    databases: Databases,
 ) -> None:
     order = await create_order(receiver, customer_email="once@example.com")
     item = transfer(order)
     [first] = await pay(receiver, client, item)
     assert first.status == "paid"
-    await wait_started(sessions, item["mutation_id"])
+    await wait_started(databases.inbox, item["mutation_id"])
 
     # Forget it everywhere a re-send is normally caught: Temporal (as after the
     # namespace retention: here a Temporal server that never saw this workflow id)
     # and the receiver's inbox (as after the audit purge).
-    purged = await purge_before(sessions, datetime.now(UTC) + timedelta(days=1))
+    purged = await purge_before(databases.inbox, datetime.now(UTC) + timedelta(days=1))
     assert purged.inbox_rows == 1
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
@@ -55,7 +57,7 @@ async def test_resend_after_temporal_and_inbox_forgot_books_nothing_twice(
         async with (
             running_receiver(moved) as fresh_receiver,
             httpx.AsyncClient() as http,
-            build_worker(other, moved, sessions, http),
+            build_worker(other, moved, databases, http),
         ):
             [again] = await pay(fresh_receiver, other, item)  # a brand-new workflow run
 

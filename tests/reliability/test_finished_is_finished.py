@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.retention import purge_before
 from mootaflow.store.tables import Invoice
@@ -38,7 +39,7 @@ async def activities_run(client: Client, workflow_id: str) -> list[str]:
 
 
 async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
-    settings: Settings, client: Client, sessions: Sessions, smtp: SmtpServer
+    settings: Settings, client: Client, sessions: Sessions, smtp: SmtpServer, databases: Databases
 ) -> None:
     # Unresolved 3 s after being flagged (fixed per run when it starts).
     quick = settings.model_copy(
@@ -51,7 +52,7 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
     async with (
         running_receiver(quick) as receiver,
         httpx.AsyncClient() as http,
-        build_worker(client, quick, sessions, http),
+        build_worker(client, quick, databases, http),
     ):
         order = await create_order(receiver, customer_email="late@example.com")
         rejected, ignored = mutation(amount=12345), mutation(type="DB", amount=5000)
@@ -75,9 +76,9 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
         invoice = answer.json()["invoice_number"]
         await handle.result()  # the run the decision started, notifications included
         for item in (rejected, ignored, late):
-            await wait_started(sessions, item["mutation_id"])
+            await wait_started(databases.inbox, item["mutation_id"])
 
-    purged = await purge_before(sessions, datetime.now(UTC) + timedelta(days=1))
+    purged = await purge_before(databases.inbox, datetime.now(UTC) + timedelta(days=1))
     assert purged.inbox_rows == 3
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
@@ -91,7 +92,7 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
         async with (
             running_receiver(moved) as fresh_receiver,
             httpx.AsyncClient() as http,
-            build_worker(other, moved, sessions, http),
+            build_worker(other, moved, databases, http),
         ):
             again = await pay(fresh_receiver, other, rejected, ignored, late)
             ran = {

@@ -79,15 +79,15 @@ def fuzz(url: str, run: Any) -> int:
     return ran
 
 
-async def inbox_count(sessions: Sessions) -> int:
-    async with sessions.begin() as session:
+async def inbox_count(inbox_sessions: Sessions) -> int:
+    async with inbox_sessions.begin() as session:
         return int(
             (await session.execute(select(func.count()).select_from(InboxMutation))).scalar_one()
         )
 
 
 async def test_unsigned_garbage_never_gets_in(
-    hostile: RunningReceiver, sessions: Sessions, errors: list[logging.LogRecord]
+    hostile: RunningReceiver, inbox_sessions: Sessions, errors: list[logging.LogRecord]
 ) -> None:
     def attack(http: httpx.Client, data: st.DataObject) -> None:
         body = data.draw(
@@ -110,7 +110,7 @@ async def test_unsigned_garbage_never_gets_in(
     ran = await asyncio.to_thread(fuzz, hostile.url, attack)
     print(f"unsigned webhook cases: {ran}")
     assert ran >= CASES
-    assert await inbox_count(sessions) == 0
+    assert await inbox_count(inbox_sessions) == 0
     assert errors == []
 
 
@@ -180,7 +180,7 @@ async def test_api_garbage_gets_a_4xx(
 
 
 async def test_hand_made_attacks(
-    hostile: RunningReceiver, sessions: Sessions, errors: list[logging.LogRecord]
+    hostile: RunningReceiver, inbox_sessions: Sessions, errors: list[logging.LogRecord]
 ) -> None:
     http = hostile.http
     signed = body_of(mutation())
@@ -227,12 +227,12 @@ async def test_hand_made_attacks(
         headers={"Content-Type": "application/json", "Signature": good},
     )
     assert (response.status_code, response.json()["error"]) == (408, "body_timeout")
-    assert await inbox_count(sessions) == 0
+    assert await inbox_count(inbox_sessions) == 0
     assert errors == []
 
 
 async def test_nul_characters_never_reach_the_database_raw(
-    hostile: RunningReceiver, sessions: Sessions, errors: list[logging.LogRecord]
+    hostile: RunningReceiver, inbox_sessions: Sessions, errors: list[logging.LogRecord]
 ) -> None:
     # PostgreSQL text cannot hold NUL: found by the fuzz above on the PostgreSQL pass.
     http = hostile.http
@@ -240,7 +240,7 @@ async def test_nul_characters_never_reach_the_database_raw(
     bad = mutation(mutation_id="bad\x00id", amount="x")
     response = await post_signed(http, body_of(item, bad))
     assert response.json() == {"received": 2, "duplicates": 0, "quarantined": 1}
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         row = await session.get(InboxMutation, item["mutation_id"])
     assert row is not None and (row.description, row.note) == ("PAYMENT", "")
 

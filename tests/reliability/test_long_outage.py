@@ -22,6 +22,7 @@ from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.progress import workflow_progress
 from mootaflow.store import invoices, orders
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import PoolLimits, create_engine, session_factory, upgrade_schema
 from mootaflow.temporal.worker import build_worker
 from tests.conftest import POSTGRES_URL
@@ -69,7 +70,7 @@ async def database_down(url: str) -> AsyncIterator[None]:
 
 
 async def test_payments_outlive_hours_of_database_outage(
-    time_env: WorkflowEnvironment, settings: Settings
+    time_env: WorkflowEnvironment, settings: Settings, databases: Databases
 ) -> None:
     engine = create_engine(settings.database_url, PoolLimits(timeout_seconds=POOL_WAIT))
     sessions = session_factory(engine)
@@ -86,12 +87,14 @@ async def test_payments_outlive_hours_of_database_outage(
                     now=datetime.now(UTC) - timedelta(minutes=1),
                 )
                 created.append(order)
+        # The main database on the short pool wait; the receiving one as the fixture's.
+        own = Databases.of(engine, databases.inbox_engine if databases.split else engine)
         booked_first, *others = [parse_mutation(mutation(amount=int(o.amount))) for o in created]
         pause = PauseAfter("mark_paid")
         client: Client = time_env.client
         async with (
             httpx.AsyncClient() as http,
-            build_worker(client, settings, sessions, http, interceptors=[pause]),
+            build_worker(client, settings, own, http, interceptors=[pause]),
         ):
             handles = [await start_payment(client, settings.task_queue, booked_first)]
             await asyncio.wait_for(pause.reached.wait(), 30)  # booked; its invoice is next

@@ -137,7 +137,7 @@ MOOTA_ADDRESSES = ["103.236.201.178", "103.28.52.182"]
 
 
 async def test_only_mootas_two_sending_addresses_get_through_and_others_are_counted(
-    settings: Settings, sessions: Sessions
+    settings: Settings, inbox_sessions: Sessions
 ) -> None:
     # Behind a TLS proxy on loopback, allow-listed to the addresses of .env.example.
     moota_only = settings.model_copy(
@@ -161,7 +161,7 @@ async def test_only_mootas_two_sending_addresses_get_through_and_others_are_coun
         for v in ("accepted", "forbidden_source")
     }
     assert grew == {"accepted": 2, "forbidden_source": 1}
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         refused = (
             (
                 await session.execute(

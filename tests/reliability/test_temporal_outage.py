@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 
 from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Invoice
 from mootaflow.temporal.client import DATA_CONVERTER
@@ -47,7 +48,7 @@ async def temporal_server(folder: Path, port: int) -> AsyncIterator[asyncio.subp
 
 
 async def test_deliveries_during_a_temporal_outage_are_processed_once(
-    settings: Settings, sessions: Sessions, tmp_path: Path
+    settings: Settings, sessions: Sessions, tmp_path: Path, databases: Databases
 ) -> None:
     port = free_port()
     own = settings.model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
@@ -70,7 +71,7 @@ async def test_deliveries_during_a_temporal_outage_are_processed_once(
 
         async with temporal_server(tmp_path, port):
             client = await Client.connect(own.temporal_address, data_converter=DATA_CONVERTER)
-            async with httpx.AsyncClient() as http, build_worker(client, own, sessions, http):
+            async with httpx.AsyncClient() as http, build_worker(client, own, databases, http):
                 for item in items:
                     workflow_id = f"moota-mutation-{item['mutation_id']}"
                     state = await settled(client, workflow_id, timeout=90)

@@ -82,9 +82,12 @@ async def test_the_payment_row_takes_its_source_from_the_inbox(sessions: Session
         run, _ = await store.begin_pass(session, BANK, SCHEDULED, NOW)
         assert run.id is not None
         await store.save_page(session, run.id, page(1, [lost], None), NOW)
-        await payments.record_payment(session, parse_mutation(lost), NOW)
+        # The activity reads the source (from the receiving database), then records.
+        source = await inbox.source_of(session, lost["mutation_id"])
+        await payments.record_payment(session, parse_mutation(lost), NOW, source)
         hand_started = mutation()  # no inbox row: counts as a webhook's
-        await payments.record_payment(session, parse_mutation(hand_started), NOW)
+        source = await inbox.source_of(session, hand_started["mutation_id"])
+        await payments.record_payment(session, parse_mutation(hand_started), NOW, source)
         found = await payments.get_payment(session, lost["mutation_id"])
         other = await payments.get_payment(session, hand_started["mutation_id"])
     assert found is not None and found.source == "reconcile"

@@ -22,7 +22,8 @@ ACCOUNT = "1234567890"
 class Payments:
     def __init__(self, sessions: Sessions, settings: Settings, fake: RunningFakeMoota) -> None:
         self._sessions, self._settings, self._fake = sessions, settings, fake
-        self._activities = PaymentActivities(sessions, settings)
+        # No inbox rows here: the main database stands in for the receiving one.
+        self._activities = PaymentActivities(sessions, settings, sessions)
         self._env = ActivityEnvironment()
         if BANK not in fake.fake.ledger.banks:
             fake.fake.add_bank(bank_id=BANK, account_number=ACCOUNT)

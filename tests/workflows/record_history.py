@@ -30,7 +30,8 @@ from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.services.decisions import submit_decision
-from mootaflow.store.db import Sessions, create_engine, session_factory, upgrade_schema
+from mootaflow.store.databases import create_engines, upgrade_schemas
+from mootaflow.store.db import Sessions
 from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.temporal.devserver import temporal_binary
@@ -286,13 +287,13 @@ async def main(names: list[str]) -> None:
                 task_queue=f"record-{uuid.uuid4().hex}",
                 outbox_dir=Path(folder) / "outbox",
             )
-            engine = create_engine(settings.database_url)
-            await upgrade_schema(engine)
+            databases = create_engines(settings)
+            await upgrade_schemas(databases)
             pause = PauseAfter("match_order", workflow_id="none yet")
-            recorder = Recorder(env.client, settings, session_factory(engine), pause)
+            recorder = Recorder(env.client, settings, databases.sessions, pause)
             async with (
                 httpx.AsyncClient() as http,
-                build_worker(env.client, settings, recorder.sessions, http, [pause]),
+                build_worker(env.client, settings, databases, http, [pause]),
             ):
                 for name, case in CASES.items():
                     if names and name not in names:
@@ -304,7 +305,8 @@ async def main(names: list[str]) -> None:
                         history = await handle.fetch_history()
                         (HISTORIES / f"{name}{suffix}.json").write_text(history.to_json())
                         print(f"wrote {name}{suffix}")
-            await engine.dispose()
+            for engine in databases.engines:
+                await engine.dispose()
     finally:
         await env.shutdown()
 

@@ -19,6 +19,7 @@ from mootaflow.domain.decisions import DecisionOutcome
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.settings import Settings
 from mootaflow.store import allocations, invoices, orders
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import Allocation, Order
 from mootaflow.temporal.worker import build_worker
@@ -43,9 +44,9 @@ def settings(settings: Settings) -> Settings:
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, settings: Settings, sessions: Sessions
+    client: Client, settings: Settings, databases: Databases
 ) -> AsyncIterator[None]:
-    async with httpx.AsyncClient() as http, build_worker(client, settings, sessions, http):
+    async with httpx.AsyncClient() as http, build_worker(client, settings, databases, http):
         yield
 
 
@@ -85,9 +86,13 @@ def events(merchant: Merchant) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def test_a_shortfall_needs_a_choice_then_accept_writes_it_off_with_who(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         order = await create_order(receiver, amount=150000)
         total = Decimal(order["amount"])
         mutation_id = await flagged(
@@ -119,11 +124,12 @@ async def test_partial_then_completed_by_a_second_transfer(
     client: Client,
     settings: Settings,
     sessions: Sessions,
+    databases: Databases,
     smtp: SmtpServer,
     merchant: Merchant,
     by_reference: bool,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         order = await create_order(receiver, amount=150000, customer_email="c@x.id")
         first = await flagged(
             receiver, client, account_number="1234567890", amount=100000, note=order["ref"]
@@ -176,10 +182,11 @@ async def test_a_surplus_is_kept_or_owed_back(
     client: Client,
     settings: Settings,
     sessions: Sessions,
+    databases: Databases,
     merchant: Merchant,
     difference: str,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         order = await create_order(receiver, amount=150000)
         paid_in = int(order["amount"]) + 50000
         mutation_id = await flagged(
@@ -224,9 +231,13 @@ async def test_a_surplus_is_kept_or_owed_back(
 
 
 async def test_one_transfer_for_three_orders(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         made = [await create_order(receiver, amount=a) for a in (100000, 200000, 300000)]
         owed = [Decimal(o["amount"]) for o in made]
         paid_in = int(sum(owed)) + 1000
@@ -247,9 +258,13 @@ async def test_one_transfer_for_three_orders(
 
 
 async def test_a_decision_that_does_not_add_up_is_refused_with_the_numbers(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         a, b = await create_order(receiver), await create_order(receiver, amount=90000)
         mutation_id = await flagged(receiver, client, account_number="1234567890", amount=100000)
         too_much = [
@@ -274,9 +289,13 @@ async def test_a_decision_that_does_not_add_up_is_refused_with_the_numbers(
 
 
 async def test_two_finance_users_allocating_the_same_transfer_one_wins(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         a, b = await create_order(receiver), await create_order(receiver, amount=120000)
         mutation_id = await flagged(receiver, client, account_number="1234567890", amount=400000)
         sari, budi = await asyncio.gather(

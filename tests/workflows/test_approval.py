@@ -22,6 +22,7 @@ from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.store import orders, payments
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Order
 from mootaflow.temporal.worker import build_worker
@@ -43,9 +44,12 @@ _LEFT_OPEN: list[Handle] = []
 
 @pytest.fixture
 async def env(
-    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions
+    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions, databases: Databases
 ) -> AsyncIterator[WorkflowEnvironment]:
-    async with httpx.AsyncClient() as http, build_worker(time_env.client, settings, sessions, http):
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(time_env.client, settings, databases, http),
+    ):
         yield time_env
         while _LEFT_OPEN:
             handle = _LEFT_OPEN.pop()
@@ -270,7 +274,7 @@ async def test_decision_while_a_reminder_is_stuck_is_applied(
 
 
 async def test_decision_before_the_wait_is_held_and_applied(
-    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions
+    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions, databases: Databases
 ) -> None:
     """A decision typed in the Web UI before the workflow even matched the payment
     (the worker was down) is held, then applied once the payment is flagged."""
@@ -280,7 +284,10 @@ async def test_decision_before_the_wait_is_held_and_applied(
     await handle.signal(
         PaymentWorkflow.approve, {"by": "Sari", "note": "early", "difference": "accept"}
     )
-    async with httpx.AsyncClient() as http, build_worker(time_env.client, settings, sessions, http):
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(time_env.client, settings, databases, http),
+    ):
         state = await handle.result()
     assert (state.status, state.order_ref, state.flag_reason) == ("paid", order.ref, "underpaid")
     assert state.decision is not None and state.decision.note == "early"
@@ -288,7 +295,7 @@ async def test_decision_before_the_wait_is_held_and_applied(
 
 
 async def test_update_in_the_window_before_the_wait_is_held_and_applied(
-    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions
+    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions, databases: Databases
 ) -> None:
     """The database already says awaiting_approval (match_order committed) while the
     workflow has not processed that result: an Update then is held, not refused."""
@@ -297,7 +304,7 @@ async def test_update_in_the_window_before_the_wait_is_held_and_applied(
     pause = PauseAfter("match_order")
     async with (
         httpx.AsyncClient() as http,
-        build_worker(time_env.client, settings, sessions, http, interceptors=[pause]),
+        build_worker(time_env.client, settings, databases, http, interceptors=[pause]),
     ):
         handle = await start_payment(time_env.client, settings.task_queue, parsed)
         await asyncio.wait_for(pause.reached.wait(), 30)
@@ -321,13 +328,16 @@ async def test_update_in_the_window_before_the_wait_is_held_and_applied(
 
 
 async def test_held_decision_is_refused_when_the_payment_needs_none(
-    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions
+    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions, databases: Databases
 ) -> None:
     order = await new_order(sessions)
     parsed = parse_mutation(mutation(amount=int(order.amount)))  # an exact match
     handle = await start_payment(time_env.client, settings.task_queue, parsed)
     await handle.signal(PaymentWorkflow.reject, {"by": "Sari", "reason": "hasty"})
-    async with httpx.AsyncClient() as http, build_worker(time_env.client, settings, sessions, http):
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(time_env.client, settings, databases, http),
+    ):
         state = await handle.result()
     assert state.status == "paid"
     [refused] = state.refused_signals

@@ -15,6 +15,7 @@ from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.store import orders
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes as sa
@@ -109,13 +110,13 @@ async def test_time_stamped_transfers_keep_the_exact_rule(
 
 
 async def test_kode_unik_ends_in_the_configured_moota_range(
-    settings: Settings, client: Client, sessions: Sessions
+    settings: Settings, client: Client, sessions: Sessions, databases: Databases
 ) -> None:
     moota_range = settings.model_copy(update={"unique_code_min": 300, "unique_code_max": 500})
     async with (
         running_receiver(moota_range) as receiver,
         httpx.AsyncClient() as http,
-        build_worker(client, moota_range, sessions, http),
+        build_worker(client, moota_range, databases, http),
     ):
         order = await create_order(receiver, amount=149500)
         assert 300 <= order["unique_code"] <= 500
@@ -135,7 +136,7 @@ async def test_kode_unik_ends_in_the_configured_moota_range(
 
 
 async def test_late_payer_is_flagged_for_the_expired_order_never_paying_a_new_one(
-    settings: Settings, client: Client, sessions: Sessions, smtp: SmtpServer
+    settings: Settings, client: Client, sessions: Sessions, smtp: SmtpServer, databases: Databases
 ) -> None:
     one_code = settings.model_copy(update={"unique_code_min": 123, "unique_code_max": 123})
     # An order that expired an hour ago; the customer pays its total now.
@@ -150,7 +151,7 @@ async def test_late_payer_is_flagged_for_the_expired_order_never_paying_a_new_on
     async with (
         running_receiver(one_code) as receiver,
         httpx.AsyncClient() as http,
-        build_worker(client, one_code, sessions, http),
+        build_worker(client, one_code, databases, http),
     ):
         # Its amount is held: a new order for the same base cannot take it.
         refused = await receiver.http.post(
@@ -213,13 +214,18 @@ async def test_amount_match_never_crosses_accounts(
 
 @pytest.mark.parametrize("test_account", [BCA_ACCOUNT, BCA_BANK_ID])
 async def test_mutations_of_a_test_account_end_ignored_with_reason_test(
-    settings: Settings, client: Client, sessions: Sessions, smtp: SmtpServer, test_account: str
+    settings: Settings,
+    client: Client,
+    sessions: Sessions,
+    smtp: SmtpServer,
+    test_account: str,
+    databases: Databases,
 ) -> None:
     sandbox = settings.model_copy(update={"test_accounts": [test_account]})
     async with (
         running_receiver(sandbox) as receiver,
         httpx.AsyncClient() as http,
-        build_worker(client, sandbox, sessions, http),
+        build_worker(client, sandbox, databases, http),
     ):
         # Moota's dashboard "test webhook": a mutation of Rp 10.000.
         item = moota_item(amount=10000)

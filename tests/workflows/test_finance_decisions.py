@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows.payment import PaymentWorkflow
@@ -40,12 +41,12 @@ def settings(settings: Settings) -> Settings:
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, settings: Settings, sessions: Sessions, pause: PauseAfter | None = None
+    client: Client, settings: Settings, databases: Databases, pause: PauseAfter | None = None
 ) -> AsyncIterator[None]:
     interceptors = [pause] if pause else []
     async with (
         httpx.AsyncClient() as http,
-        build_worker(client, settings, sessions, http, interceptors=interceptors),
+        build_worker(client, settings, databases, http, interceptors=interceptors),
     ):
         yield
 
@@ -58,9 +59,13 @@ async def payment(receiver: RunningReceiver, mutation_id: str) -> dict[str, Any]
 
 
 async def test_two_finance_users_deciding_at_once_one_wins_the_other_gets_409_naming_who(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         order = await create_order(receiver)
         item = transfer(order, amount=order["amount"] - 2, note=order["ref"])  # underpaid
         [state] = await pay(receiver, client, item)
@@ -84,9 +89,13 @@ async def test_two_finance_users_deciding_at_once_one_wins_the_other_gets_409_na
 
 
 async def test_approval_naming_an_order_paid_meanwhile_is_refused_at_once(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         order = await create_order(receiver)
         stray = mutation(amount=order["amount"] + 1000)  # no_match
         [state] = await pay(receiver, client, stray)
@@ -110,11 +119,15 @@ async def test_approval_naming_an_order_paid_meanwhile_is_refused_at_once(
 
 
 async def test_no_worker_answers_503_with_retry_after_and_nothing_is_applied(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
     item = mutation(amount=4321)
     url = f"/api/payments/{item['mutation_id']}/reject"
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         [state] = await pay(receiver, client, item)
         assert state.status == "awaiting_approval"
 
@@ -126,7 +139,7 @@ async def test_no_worker_answers_503_with_retry_after_and_nothing_is_applied(
     assert "not applied" in unavailable.json()["detail"]
     assert 1.5 < waited < 6
 
-    async with running_worker(client, settings, sessions):
+    async with running_worker(client, settings, databases):
         # The worker is back and sees the old Update: expired, refused, not applied.
         handle = client.get_workflow_handle(
             f"moota-mutation-{item['mutation_id']}", result_type=PaymentState
@@ -144,14 +157,18 @@ async def test_no_worker_answers_503_with_retry_after_and_nothing_is_applied(
 
 
 async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
-    receiver: RunningReceiver, client: Client, settings: Settings, sessions: Sessions
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
 ) -> None:
     """match_order committed (the API sees awaiting_approval) but the workflow has not
     taken its result yet: the decision is held and answered once applied."""
     order = await create_order(receiver)
     item = transfer(order, amount=order["amount"] + 3, note=order["ref"])  # overpaid
     pause = PauseAfter("match_order")
-    async with running_worker(client, settings, sessions, pause):
+    async with running_worker(client, settings, databases, pause):
         response = await post_signed(receiver.http, body_of(item))
         assert response.status_code == 200
         await asyncio.wait_for(pause.reached.wait(), 30)
@@ -179,7 +196,7 @@ async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
 
 
 async def test_unresolved_payment_is_still_decidable(
-    client: Client, settings: Settings, sessions: Sessions
+    client: Client, settings: Settings, sessions: Sessions, databases: Databases
 ) -> None:
     """Nobody decided in time: the run ended `unresolved`. The money did arrive, so a
     decision later starts a run that resumes the payment, without matching it again."""
@@ -187,7 +204,7 @@ async def test_unresolved_payment_is_still_decidable(
     quick = settings.model_copy(
         update={"approval_reminder_hours": 0.5 / 3600, "approval_timeout_hours": 1.5 / 3600}
     )
-    async with running_receiver(quick) as receiver, running_worker(client, quick, sessions):
+    async with running_receiver(quick) as receiver, running_worker(client, quick, databases):
         order = await create_order(receiver)
         item = transfer(order, amount=order["amount"] - 9, note=order["ref"])  # underpaid
         response = await post_signed(receiver.http, body_of(item))

@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from mootaflow.activities.notify import SIGNATURE_HEADER
 from mootaflow.domain.settings import Settings
 from mootaflow.domain.signature import sign
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes as sa
@@ -164,14 +165,14 @@ async def test_debit_is_ignored(receiver: RunningReceiver, client: Client, worke
 
 
 async def test_high_value_is_flagged_even_when_it_matches(
-    settings: Settings, client: Client, sessions: Sessions
+    settings: Settings, client: Client, sessions: Sessions, databases: Databases
 ) -> None:
     # The threshold is the worker's setting: matching happens in its activity.
     strict = settings.model_copy(update={"high_value_threshold": Decimal(100_000)})
     async with (
         running_receiver(strict) as receiver,
         httpx.AsyncClient() as http,
-        build_worker(client, strict, sessions, http),
+        build_worker(client, strict, databases, http),
     ):
         order = await create_order(receiver)
         [state] = await pay(receiver, client, transfer(order))

@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 
 from mootaflow.domain.settings import Settings
 from mootaflow.store import reconcile as store
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import InboxMutation, MootaAccount, ReconcilePass
 from mootaflow.temporal.reconcile import RECONCILE_SCHEDULE_ID, ensure_reconcile_schedule
@@ -59,7 +60,7 @@ async def test_a_page_answering_429_then_500_is_retried(
     worker: Worker,
     client: Client,
     settings: Settings,
-    sessions: Sessions,
+    inbox_sessions: Sessions,
     fake_moota: RunningFakeMoota,
 ) -> None:
     debits(fake_moota, 20)
@@ -70,7 +71,7 @@ async def test_a_page_answering_429_then_500_is_retried(
     assert (summary.pages, summary.listed, summary.new) == (2, 20, 20)
     statuses = [r.status for r in fake_moota.fake.requests_to("/mutation", "GET")]
     assert statuses == [429, 500, 200, 200]
-    assert await count(sessions, InboxMutation) == 20
+    assert await count(inbox_sessions, InboxMutation) == 20
 
 
 async def test_a_refused_token_fails_the_run_visibly_once(
@@ -102,7 +103,7 @@ async def test_mutations_arriving_while_it_pages_are_not_missed(
     worker: Worker,
     client: Client,
     settings: Settings,
-    sessions: Sessions,
+    inbox_sessions: Sessions,
     fake_moota: RunningFakeMoota,
 ) -> None:
     before = debits(fake_moota, 45)  # three pages of 15
@@ -116,14 +117,14 @@ async def test_mutations_arriving_while_it_pages_are_not_missed(
     during = debits(fake_moota, 20)
     first = (await handle.result()).passes[0]
     assert first.listed > 45  # shifted items came again, counted once
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         rows = set((await session.execute(select(col(InboxMutation.mutation_id)))).scalars())
     assert set(before) <= rows  # nothing that existed was skipped
 
     # What arrived meanwhile is this pass's or the next one's (its range overlaps).
     second = (await reconcile(client, settings.task_queue, per_page=15)).passes[0]
     assert first.new + second.new == 65
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         rows = set((await session.execute(select(col(InboxMutation.mutation_id)))).scalars())
     assert rows == set(before) | set(during)
 
@@ -132,17 +133,17 @@ async def test_a_run_killed_between_pages_is_resumed_from_the_saved_page(
     worker: Worker,
     client: Client,
     settings: Settings,
-    sessions: Sessions,
+    inbox_sessions: Sessions,
     fake_moota: RunningFakeMoota,
 ) -> None:
     debits(fake_moota, 60)  # four pages of 15
     fake_moota.fake.faults.slow_next(0.5, count=8, path="/mutation")
     handle = await start_reconcile(client, settings.task_queue, per_page=15)
     async with asyncio.timeout(30):
-        while await count(sessions, ReconcilePass, col(ReconcilePass.pages) >= 2) == 0:
+        while await count(inbox_sessions, ReconcilePass, col(ReconcilePass.pages) >= 2) == 0:
             await asyncio.sleep(0.05)
     await handle.terminate("the worker's host died")
-    async with sessions.begin() as session:
+    async with inbox_sessions.begin() as session:
         [crashed] = await store.recent_passes(session)
         account = await session.get(MootaAccount, BANK)
     assert crashed.finished_at is None and account is not None and account.pass_id == crashed.id
@@ -153,8 +154,8 @@ async def test_a_run_killed_between_pages_is_resumed_from_the_saved_page(
     assert (summary.pages, summary.listed, summary.new) == (4, 60, 60)
     asked = pages_asked(fake_moota)
     assert asked.count(1) == 1 and asked.count(2) == 1  # saved pages are not listed again
-    assert await count(sessions, InboxMutation) == 60
-    async with sessions.begin() as session:
+    assert await count(inbox_sessions, InboxMutation) == 60
+    async with inbox_sessions.begin() as session:
         account = await session.get(MootaAccount, BANK)
     assert account is not None and account.pass_id is None and account.cursor is not None
 
@@ -190,14 +191,15 @@ async def test_an_account_failing_its_pass_does_not_stop_the_others(
 async def test_a_check_passes_again_after_its_follow_up_delay(
     time_env: WorkflowEnvironment,
     settings: Settings,
-    sessions: Sessions,
+    inbox_sessions: Sessions,
     fake_moota: RunningFakeMoota,
+    databases: Databases,
 ) -> None:
     """On the time-skipping server: the 90 s wait between a check's two rounds."""
     debits(fake_moota, 3)
     async with (
         httpx.AsyncClient() as http,
-        build_worker(time_env.client, settings, sessions, http),
+        build_worker(time_env.client, settings, databases, http),
     ):
         result = await reconcile(
             time_env.client,

@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Delivery, InboxMutation, Invoice, Order, Payment
 from mootaflow.workflows.reconcile import ReconcileResult
@@ -68,10 +69,15 @@ def reconciled_total() -> float:
 
 
 async def assert_each_paid_exactly_once(
-    sessions: Sessions, client: Client, smtp: SmtpServer, orders: list[dict[str, Any]], queue: str
+    databases: Databases,
+    client: Client,
+    smtp: SmtpServer,
+    orders: list[dict[str, Any]],
+    queue: str,
 ) -> None:
+    sessions = databases.sessions
     await wait_paid(sessions, COUNT)
-    assert await count(sessions, InboxMutation) == COUNT
+    assert await count(databases.inbox, InboxMutation) == COUNT
     assert await count(sessions, Payment, col(Payment.status) == "paid") == COUNT
     assert await count(sessions, Invoice) == COUNT
     assert await count(sessions, Order, col(Order.paid_by_mutation_id).is_not(None)) == COUNT
@@ -99,6 +105,7 @@ async def test_lost_webhooks_are_paid_through_reconciliation(
     client: Client,
     settings: Settings,
     sessions: Sessions,
+    databases: Databases,
     smtp: SmtpServer,
     fake_moota: RunningFakeMoota,
 ) -> None:
@@ -120,7 +127,7 @@ async def test_lost_webhooks_are_paid_through_reconciliation(
     assert summary.known == COUNT - len(dropped)
     assert reconciled_total() - before == len(dropped)
 
-    await assert_each_paid_exactly_once(sessions, client, smtp, orders, settings.task_queue)
+    await assert_each_paid_exactly_once(databases, client, smtp, orders, settings.task_queue)
     found = await sources(sessions)
     assert {m for m, source in found.items() if source == "reconcile"} == dropped
     # Operators find them in the Temporal UI by source.
@@ -142,6 +149,7 @@ async def test_webhooks_and_reconciliation_racing_for_every_mutation_pay_once(
     client: Client,
     settings: Settings,
     sessions: Sessions,
+    databases: Databases,
     smtp: SmtpServer,
     fake_moota: RunningFakeMoota,
 ) -> None:
@@ -158,7 +166,7 @@ async def test_webhooks_and_reconciliation_racing_for_every_mutation_pay_once(
     await fake.webhooks.settle()
     results.append(await reconcile(client, settings.task_queue))
 
-    await assert_each_paid_exactly_once(sessions, client, smtp, orders, settings.task_queue)
+    await assert_each_paid_exactly_once(databases, client, smtp, orders, settings.task_queue)
     found = await sources(sessions)
     by_reconcile = sum(r.new for r in results)
     assert by_reconcile == len([s for s in found.values() if s == "reconcile"])
@@ -171,7 +179,7 @@ async def test_webhooks_and_reconciliation_racing_for_every_mutation_pay_once(
     assert all(d.delivered for d in fake.webhooks.deliveries)
     # Every mutation a pass found first had its webhook answered as a duplicate (and
     # a webhook the fake re-sent after a slow answer is one too).
-    async with sessions.begin() as session:
+    async with databases.inbox.begin() as session:
         duplicates = await session.scalar(
             select(func.sum(Delivery.duplicates)).where(col(Delivery.verdict) == "accepted")
         )

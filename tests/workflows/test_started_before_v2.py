@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from mootaflow.domain.decisions import DecisionOutcome
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import patches
@@ -45,11 +46,11 @@ class StartedBeforeV2(PaymentWorkflow):
 
 @pytest.fixture
 async def env(
-    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions
+    time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions, databases: Databases
 ) -> AsyncIterator[WorkflowEnvironment]:
     async with (
         httpx.AsyncClient() as http,
-        build_worker(time_env.client, settings, sessions, http, workflows=[StartedBeforeV2]),
+        build_worker(time_env.client, settings, databases, http, workflows=[StartedBeforeV2]),
     ):
         yield time_env
 

@@ -33,16 +33,18 @@ from mootaflow.domain.matching import (
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.settings import Settings
-from mootaflow.store import allocations, invoices, orders, payments
-from mootaflow.store.db import Sessions
+from mootaflow.store import allocations, inbox, invoices, orders, payments
+from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import DecisionRecord, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
 
 
 class PaymentActivities:
-    def __init__(self, sessions: Sessions, settings: Settings) -> None:
+    def __init__(self, sessions: Sessions, settings: Settings, inbox: Sessions) -> None:
         self._sessions = sessions
+        # The receiving tables (store/databases.py): only read here.
+        self._inbox = inbox
         self._settings = settings
         self._rules = MatchRules(
             ref_pattern=settings.order_ref_pattern,
@@ -50,11 +52,16 @@ class PaymentActivities:
             test_accounts=frozenset(settings.test_accounts),
         )
 
+    async def _source_of(self, mutation: Mutation) -> str:
+        async with reading(self._inbox) as session:
+            return await inbox.source_of(session, mutation.mutation_id)
+
     @activity.defn(name=contracts.RECORD_MUTATION.name)
     async def record_mutation(self, mutation: Mutation) -> bool:
         """Write the payment row; True if this attempt created it."""
+        source = await self._source_of(mutation)
         async with self._sessions.begin() as session:
-            created = await payments.record_payment(session, mutation, _now())
+            created = await payments.record_payment(session, mutation, _now(), source)
         _log("payment recorded", mutation.mutation_id, inserted=created)
         return created
 
@@ -63,8 +70,9 @@ class PaymentActivities:
         """Write the payment row once and report where it stands (a re-sent mutation
         of a finished payment is recorded as such, and is not matched again)."""
         run_id = activity.info().workflow_run_id or ""
+        source = await self._source_of(mutation)
         async with self._sessions.begin() as session:
-            opened = await payments.open_payment(session, mutation, _now(), run_id)
+            opened = await payments.open_payment(session, mutation, _now(), run_id, source)
         payment, record = opened.payment, opened.decision
         decision = (
             Decision(

@@ -335,11 +335,11 @@ def _worker(settings: Settings) -> int:
 def _db(settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from mootaflow.store.db import open_database
+    from mootaflow.store.databases import open_databases
 
     async def run() -> None:
-        async with open_database(settings.database_url):
-            pass  # opening it applies the migrations
+        async with open_databases(settings):
+            pass  # opening them applies the migrations
 
     try:
         asyncio.run(run())
@@ -353,7 +353,8 @@ def _db(settings: Settings) -> int:
 def _safe_url(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(settings.database_url).render_as_string(hide_password=True)
+    urls = dict.fromkeys([settings.database_url, settings.receiving_database_url])
+    return " and ".join(make_url(url).render_as_string(hide_password=True) for url in urls)
 
 
 def _orders(args: argparse.Namespace, settings: Settings) -> int:

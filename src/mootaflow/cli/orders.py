@@ -11,7 +11,8 @@ from mootaflow.domain.errors import Invalid, NotFound, ServiceError
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.settings import Settings
 from mootaflow.services.orders import find_order, new_order, place_order
-from mootaflow.store.db import Sessions, open_database, session_factory
+from mootaflow.store.databases import Databases, open_databases
+from mootaflow.store.db import Sessions
 
 T = TypeVar("T")
 
@@ -53,9 +54,14 @@ def show(settings: Settings, ref: str, as_json: bool) -> int:
 
 
 async def with_sessions(settings: Settings, use: Callable[[Sessions], Awaitable[T]]) -> T:
-    """Run `use` against the configured database, for one CLI command."""
-    async with open_database(settings.database_url) as engine:
-        return await use(session_factory(engine))
+    """Run `use` against the configured main database, for one CLI command."""
+    return await with_databases(settings, lambda databases: use(databases.sessions))
+
+
+async def with_databases(settings: Settings, use: Callable[[Databases], Awaitable[T]]) -> T:
+    """Run `use` against the main and the receiving database (store/databases.py)."""
+    async with open_databases(settings) as databases:
+        return await use(databases)
 
 
 def _print_order(order: dict[str, Any], state: str, as_json: bool) -> None:

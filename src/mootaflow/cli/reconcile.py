@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mootaflow.activities.contracts import PassSummary
 from mootaflow.activities.reconcile_pass import PassSteps, UnknownAccount, summary_of
-from mootaflow.cli.orders import with_sessions
+from mootaflow.cli.orders import with_databases
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.settings import Settings
@@ -47,7 +47,9 @@ def reconcile(settings: Settings, since: date, until: date | None, accounts: lis
         )
         return 2
     try:
-        asyncio.run(with_sessions(settings, lambda s: _run(settings, s, since, until, accounts)))
+        asyncio.run(
+            with_databases(settings, lambda d: _run(settings, d.inbox, since, until, accounts))
+        )
     except UnknownAccount as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -186,7 +188,7 @@ def status(settings: Settings) -> int:
         ]
         return accounts, passes
 
-    accounts, passes = asyncio.run(with_sessions(settings, load))
+    accounts, passes = asyncio.run(with_databases(settings, lambda d: load(d.inbox)))
     if not accounts:
         print("No reconcile pass has run yet.")
         return 0

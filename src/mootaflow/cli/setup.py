@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import open_database
+from mootaflow.store.databases import open_databases
 from mootaflow.temporal.client import connect
 from mootaflow.temporal.setup import SetupError, ensure_namespace, ensure_search_attributes
 
@@ -28,7 +28,7 @@ def run_setup(settings: Settings) -> int:
 
 
 async def _setup(settings: Settings) -> None:
-    async with open_database(settings.database_url):
+    async with open_databases(settings):
         print("database schema is up to date")
 
     client = await _connect(settings)

@@ -26,6 +26,18 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 CommaList = Annotated[list[str], NoDecode]
 
 
+_SQLITE = "sqlite+aiosqlite:///"
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith(_SQLITE)
+
+
+def _split_query(path: str) -> tuple[str, str]:
+    base, mark, query = path.partition("?")
+    return base, mark + query
+
+
 class SettingsError(ValueError):
     """Configuration is missing or invalid; the message says what to fix."""
 
@@ -42,6 +54,10 @@ class Settings(BaseSettings):
         default_factory=list, description="Moota webhook secret tokens, comma-separated."
     )
     database_url: str = "sqlite+aiosqlite:///./var/mootaflow.db"
+    # SQLite only: the receiving tables (deliveries, inbox, quarantine, reconcile
+    # passes) in a file of their own, so the webhook's write lock is one no worker
+    # step holds. Unset: next to the main file (mootaflow-inbox.db beside mootaflow.db).
+    inbox_database_url: str | None = None
     # Connections per process. A worker runs at most worker_max_activities at once,
     # each holding one connection at a time: the pool must have one for each, or
     # attempts queue for a connection instead of doing their work.
@@ -257,10 +273,12 @@ class Settings(BaseSettings):
                 raise ValueError("each entry must be NAME:TOKEN with a token of 8+ characters")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "inbox_database_url")
     @classmethod
-    def _supported_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(
+            ("sqlite+aiosqlite:///", "postgresql+asyncpg://")
+        ):
             raise ValueError(
                 "must start with sqlite+aiosqlite:/// (embedded) or postgresql+asyncpg:// "
                 "(e.g. postgresql+asyncpg://user:password@host:5432/mootaflow)"
@@ -292,11 +310,35 @@ class Settings(BaseSettings):
             raise ValueError(
                 "MOOTAFLOW_MOOTA_WRITE_BACK is on but MOOTAFLOW_MOOTA_API_TOKEN is not set"
             )
+        inbox = self.inbox_database_url
+        both_sqlite = _is_sqlite(self.database_url) and _is_sqlite(inbox or "")
+        if inbox and inbox != self.database_url and not both_sqlite:
+            raise ValueError(
+                "MOOTAFLOW_INBOX_DATABASE_URL is for SQLite only (both URLs "
+                "sqlite+aiosqlite:///); on PostgreSQL leave it unset: one database, "
+                "whose row locks never make the webhook wait for a worker"
+            )
         if self.merchant_callback_url and not self.merchant_callback_secret:
             raise ValueError(
                 "MOOTAFLOW_MERCHANT_CALLBACK_URL is set without MOOTAFLOW_MERCHANT_CALLBACK_SECRET"
             )
         return self
+
+    @property
+    def receiving_database_url(self) -> str:
+        """Where the receiving tables live: MOOTAFLOW_INBOX_DATABASE_URL, else on SQLite
+        a file beside the main one (NAME-inbox.db), else the main database."""
+        if self.inbox_database_url:
+            return self.inbox_database_url
+        if not _is_sqlite(self.database_url):
+            return self.database_url
+        path, query = _split_query(self.database_url.removeprefix(_SQLITE))
+        if not path or path.startswith(":memory:") or path.startswith("file:"):
+            return self.database_url
+        stem, dot, suffix = path.rpartition(".")
+        if not dot or "/" in suffix:
+            return f"{_SQLITE}{path}-inbox{query}"
+        return f"{_SQLITE}{stem}-inbox.{suffix}{query}"
 
     @property
     def effective_api_keys(self) -> list[str]:

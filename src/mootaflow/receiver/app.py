@@ -40,7 +40,8 @@ from mootaflow.receiver.start_pool import StartPool
 from mootaflow.receiver.state import AppState
 from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.services.checks import check_client
-from mootaflow.store.db import PoolLimits, describe_error, open_database, session_factory
+from mootaflow.store.databases import open_databases
+from mootaflow.store.db import PoolLimits, describe_error
 from mootaflow.temporal.client import LazyClient, connect
 
 log = logging.getLogger("mootaflow.receiver")
@@ -49,16 +50,17 @@ log = logging.getLogger("mootaflow.receiver")
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
-        async with open_database(settings.database_url, PoolLimits.of(settings)) as engine:
-            sessions = session_factory(engine)
+        async with open_databases(settings, PoolLimits.of(settings)) as databases:
 
             async def connect_temporal() -> Client:
                 return await connect(settings)
 
             temporal = LazyClient(connect_temporal)
-            starts = StartPool(settings, sessions, temporal)
-            redrive = Redrive(settings, sessions, temporal, starts)
-            writer = InboxWriter(sessions)
+            # The receiving side (inbox writer, starts, redrive) uses the inbox database:
+            # its write lock is one no worker step takes (store/databases.py).
+            starts = StartPool(settings, databases.inbox, temporal)
+            redrive = Redrive(settings, databases.inbox, temporal, starts)
+            writer = InboxWriter(databases.inbox)
             moota = check_client(settings)
             await writer.start()
             starts.start()
@@ -66,8 +68,8 @@ def create_app(settings: Settings) -> Starlette:
             try:
                 yield AppState(
                     settings=settings,
-                    engine=engine,
-                    sessions=sessions,
+                    databases=databases,
+                    sessions=databases.sessions,
                     temporal=temporal,
                     inbox_writer=writer,
                     starts=starts,

@@ -8,6 +8,7 @@ from temporalio.client import Client
 from mootaflow.domain.errors import Unavailable
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver.state import app_state
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.temporal.client import LazyClient
 
@@ -18,6 +19,15 @@ def settings_of(request: Request) -> Settings:
 
 def sessions_of(request: Request) -> Sessions:
     return app_state(request)["sessions"]
+
+
+def inbox_sessions_of(request: Request) -> Sessions:
+    """The receiving tables' database (deliveries, inbox, quarantine, reconciliation)."""
+    return app_state(request)["databases"].inbox
+
+
+def databases_of(request: Request) -> Databases:
+    return app_state(request)["databases"]
 
 
 def temporal_of(request: Request) -> LazyClient:

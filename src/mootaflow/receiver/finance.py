@@ -16,7 +16,12 @@ from mootaflow.domain.errors import NotFound
 from mootaflow.domain.paging import Page, PageRequest
 from mootaflow.receiver.auth import require_finance
 from mootaflow.receiver.body import json_object
-from mootaflow.receiver.context import sessions_of, settings_of, temporal_client
+from mootaflow.receiver.context import (
+    inbox_sessions_of,
+    sessions_of,
+    settings_of,
+    temporal_client,
+)
 from mootaflow.services import params, refunds
 from mootaflow.services import payments as payment_service
 from mootaflow.services.decisions import decision_text, reject_reason, submit_decision
@@ -45,7 +50,7 @@ async def list_payments(request: Request) -> Response:
 async def list_quarantined(request: Request) -> Response:
     require_finance(request)
     page = await payment_service.quarantined(
-        sessions_of(request), PageRequest.of(request.query_params)
+        inbox_sessions_of(request), PageRequest.of(request.query_params)
     )
     return JSONResponse(paged("quarantined", page))
 

@@ -21,7 +21,8 @@ async def readyz(request: Request) -> Response:
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(_CHECK_TIMEOUT):
-            await ping(state["engine"])
+            for engine in state["databases"].engines:
+                await ping(engine)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"

@@ -8,20 +8,20 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from starlette.requests import Request
 
 if TYPE_CHECKING:  # Types only: the modules below read the state themselves.
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
     from mootaflow.domain.settings import Settings
     from mootaflow.mootaapi import MootaClient
     from mootaflow.receiver.inbox_writer import InboxWriter
     from mootaflow.receiver.redrive import Redrive
     from mootaflow.receiver.start_pool import StartPool
+    from mootaflow.store.databases import Databases
     from mootaflow.store.db import Sessions
     from mootaflow.temporal.client import LazyClient
 
 
 class AppState(TypedDict):
     settings: Settings
-    engine: AsyncEngine
+    databases: Databases
+    # databases.sessions: the main database (orders, payments, ...).
     sessions: Sessions
     temporal: LazyClient
     inbox_writer: InboxWriter

@@ -38,7 +38,7 @@ class Refusal(Exception):
 
 async def moota_webhook(request: Request) -> Response:
     settings: Settings = app_state(request)["settings"]
-    sessions: Sessions = app_state(request)["sessions"]
+    sessions: Sessions = app_state(request)["databases"].inbox
     writer: InboxWriter = app_state(request)["inbox_writer"]
     starts = app_state(request)["starts"]
     began = time.perf_counter()

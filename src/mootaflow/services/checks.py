@@ -41,6 +41,7 @@ from mootaflow.mootaapi import (
 )
 from mootaflow.store import orders
 from mootaflow.store import reconcile as store
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Order
 from mootaflow.temporal.client import LazyClient
@@ -59,7 +60,7 @@ def check_client(settings: Settings) -> MootaClient | None:
 
 
 async def check_order(
-    sessions: Sessions,
+    databases: Databases,
     settings: Settings,
     temporal: LazyClient,
     moota: MootaClient | None,
@@ -73,16 +74,18 @@ async def check_order(
             "processed when Moota's webhook arrives",
         )
     now = datetime.now(UTC)
-    async with sessions.begin() as session:
+    # Orders are in the main database; Moota's accounts with the receiving tables.
+    inbox = databases.inbox
+    async with databases.sessions.begin() as session:
         await orders.expire_overdue(session, now)
         order = await orders.get_order(session, ref)
     if order is None:
         raise NotFound("not_found", f"no order {ref}")
     if order.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_PAID):
         raise Conflict("order_not_open", f"order {order.ref} is {order.status}")
-    bank = await _bank_of(order, sessions, moota)
+    bank = await _bank_of(order, inbox, moota)
 
-    async with sessions.begin() as session:
+    async with inbox.begin() as session:
         wait, previous = await store.claim_refresh(session, bank, now)
     if wait is not None:
         seconds = math.ceil(wait.total_seconds())
@@ -98,7 +101,7 @@ async def check_order(
     try:
         await moota.refresh_bank(bank.bank_id)
     except MootaError as exc:
-        async with sessions.begin() as session:
+        async with inbox.begin() as session:
             await store.release_refresh(session, bank.bank_id, now, previous)
         raise _moota_refused(exc) from None
 

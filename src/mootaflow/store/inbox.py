@@ -223,6 +223,15 @@ async def mark_start_failed(session: AsyncSession, mutation_id: str, error: str)
     )
 
 
+async def source_of(session: AsyncSession, mutation_id: str) -> str:
+    """The path that brought the mutation first; a mutation without an inbox row
+    (purged by retention, or started by hand) counts as a webhook's."""
+    source = await session.scalar(
+        select(col(InboxMutation.source)).where(col(InboxMutation.mutation_id) == mutation_id)
+    )
+    return source or WEBHOOK
+
+
 async def get_inbox_row(session: AsyncSession, mutation_id: str) -> InboxMutation | None:
     return await session.get(InboxMutation, mutation_id)
 

@@ -18,7 +18,6 @@ from mootaflow.store import allocations
 from mootaflow.store.db import insert_ignore
 from mootaflow.store.tables import (
     DecisionRecord,
-    InboxMutation,
     MutationColumns,
     Order,
     Payment,
@@ -26,30 +25,23 @@ from mootaflow.store.tables import (
 )
 
 
-async def record_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> bool:
+async def record_payment(
+    session: AsyncSession, mutation: Mutation, at: datetime, source: str = WEBHOOK
+) -> bool:
     """Insert the payment row once; True if this call created it."""
-    result = await session.execute(await _new_payment(session, mutation, at))
+    result = await session.execute(_new_payment(session, mutation, at, source))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _new_payment(session: AsyncSession, mutation: Mutation, at: datetime) -> Insert:
-    """The insert-or-ignore of a payment's row.
-
-    Its source (webhook or reconcile) is the inbox row's: the workflow's input does
-    not carry it. A mutation without an inbox row (purged by retention, or started
-    by hand) counts as a webhook's.
-    """
-    source = await session.scalar(
-        select(col(InboxMutation.source)).where(
-            col(InboxMutation.mutation_id) == mutation.mutation_id
-        )
-    )
+def _new_payment(session: AsyncSession, mutation: Mutation, at: datetime, source: str) -> Insert:
+    """The insert-or-ignore of a payment's row. Its source (webhook or reconcile) is
+    the inbox row's (`inbox.source_of`, in the receiving database)."""
     return insert_ignore(session, Payment, "mutation_id").values(
         **MutationColumns.values_of(mutation),
         status=PaymentStatus.RECEIVED,
         recorded_at=at,
         updated_at=at,
-        source=source or WEBHOOK,
+        source=source,
     )
 
 
@@ -66,14 +58,14 @@ class Opened:
 
 
 async def open_payment(
-    session: AsyncSession, mutation: Mutation, at: datetime, run_id: str
+    session: AsyncSession, mutation: Mutation, at: datetime, run_id: str, source: str = WEBHOOK
 ) -> Opened:
     """Insert the payment row once and say where it stands, in one transaction.
 
     A run finding the payment past matching records itself in `payment_resend`
     (once per run, so a retried attempt adds nothing).
     """
-    inserted = await session.execute(await _new_payment(session, mutation, at))
+    inserted = await session.execute(_new_payment(session, mutation, at, source))
     created = bool(inserted.rowcount)  # type: ignore[attr-defined]
     payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
     assert payment is not None

@@ -3,9 +3,12 @@ activity, with the schedules, capacity checks and metrics of `mootaflow worker`.
 `build_worker` is also what the tests and `bench/` run workers with."""
 
 import asyncio
+import compileall
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +16,7 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Interceptor, Worker
 
+import mootaflow
 from mootaflow.activities.database_errors import DatabaseErrors
 from mootaflow.activities.metrics import ATTEMPT_BUCKETS, ATTEMPT_NUMBER, ActivityMetrics
 from mootaflow.activities.notify import NotifyActivities
@@ -23,7 +27,8 @@ from mootaflow.activities.writeback import WriteBackActivities
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.settings import Settings, SettingsError
 from mootaflow.mootaapi import NO_RETRIES, MootaClient
-from mootaflow.store.db import PoolLimits, Sessions, open_database, session_factory
+from mootaflow.store.databases import Databases, open_databases
+from mootaflow.store.db import PoolLimits
 from mootaflow.temporal.client import connect_with_retry
 from mootaflow.temporal.reconcile import ensure_reconcile_schedule
 from mootaflow.temporal.schedules import ensure_retention_schedule
@@ -55,19 +60,23 @@ def check_capacity(settings: Settings) -> None:
 
 
 def activities(
-    client: Client, settings: Settings, sessions: Sessions, http: httpx.AsyncClient
+    client: Client, settings: Settings, databases: Databases, http: httpx.AsyncClient
 ) -> list[Callable[..., Any]]:
     """Every activity the workflows call (by the names in activities/contracts.py)."""
-    payment = PaymentActivities(sessions, settings)
+    sessions = databases.sessions
+    payment = PaymentActivities(sessions, settings, databases.inbox)
     notify = NotifyActivities(sessions, settings, http)
-    retention = RetentionActivities(sessions)
+    # Every table the purge deletes from is a receiving one (store/databases.py).
+    retention = RetentionActivities(databases.inbox)
     # Retries of Moota's API calls are Temporal's (workflows/retries.py), not the client's.
     moota = MootaClient.from_settings(settings, http=http, retry=NO_RETRIES)
 
     async def start(mutation: Mutation, source: str) -> str:
         return await start_payment(client, mutation, settings, source)
 
-    reconcile = ReconcileActivities(sessions, settings, moota, start)
+    # Reconciliation writes only receiving tables (with the webhook's, so an inbox
+    # row and the pass that found it commit together).
+    reconcile = ReconcileActivities(databases.inbox, settings, moota, start)
     write_back = WriteBackActivities(sessions, settings, moota)
     return [
         payment.record_mutation,
@@ -94,7 +103,7 @@ def activities(
 def build_worker(
     client: Client,
     settings: Settings,
-    sessions: Sessions,
+    databases: Databases,
     http: httpx.AsyncClient,
     interceptors: Sequence[Interceptor] = (),
     workflows: Sequence[type] = (PaymentWorkflow, RetentionWorkflow, ReconcileWorkflow),
@@ -103,7 +112,7 @@ def build_worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(workflows),
-        activities=activities(client, settings, sessions, http),
+        activities=activities(client, settings, databases, http),
         # Outermost first: attempts are counted with the outcome the server sees.
         interceptors=[ActivityMetrics(), DatabaseErrors(), *interceptors],
         # Each running activity holds at most one database connection at a time; no
@@ -131,8 +140,21 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
     )
 
 
+def compile_workflow_code() -> None:
+    """Bytecode for the package, written once at start-up.
+
+    The workflow sandbox re-imports the workflow modules for every run. Without
+    bytecode on disk (an editable install run with PYTHONDONTWRITEBYTECODE, as
+    `mootaflow dev` often is) every run compiled their source again: 5% of the
+    worker's CPU in the profile (docs/bench/). A read-only install keeps what it has.
+    """
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(Path(mootaflow.__file__).parent, quiet=1)
+
+
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     check_capacity(settings)
+    await asyncio.to_thread(compile_workflow_code)
     runtime = metrics_runtime(settings)
     client = await connect_with_retry(settings, stop, runtime)
     if client is None:
@@ -151,10 +173,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         else {"reason": "MOOTAFLOW_MOOTA_API_TOKEN is not set"},
     )
     async with (
-        open_database(settings.database_url, PoolLimits.of(settings)) as engine,
+        open_databases(settings, PoolLimits.of(settings)) as databases,
         httpx.AsyncClient() as http,
     ):
-        worker = build_worker(client, settings, session_factory(engine), http)
+        worker = build_worker(client, settings, databases, http)
         log.info(
             "worker running",
             extra={

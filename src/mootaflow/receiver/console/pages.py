@@ -15,7 +15,7 @@ from mootaflow.domain.paging import PageRequest
 from mootaflow.domain.payments import PaymentStatus
 from mootaflow.receiver.console.render import page, redirect
 from mootaflow.receiver.console.session import current_session
-from mootaflow.receiver.context import sessions_of, settings_of
+from mootaflow.receiver.context import inbox_sessions_of, sessions_of, settings_of
 from mootaflow.receiver.reports import csv_response, summary_days
 from mootaflow.services import params, refunds, reports
 from mootaflow.services import payments as payment_service
@@ -118,7 +118,7 @@ async def refund_list(request: Request) -> Response:
 async def quarantined(request: Request) -> Response:
     session = current_session(request)
     found = await payment_service.quarantined_rows(
-        sessions_of(request), PageRequest.of(request.query_params)
+        inbox_sessions_of(request), PageRequest.of(request.query_params)
     )
     return page(
         request, "quarantined.html", session=session, rows=found.items, next_cursor=found.cursor
