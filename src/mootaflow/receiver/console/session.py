@@ -129,15 +129,22 @@ def check_csrf(session: ConsoleSession, fields: dict[str, str]) -> None:
 
 def signin_token(request: Request) -> tuple[str, bool]:
     """The sign-in form's CSRF token: the one in its cookie, or a new one (True)."""
-    serializer = _serializer(settings_of(request), "signin")
-    raw = request.cookies.get(SIGNIN_COOKIE)
-    if raw:
-        try:
-            token: str = serializer.loads(raw, max_age=_SIGNIN_SECONDS)
-            return token, False
-        except BadSignature:
-            pass
+    token = _signin_cookie(request)
+    if token:
+        return token, False
     return secrets.token_urlsafe(24), True
+
+
+def _signin_cookie(request: Request) -> str:
+    """The sign-in CSRF token its cookie carries; empty when missing, forged or old."""
+    serializer = _serializer(settings_of(request), "signin")
+    try:
+        token: str = serializer.loads(
+            request.cookies.get(SIGNIN_COOKIE, ""), max_age=_SIGNIN_SECONDS
+        )
+    except BadSignature:
+        return ""
+    return token
 
 
 def remember_signin_token(response: Response, settings: Settings, token: str) -> None:
@@ -146,13 +153,7 @@ def remember_signin_token(response: Response, settings: Settings, token: str) ->
 
 
 def check_signin_csrf(request: Request, fields: dict[str, str]) -> None:
-    serializer = _serializer(settings_of(request), "signin")
-    try:
-        expected: str = serializer.loads(
-            request.cookies.get(SIGNIN_COOKIE, ""), max_age=_SIGNIN_SECONDS
-        )
-    except BadSignature:
-        expected = ""
+    expected = _signin_cookie(request)
     given = fields.get("csrf", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Forbidden("csrf", "the sign-in form expired or was not ours; reload and retry")
