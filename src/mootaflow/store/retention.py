@@ -8,11 +8,12 @@ timeout or a worker shutting down keeps what it deleted, and the next attempt
 continues from there instead of rolling a long transaction back every time.
 """
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Delete, delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlmodel import col
 
 from mootaflow.domain.payments import InboxState
@@ -32,74 +33,49 @@ class Purged:
 async def purge_before(sessions: Sessions, cutoff: datetime, batch: int = BATCH) -> Purged:
     """Delete in batches, each its own transaction (an exception to this package's rule,
     see __init__): an attempt cut short keeps what it purged so far."""
-    quarantined_key = col(QuarantinedMutation.fingerprint)
     quarantined = await _in_batches(
         sessions,
-        lambda: delete(QuarantinedMutation).where(
-            quarantined_key.in_(
-                select(quarantined_key)
-                .where(col(QuarantinedMutation.received_at) < cutoff)
-                .limit(batch)
-            )
-        ),
+        col(QuarantinedMutation.fingerprint),
+        [col(QuarantinedMutation.received_at) < cutoff],
         batch,
     )
-    inbox_key = col(InboxMutation.mutation_id)
     inbox = await _in_batches(
         sessions,
-        lambda: delete(InboxMutation).where(
-            inbox_key.in_(
-                select(inbox_key)
-                .where(
-                    col(InboxMutation.received_at) < cutoff,
-                    col(InboxMutation.state) == InboxState.STARTED,
-                )
-                .limit(batch)
-            )
-        ),
+        col(InboxMutation.mutation_id),
+        [col(InboxMutation.received_at) < cutoff, col(InboxMutation.state) == InboxState.STARTED],
         batch,
     )
     # Finished reconcile passes are audit rows too; a pass still running is kept.
-    pass_key = col(ReconcilePass.id)
     await _in_batches(
         sessions,
-        lambda: delete(ReconcilePass).where(
-            pass_key.in_(
-                select(pass_key)
-                .where(
-                    col(ReconcilePass.started_at) < cutoff,
-                    col(ReconcilePass.finished_at).is_not(None),
-                )
-                .limit(batch)
-            )
-        ),
+        col(ReconcilePass.id),
+        [col(ReconcilePass.started_at) < cutoff, col(ReconcilePass.finished_at).is_not(None)],
         batch,
     )
     delivery_key = col(Delivery.id)
     deliveries = await _in_batches(
         sessions,
-        lambda: delete(Delivery).where(
-            delivery_key.in_(
-                select(delivery_key)
-                .where(
-                    col(Delivery.received_at) < cutoff,
-                    delivery_key.not_in(select(col(InboxMutation.delivery_id))),
-                    delivery_key.not_in(select(col(QuarantinedMutation.delivery_id))),
-                    delivery_key.not_in(select(col(ReconcilePass.delivery_id))),
-                )
-                .limit(batch)
-            )
-        ),
+        delivery_key,
+        [
+            col(Delivery.received_at) < cutoff,
+            delivery_key.not_in(select(col(InboxMutation.delivery_id))),
+            delivery_key.not_in(select(col(QuarantinedMutation.delivery_id))),
+            delivery_key.not_in(select(col(ReconcilePass.delivery_id))),
+        ],
         batch,
     )
     return Purged(deliveries=deliveries, inbox_rows=inbox, quarantined=quarantined)
 
 
-async def _in_batches(sessions: Sessions, statement: Callable[[], Delete], batch: int) -> int:
+async def _in_batches(
+    sessions: Sessions, key: Any, where: Sequence[ColumnElement[bool]], batch: int
+) -> int:
+    """Delete the rows of `key`'s table matching `where`, `batch` at a time."""
+    statement = delete(key.table).where(key.in_(select(key).where(*where).limit(batch)))
     total = 0
     while True:
         async with sessions.begin() as session:
-            result = await session.execute(statement())
+            result = await session.execute(statement)
         deleted = int(result.rowcount)  # type: ignore[attr-defined]
         total += deleted
         if deleted < batch:
