@@ -21,7 +21,6 @@ from mootaflow.domain.moota import DeliveryError, load_delivery, parse_delivery
 from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.receiver.client_ip import client_ip, in_networks
-from mootaflow.receiver.inbox_writer import InboxWriter
 from mootaflow.receiver.state import app_state
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
@@ -37,10 +36,9 @@ class Refusal(Exception):
 
 
 async def moota_webhook(request: Request) -> Response:
-    settings: Settings = app_state(request)["settings"]
-    sessions: Sessions = app_state(request)["databases"].inbox
-    writer: InboxWriter = app_state(request)["inbox_writer"]
-    starts = app_state(request)["starts"]
+    state = app_state(request)
+    settings, writer, starts = state["settings"], state["inbox_writer"], state["starts"]
+    sessions = state["databases"].inbox
     began = time.perf_counter()
     facts = inbox.RequestFacts(
         received_at=datetime.now(UTC),
