@@ -19,8 +19,8 @@ from sqlmodel import col
 from temporalio.client import Client
 
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions
-from mootaflow.store.tables import Invoice, Order
+from mootaflow.store.db import Sessions, reading
+from mootaflow.store.tables import Invoice, Order, Payment
 from mootaflow.workflows.payment_types import PaymentState
 from tests.support.callbacks import Merchant
 from tests.support.flows import create_order, transfer
@@ -65,9 +65,14 @@ async def worker_process(settings: Settings) -> AsyncIterator[asyncio.subprocess
 
 
 async def paid_orders(sessions: Sessions) -> int:
-    async with sessions.begin() as session:
+    async with reading(sessions) as session:
         query = select(func.count()).select_from(Order).where(col(Order.status) == "paid")
         return int((await session.execute(query)).scalar_one())
+
+
+async def payments_recorded(sessions: Sessions) -> int:
+    async with reading(sessions) as session:
+        return int((await session.execute(select(func.count()).select_from(Payment))).scalar_one())
 
 
 async def test_worker_killed_mid_batch_then_restarted(
@@ -87,8 +92,10 @@ async def test_worker_killed_mid_batch_then_restarted(
 
     async with worker_process(settings) as first:
         async with asyncio.timeout(60):
-            while await paid_orders(sessions) < 2:
-                await asyncio.sleep(0.05)
+            # The first payments recorded: the batch is under way. (Waiting for paid
+            # orders let a fast worker book all twelve before the kill landed.)
+            while await payments_recorded(sessions) < 2:
+                await asyncio.sleep(0.02)
         first.send_signal(signal.SIGKILL)
         await first.wait()
     done_at_kill = await paid_orders(sessions)
