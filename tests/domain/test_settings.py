@@ -27,7 +27,7 @@ def test_comma_separated_lists_from_environment(monkeypatch: pytest.MonkeyPatch)
         # Moota's kode unik is three digits.
         ("MOOTAFLOW_UNIQUE_CODE_MAX", "1000", "less than or equal to 999"),
         ("MOOTAFLOW_AMOUNT_REUSE_DAYS", "-1", "greater than or equal to 0"),
-        ("MOOTAFLOW_WORKER_MAX_ACTIVITIES", "11", "above the database pool"),
+        ("MOOTAFLOW_WORKER_MAX_ACTIVITIES", "11", "above half the database pool"),
         ("MOOTAFLOW_WORKER_METRICS_PORT", "0", "MOOTAFLOW_WORKER_METRICS_PORT"),
         ("MOOTAFLOW_DECISION_ACCEPT_SECONDS", "0", "MOOTAFLOW_DECISION_ACCEPT_SECONDS"),
         ("MOOTAFLOW_RECONCILE_INTERVAL_MINUTES", "0", "MOOTAFLOW_RECONCILE_INTERVAL_MINUTES"),

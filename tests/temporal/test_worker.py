@@ -11,7 +11,7 @@ from mootaflow.workflows import retries
 def test_defaults_fit() -> None:
     settings = Settings(_env_file=None)
     check_capacity(settings)
-    assert settings.worker_max_activities <= settings.database_pool_size
+    assert 2 * settings.worker_max_activities <= settings.database_pool_size
     assert settings.worker_shutdown_seconds > retries.longest_attempt().total_seconds()
 
 

@@ -8,7 +8,7 @@ to make a change pass; add new files for new branches (and guard the change with
 workflow.patched). `payment_paid.json` and `payment_flagged.json` were recorded
 before patch decisions-v2 and stand for the runs that started then; the `v2_*`
 files were recorded before patch moota-write-back, the `v3_*` files after it, the
-`alloc_*` files after patch allocations.
+`alloc_*` files after patch allocations, the `local_*` files after patch local-first.
 """
 
 import asyncio
@@ -94,7 +94,14 @@ class Recorder:
     async def decide(self, kind: Kind, mutation_id: str, text: str) -> None:
         """As the API decides: database checks, then an Update (with start if ended)."""
         await submit_decision(
-            self.sessions, self.client, self.settings, kind, mutation_id, "Sari", text=text
+            self.sessions,
+            self.client,
+            self.settings,
+            kind,
+            mutation_id,
+            "Sari",
+            text=text,
+            difference="accept" if kind == "approve" else None,
         )
 
 
@@ -109,7 +116,11 @@ async def flagged_approved_by_update(r: Recorder) -> list[WorkflowHandle[Any, An
     await r.waiting(handle)
     # Refused by the validator (nothing in history), then applied.
     await _refused(handle.execute_update("approve", {"note": "no approver"}))
-    await handle.execute_update("approve", {"by": "Sari"}, result_type=DecisionOutcome)
+    # (Since patch allocations a short transfer needs its difference; the v2 and v3
+    # files were recorded before that.)
+    await handle.execute_update(
+        "approve", {"by": "Sari", "difference": "accept"}, result_type=DecisionOutcome
+    )
     return [handle]
 
 
@@ -169,7 +180,7 @@ async def decision_held_before_the_wait(r: Recorder) -> list[WorkflowHandle[Any,
         task_queue=r.settings.task_queue,
         search_attributes=sa.at_start(parsed),
         start_signal="approve",
-        start_signal_args=[{"by": "Sari", "note": "early"}],
+        start_signal_args=[{"by": "Sari", "note": "early", "difference": "accept"}],
     )
     return [handle]
 
@@ -260,6 +271,17 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "alloc_refund_surplus": refund_surplus,
     "alloc_partial_then_completed": partial_then_completed,
     "alloc_three_orders": three_orders,
+    # Patch local-first: first attempts in the worker (local activities), every branch.
+    "local_paid": paid,
+    "local_flagged_approved_by_update": flagged_approved_by_update,
+    "local_flagged_rejected_by_signal": flagged_rejected_by_signal,
+    "local_unresolved_then_decided": unresolved_then_decided,
+    "local_already_paid_reflag": already_paid_reflag,
+    "local_decision_held_before_the_wait": decision_held_before_the_wait,
+    "local_resent_finished": resent_finished,
+    "local_accept_shortfall": accept_shortfall,
+    "local_partial_then_completed": partial_then_completed,
+    "local_three_orders": three_orders,
 }
 
 
@@ -300,7 +322,8 @@ async def main(names: list[str]) -> None:
                         continue
                     handles = await case(recorder)
                     for n, handle in enumerate(handles):
-                        await handle.result()
+                        # A case that leaves its run waiting fails instead of hanging.
+                        await asyncio.wait_for(handle.result(), 120)
                         suffix = f"_run{n + 1}" if len(handles) > 1 else ""
                         history = await handle.fetch_history()
                         (HISTORIES / f"{name}{suffix}.json").write_text(history.to_json())

@@ -63,7 +63,8 @@ def patch_ids(path: Path) -> set[str]:
 
 def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
     """The patch markers decide the path: v2 histories carry decisions-v2, v3 ones
-    moota-write-back as well, alloc ones allocations too."""
+    moota-write-back as well, alloc ones allocations too, local ones local-first (and
+    local activity markers, which no older history has)."""
     for path in HISTORIES.glob("payment_*.json"):
         assert patch_ids(path) == set(), path.name
     for path in HISTORIES.glob("v2_*.json"):
@@ -78,6 +79,22 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
         if path.stem != "alloc_partial_then_completed_run2":
             expected.add(patches.ALLOCATIONS)
         assert patch_ids(path) == expected, path.name
+    # Since local-first the same steps make their first attempt in the worker.
+    for path in HISTORIES.glob("local_*.json"):
+        base = {patches.DECISIONS_V2, patches.LOCAL_FIRST}
+        later = {patches.MOOTA_WRITE_BACK, patches.ALLOCATIONS}
+        assert base <= patch_ids(path) <= base | later, path.name
+        assert "core_local_activity" in markers(path), path.name
+    for path in set(HISTORIES.glob("*.json")) - set(HISTORIES.glob("local_*.json")):
+        assert "core_local_activity" not in markers(path), path.name
+
+
+def markers(path: Path) -> set[str]:
+    return {
+        event["markerRecordedEventAttributes"]["markerName"]
+        for event in json.loads(path.read_text())["events"]
+        if "markerRecordedEventAttributes" in event
+    }
 
 
 async def test_fresh_history_replays(client: Client, task_queue: str, worker: Worker) -> None:

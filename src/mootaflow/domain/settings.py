@@ -58,10 +58,11 @@ class Settings(BaseSettings):
     # passes) in a file of their own, so the webhook's write lock is one no worker
     # step holds. Unset: next to the main file (mootaflow-inbox.db beside mootaflow.db).
     inbox_database_url: str | None = None
-    # Connections per process. A worker runs at most worker_max_activities at once,
-    # each holding one connection at a time: the pool must have one for each, or
+    # Connections per process. A worker runs at most worker_max_activities attempts
+    # through the server and as many first attempts in the worker at once, each
+    # holding one connection at a time: the pool must have one for each, or
     # attempts queue for a connection instead of doing their work.
-    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
     database_max_overflow: int = Field(default=0, ge=0, le=1000)
     # How long a step waits for a free connection (and, on SQLite, for the write
     # lock) before failing its attempt; shorter than a database step's timeout
@@ -147,7 +148,7 @@ class Settings(BaseSettings):
     # A partially paid order stays open at least this long after each part arrives.
     partial_payment_extend_days: float = Field(default=7, gt=0, le=365)
 
-    # Worker capacity: activities at once (at most the database pool), and how long
+    # Worker capacity: activities at once (at most half the database pool), and how long
     # a stopping worker lets running activities finish (longer than the longest
     # activity attempt, 45 s; the container's stop grace period must be longer still).
     worker_max_activities: int = Field(default=10, ge=1, le=1000)
@@ -300,11 +301,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "MOOTAFLOW_APPROVAL_REMINDER_HOURS is above MOOTAFLOW_APPROVAL_TIMEOUT_HOURS"
             )
-        if self.worker_max_activities > self.database_pool_size + self.database_max_overflow:
+        if 2 * self.worker_max_activities > self.database_pool_size + self.database_max_overflow:
             raise ValueError(
-                "MOOTAFLOW_WORKER_MAX_ACTIVITIES is above the database pool "
-                "(MOOTAFLOW_DATABASE_POOL_SIZE + MOOTAFLOW_DATABASE_MAX_OVERFLOW): activities "
-                "would queue for a connection"
+                "MOOTAFLOW_WORKER_MAX_ACTIVITIES is above half the database pool "
+                "(MOOTAFLOW_DATABASE_POOL_SIZE + MOOTAFLOW_DATABASE_MAX_OVERFLOW): a worker "
+                "runs that many activities and as many first attempts in the worker, each "
+                "with a connection; more would queue for one"
             )
         if self.moota_write_back and self.moota_api_token is None:
             raise ValueError(

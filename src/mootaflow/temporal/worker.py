@@ -116,8 +116,10 @@ def build_worker(
         # Outermost first: attempts are counted with the outcome the server sees.
         interceptors=[ActivityMetrics(), DatabaseErrors(), *interceptors],
         # Each running activity holds at most one database connection at a time; no
-        # more of them than the pool has connections, or they queue for one.
+        # more of them than the pool has connections, or they queue for one. As many
+        # first attempts in the worker (retries.py, local_first) again beside them.
         max_concurrent_activities=settings.worker_max_activities,
+        max_concurrent_local_activities=settings.worker_max_activities,
         # On SIGTERM (deploys) running activities finish; Temporal retries the rest.
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
     )

@@ -216,7 +216,7 @@ class PaymentSteps:
         notice = FinanceNotice(self._state.mutation_id, workflow.info().workflow_id, reminder)
         name = finance_notice(reminder)
         try:
-            result = await self._step(steps.NOTIFY_FINANCE, notice, retries.NOTIFICATION)
+            result = await self._step(steps.NOTIFY_FINANCE, notice, retries.FINANCE_NOTICE)
             self._state.notifications[name] = result.status
         except ActivityError as error:
             self._state.notifications[name] = f"failed: {_cause(error)}"
@@ -238,6 +238,8 @@ class PaymentSteps:
         )
 
     async def _step(self, activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
+        if step.local_first and workflow.patched(patches.LOCAL_FIRST):
+            return await retries.execute_local_first(activity, arg, step)
         return await retries.execute(activity, arg, step)
 
     def _answer(self, pending: Pending, result: Literal["booked", "rejected"]) -> None:

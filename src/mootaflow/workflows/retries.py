@@ -10,14 +10,23 @@ invoice), and nobody should have to press Reset once the database is back.
 Changing a policy here is safe for running workflows: retry policies and
 timeouts are not part of what replay compares, and an activity already scheduled
 keeps the policy it was scheduled with.
+
+A step marked `local_first` makes its first attempt as a local activity, in the
+worker that runs the workflow: no round trip through the Temporal server, so a
+payment that meets no trouble is settled in one workflow task. Only the first
+attempt: if it fails (and may be retried), the step runs as a regular activity
+under its full policy, so a long outage looks as it always did, a pending
+activity with its attempt count and last failure in the Temporal UI and the
+payment API. Whether a run may do this is patch LOCAL_FIRST (patches.py).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import CancelledError, FailureError
 
 from mootaflow.activities.contracts import ActivityRef
 
@@ -30,6 +39,9 @@ class Step:
     retry: RetryPolicy
     start_to_close: timedelta
     schedule_to_close: timedelta | None = None
+    # First attempt in the worker (see above). Only for steps nothing waits beside:
+    # while a local activity runs, the workflow takes no Update or signal.
+    local_first: bool = False
 
 
 async def execute(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
@@ -43,6 +55,41 @@ async def execute(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
         retry_policy=step.retry,
     )
     return result
+
+
+# One attempt: retries go through the server (execute), where operators see them.
+_ONCE = RetryPolicy(maximum_attempts=1)
+# A first attempt in the worker is cut short after this (or its step's own timeout,
+# if shorter): while it runs the workflow takes no Update, so a finance decision
+# arriving then waits for it, and the API waits only MOOTAFLOW_DECISION_ACCEPT_SECONDS
+# (5 s) for a decision to be taken. A step that needs longer is in trouble anyway
+# (a lock, a slow mail server) and goes on as a regular activity.
+LOCAL_ATTEMPT = timedelta(seconds=3)
+
+
+async def execute_local_first(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
+    """The first attempt as a local activity; if it fails, the step again as a regular
+    activity under its full policy, whatever the failure: that one is what the history,
+    the UI and the workflow's own error handling see (a business failure simply fails
+    again, at once). Activities are idempotent, so an attempt that did its work but
+    lost its answer (cut short, a worker crash) is harmless to repeat."""
+    try:
+        result: Out = await workflow.execute_local_activity(
+            activity.name,
+            arg,
+            result_type=activity.result_type,
+            start_to_close_timeout=min(step.start_to_close, LOCAL_ATTEMPT),
+            retry_policy=_ONCE,
+        )
+        return result
+    except CancelledError:
+        raise
+    except FailureError as error:
+        workflow.logger.info(
+            "first attempt in the worker failed; the step goes on through the server",
+            extra={"step": activity.name, "cause": str(error)},
+        )
+    return await execute(activity, arg, step)
 
 
 # Our own database. A failover, a maintenance window or a full disk can last
@@ -61,6 +108,7 @@ DATABASE = Step(
     # timing out while its retry piles on top.
     start_to_close=timedelta(seconds=10),
     schedule_to_close=timedelta(days=7),
+    local_first=True,
 )
 
 # Rendering and storing the PDF: database-bound plus a little CPU.
@@ -68,6 +116,7 @@ INVOICE = Step(
     retry=DATABASE.retry,
     start_to_close=timedelta(seconds=30),
     schedule_to_close=DATABASE.schedule_to_close,
+    local_first=True,
 )
 
 # A mail server or a merchant's system can be down for hours: keep trying with
@@ -81,7 +130,12 @@ NOTIFICATION = Step(
     # Above the SMTP client's 30 s and the callback's 15 s timeouts.
     start_to_close=timedelta(seconds=40),
     schedule_to_close=timedelta(days=3),
+    local_first=True,
 )
+
+# Reminders to finance run beside the wait for a decision: a first attempt in the
+# worker would hold back a decision for as long as the mail server takes.
+FINANCE_NOTICE = replace(NOTIFICATION, local_first=False)
 
 # The daily audit purge deletes in committed batches, so an attempt cut short
 # (timeout, worker shutdown) keeps its progress and the next one continues.
@@ -144,6 +198,7 @@ ALL = (
     DATABASE,
     INVOICE,
     NOTIFICATION,
+    FINANCE_NOTICE,
     RETENTION,
     MOOTA_API,
     WRITE_BACK,

@@ -1,0 +1,126 @@
+"""Patch local-first: a payment's steps make their first attempt in the worker (local
+activities) and go through the server only when that attempt fails and may be retried."""
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
+
+from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
+from mootaflow.temporal.worker import build_worker
+from tests.support.flows import create_order, pay, transfer
+from tests.support.servers import RunningReceiver
+
+
+class FailInWorker(Interceptor):
+    """The named step's attempts in the worker fail with `error`; its regular attempts run."""
+
+    def __init__(self, step: str, error: ApplicationError) -> None:
+        self.step = step
+        self.error = error
+        self.failed = 0
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        outer = self
+
+        class Failing(ActivityInboundInterceptor):
+            async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+                info = activity.info()
+                if info.is_local and info.activity_type == outer.step:
+                    outer.failed += 1
+                    raise outer.error
+                return await super().execute_activity(input)
+
+        return Failing(next)
+
+
+@asynccontextmanager
+async def worker_with(
+    client: Client, settings: Settings, databases: Databases, *interceptors: Interceptor
+) -> AsyncIterator[None]:
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(client, settings, databases, http, interceptors=interceptors),
+    ):
+        yield
+
+
+async def steps_taken(handle: WorkflowHandle[Any, Any]) -> list[tuple[str, str]]:
+    """(where, step) in history order: "worker" for a local activity's marker,
+    "server" for a scheduled activity task."""
+    taken = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            name = event.activity_task_scheduled_event_attributes.activity_type.name
+            taken.append(("server", name))
+        elif event.marker_recorded_event_attributes.marker_name == "core_local_activity":
+            data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
+            taken.append(("worker", json.loads(data)["activity_type"]))
+    return taken
+
+
+async def test_a_payment_without_trouble_goes_through_the_server_only_for_the_write_back(
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    databases: Databases,
+) -> None:
+    async with worker_with(client, settings, databases):
+        order = await create_order(receiver, customer_email="budi@example.com")
+        item = transfer(order)
+        [state] = await pay(receiver, client, item)
+    assert state.status == "paid" and state.notifications["customer_email"] == "sent"
+    taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))
+    # The write-back runs beside everything else and nobody waits for it: not local.
+    assert [step for where, step in taken if where == "server"] == ["write_back_to_moota"]
+    in_worker = [step for where, step in taken if where == "worker"]
+    assert in_worker[:4] == ["open_payment", "match_order", "mark_paid", "generate_invoice"]
+    assert sorted(in_worker[4:]) == ["notify_customer", "notify_merchant"]
+
+
+async def test_a_failed_first_attempt_goes_on_as_a_regular_activity(
+    receiver: RunningReceiver, client: Client, settings: Settings, databases: Databases
+) -> None:
+    failing = FailInWorker("match_order", ApplicationError("database is locked", type="Busy"))
+    async with worker_with(client, settings, databases, failing):
+        order = await create_order(receiver, customer_email="budi@example.com")
+        item = transfer(order)
+        [state] = await pay(receiver, client, item)
+    assert (state.status, state.order_ref) == ("paid", order["ref"])
+    assert failing.failed == 1  # once in the worker, then through the server
+    taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))
+    assert taken[:3] == [
+        ("worker", "open_payment"),
+        ("worker", "match_order"),
+        ("server", "match_order"),
+    ]
+    # The next step starts in the worker again.
+    assert taken[3] == ("worker", "mark_paid")
+
+
+async def test_a_business_failure_in_the_worker_is_decided_by_the_server_attempt(
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    databases: Databases,
+) -> None:
+    """Whatever failed in the worker, the regular activity that follows is the one the
+    workflow sees (here it succeeds, so the email counts as sent)."""
+    refusal = ApplicationError("550 mailbox unavailable", type="Refused", non_retryable=True)
+    failing = FailInWorker("notify_customer", refusal)
+    async with worker_with(client, settings, databases, failing):
+        order = await create_order(receiver, customer_email="budi@example.com")
+        item = transfer(order)
+        [state] = await pay(receiver, client, item)
+    assert state.status == "paid"
+    assert state.notifications["customer_email"] == "sent"
+    taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))
+    assert ("worker", "notify_customer") in taken and ("server", "notify_customer") in taken
+    assert failing.failed == 1
