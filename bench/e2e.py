@@ -95,6 +95,13 @@ def compared(name: str, ours: dict[str, Any], baseline: dict[str, Any]) -> dict[
         f"{baseline['per_second']}/s: ratio {result['ratio']} (goal >= {GOAL})",
         flush=True,
     )
+    if "phase1" in ours:
+        print(
+            f"  phase 1, webhook (start) -> all awaiting approval: mootaflow "
+            f"{ours['phase1']['per_second']}/s, baseline {baseline['phase1']['per_second']}/s; "
+            "the ratio above is phase 2, approval -> customer email (completion)",
+            flush=True,
+        )
     return result
 
 

@@ -146,7 +146,13 @@ class Baseline:
 async def start_baseline(stack: Stack, queue: str) -> Baseline:
     """The no-op worker (bench/noop_worker.py) as a child of the stack, polling `queue`."""
     log = stack.workdir / "noop-worker.log"
-    env = {**stack.env, "PYTHONPATH": str(REPO)}
+    # Spelled out: `mootaflow dev` sets these for its own children only.
+    env = {
+        **stack.env,
+        "PYTHONPATH": str(REPO),
+        "MOOTAFLOW_TEMPORAL_ADDRESS": stack.temporal_address,
+        "MOOTAFLOW_DATABASE_URL": stack.database_url,
+    }
     stack.children["noop-worker"] = spawn(
         [sys.executable, "-m", "bench.noop_worker", queue], env, log
     )
