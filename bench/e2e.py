@@ -107,6 +107,7 @@ def compared(name: str, ours: dict[str, Any], baseline: dict[str, Any]) -> dict[
 
 async def main() -> None:
     parser = argparse.ArgumentParser(
+        prog="python -m bench.e2e",
         description=__doc__.split("\n\n")[0],
         epilog="Starts its own throw-away stack (bench/stack.py) and SMTP sink; "
         "figures go to bench/results/e2e.json.",

@@ -161,6 +161,7 @@ def show(name: str, figures: dict[str, Any]) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(
+        prog="python -m bench.latency",
         description=__doc__.split("\n\n")[0],
         epilog="Figures go to bench/results/latency.json (or --out).",
     )
