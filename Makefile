@@ -52,18 +52,24 @@ bench: $(STAMP)
 		--shapes moota,small --largest 0
 	@echo "== bench/ack on mootaflow dev, deliveries of 20 mutations"
 	$(BIN)/python -m bench.ack --stack dev --rates 5 --durations 60 --batch 20 --largest 0
-	@echo "== bench/e2e: 1000 payments at 100/s against the no-op baseline"
-	$(BIN)/python -m bench.e2e --count 1000 --rate 100
+	@echo "== bench/e2e: 1000 payments per path (paid, flagged) at 100/s against the no-op baselines"
+	$(BIN)/python -m bench.e2e --count 1000 --rate 100 --path both
+	@echo "== bench/latency: 30 payments one at a time on mootaflow dev, webhook to paid and to email"
+	$(BIN)/python -m bench.latency --stack dev --count 30
 	@echo "== bench/inline: the anti-pattern at the same rates and durations"
 	$(BIN)/python -m bench.inline --rates 100,300 --durations 60,15
 	@echo "== charts"
 	$(BIN)/python -m bench.chart
 
-# The ack figures of `mootaflow dev` only (a few minutes): 5 s per rate, and each phase
-# starts once the previous one's mutations are started (the worker may still be busy).
+# A smaller subset (about ten minutes): the ack figures of `mootaflow dev` (5 s per rate,
+# each phase starts once the previous one's mutations are started; the worker may still
+# be busy), then e2e with both paths and latency on small counts.
 bench-quick: $(STAMP)
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python -m bench.ack --stack dev --rates 100,200,300 --durations 5 \
 		--shapes moota --largest 0 --no-idle-wait
+	$(BIN)/python -m bench.e2e --count 100 --rate 20 --path both
+	$(BIN)/python -m bench.latency --stack dev --count 10
 	$(BIN)/python -m bench.chart
 
 clean:

@@ -22,13 +22,13 @@ from typing import Any
 import httpx
 
 from bench.ack import numbers
-from bench.e2e import REPO, SECRET, create_orders, payment_delivery
+from bench.e2e_parts import REPO, create_orders, signed
 from bench.loadclient import LoadClient
 from bench.loadgen import Figures, open_loop, report
+from bench.payloads import transfer
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
 from bench.stack import free_port, run_bench, spawn, stop, tail
-from mootaflow.domain.signature import sign
 
 MOOTA_TIMEOUT_S = 5.0
 
@@ -51,10 +51,7 @@ async def phase(
 ) -> tuple[Figures, int]:
     timeouts = 0
     client = LoadClient(f"{base}/webhooks/moota", timeout=MOOTA_TIMEOUT_S)
-    requests = [
-        client.request(body, {"Content-Type": "application/json", "Signature": sign(body, SECRET)})
-        for body in bodies
-    ]
+    requests = [client.request(body, signed(body)) for body in bodies]
 
     async def call(i: int) -> bool:
         nonlocal timeouts
@@ -76,9 +73,9 @@ async def run_phases(rates: list[float], durations: list[float], workdir: Path) 
     database_url = f"sqlite+aiosqlite:///{workdir / 'inline.db'}"
     total = sum(int(r * d) for r, d in zip(rates, durations, strict=True))
     print(f"creating {total} orders ...", flush=True)
-    amounts = await create_orders(database_url, total)
     run_id = uuid.uuid4().hex[:8]
-    bodies = [payment_delivery(run_id, i, amount) for i, amount in enumerate(amounts)]
+    orders = await create_orders(database_url, total, f"inline-{run_id}-")
+    bodies = [transfer(f"inline-{run_id}-{i}", order.amount) for i, order in enumerate(orders)]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with SmtpSink() as sink:

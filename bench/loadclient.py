@@ -27,10 +27,10 @@ class LoadClient:
         self.timeout = timeout
         self._idle: list[_Connection] = []
 
-    def request(self, body: bytes, headers: dict[str, str]) -> bytes:
-        """The bytes of one POST to the client's URL."""
+    def request(self, body: bytes, headers: dict[str, str], path: str | None = None) -> bytes:
+        """The bytes of one POST to the client's URL (or to `path` on its host)."""
         lines = [
-            f"POST {self.path} HTTP/1.1",
+            f"POST {path or self.path} HTTP/1.1",
             f"Host: {self.host}:{self.port}",
             f"Content-Length: {len(body)}",
             *(f"{name}: {value}" for name, value in headers.items()),

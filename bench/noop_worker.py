@@ -11,7 +11,7 @@ import sys
 import httpx
 from temporalio.worker import Worker
 
-from bench.noop_workflow import ACTIVITIES, NoopPaymentWorkflow
+from bench.noop_workflow import ACTIVITIES, NoopFlaggedWorkflow, NoopPaymentWorkflow
 from mootaflow.domain.settings import load_settings
 from mootaflow.store.databases import create_engines
 from mootaflow.temporal.client import connect
@@ -30,7 +30,7 @@ async def main(task_queue: str) -> None:
     async with httpx.AsyncClient() as http:
         options = build_worker(client, settings, databases, http).config()
     options["task_queue"] = task_queue
-    options["workflows"] = [NoopPaymentWorkflow]
+    options["workflows"] = [NoopPaymentWorkflow, NoopFlaggedWorkflow]
     options["activities"] = list(ACTIVITIES)
     async with Worker(**options):
         print(f"noop worker polling {task_queue}", flush=True)

@@ -8,6 +8,7 @@ Jakarta wall-clock text, and PHP's json_encode escaping (`\\/`, `\\uXXXX`), comp
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from mootaflow.domain.moota import JAKARTA
@@ -93,3 +94,12 @@ def delivery(index: int, run: str, size: int = 1, shape: str = MOOTA) -> bytes:
     items = [item(shape, run, index, n, now) for n in range(size)]
     text = json.dumps(items, separators=(",", ":"))  # ASCII only: \\uXXXX, as PHP
     return (text.replace("/", "\\/") if shape == MOOTA else text).encode()
+
+
+def transfer(mutation_id: str, amount: Decimal, note: str = "") -> bytes:
+    """One Moota-shaped delivery of one transfer paying `amount`, with the customer's
+    `note` (where people write the order reference)."""
+    now = datetime.now(JAKARTA).strftime("%Y-%m-%d %H:%M:%S")
+    mutation = item(MOOTA, "", 0, 0, now)
+    mutation.update(mutation_id=mutation_id, amount=f"{amount:.2f}", note=note)
+    return json.dumps([mutation], separators=(",", ":")).replace("/", "\\/").encode()

@@ -17,17 +17,27 @@ class Sink:
     def __init__(self) -> None:
         self.arrivals: list[float] = []  # time.time() of each message
         self.recipients: set[str] = set()
+        # Each recipient's first message: when one payment's email landed.
+        self.first_to: dict[str, float] = {}
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self._lock:
-            self.arrivals.append(time.time())
-            self.recipients.update(str(address) for address in envelope.rcpt_tos)
+            now = time.time()
+            self.arrivals.append(now)
+            for address in map(str, envelope.rcpt_tos):
+                self.recipients.add(address)
+                self.first_to.setdefault(address, now)
         return "250 Message accepted"
 
     @property
     def count(self) -> int:
         return len(self.arrivals)
+
+    def arrived(self, prefix: str) -> list[float]:
+        """First-arrival times of the recipients whose address starts with `prefix`."""
+        with self._lock:
+            return [at for address, at in self.first_to.items() if address.startswith(prefix)]
 
 
 class SmtpSink:

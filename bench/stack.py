@@ -110,6 +110,18 @@ class Stack:
                 )
 
 
+def smtp_env(smtp: tuple[str, int] | None) -> dict[str, str]:
+    """Emails to a plain SMTP server on (host, port); none: emails become files."""
+    if smtp is None:
+        return {}
+    host, port = smtp
+    return {
+        "MOOTAFLOW_SMTP_HOST": host,
+        "MOOTAFLOW_SMTP_PORT": str(port),
+        "MOOTAFLOW_SMTP_SECURITY": "none",
+    }
+
+
 def stack_env(
     workdir: Path,
     temporal_address: str,
@@ -131,9 +143,7 @@ def stack_env(
             "MOOTAFLOW_OUTBOX_DIR": str(workdir / "outbox"),
         }
     )
-    if smtp is not None:
-        env["MOOTAFLOW_SMTP_HOST"], env["MOOTAFLOW_SMTP_PORT"] = smtp[0], str(smtp[1])
-        env["MOOTAFLOW_SMTP_SECURITY"] = "none"
+    env.update(smtp_env(smtp))
     env.update(overrides)
     return env
 
@@ -239,15 +249,19 @@ def command_line(pid: int) -> str:
 
 
 @asynccontextmanager
-async def dev_stack(keep: bool = False) -> AsyncIterator[Stack]:
+async def dev_stack(
+    keep: bool = False, smtp: tuple[str, int] | None = None
+) -> AsyncIterator[Stack]:
     """`mootaflow dev` as a user starts it, in a fresh folder on free ports: the system
     the README tells users to run. Only the rate limit is off (Moota sends from one
-    address; 300/s is above dev's default 200/s)."""
+    address; 300/s is above dev's default 200/s), and with `smtp` emails go to that
+    server (as a user's MOOTAFLOW_SMTP_* would send them) instead of files."""
     workdir = Path(tempfile.mkdtemp(prefix="mootaflow-bench-dev-"))
     port, temporal_port = free_port(), free_port()
     env = dict(os.environ)
     env.pop("MOOTAFLOW_LOG_LEVEL", None)
     env["MOOTAFLOW_RATE_LIMIT_PER_SECOND"] = "0"
+    env.update(smtp_env(smtp))
     stack = Stack(
         workdir=workdir,
         receiver_url=f"http://127.0.0.1:{port}",
