@@ -195,6 +195,35 @@ async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
     )
 
 
+async def test_a_decision_while_finance_is_being_told_ends_the_reminders(
+    receiver: RunningReceiver, client: Client, settings: Settings, databases: Databases
+) -> None:
+    """Finance decides while the first notice to finance is still being sent: the
+    notice is called off with the reminders and the run ends at once (it used to
+    sleep until the next reminder, 24 h, and then remind finance of a decided payment)."""
+    order = await create_order(receiver)
+    item = transfer(order, amount=order["amount"] - 2, note=order["ref"])  # underpaid
+    pause = PauseAfter("notify_finance")
+    async with running_worker(client, settings, databases, pause):
+        try:
+            assert (await post_signed(receiver.http, body_of(item))).status_code == 200
+            await asyncio.wait_for(pause.reached.wait(), 30)
+            answered = await receiver.http.post(
+                f"/api/payments/{item['mutation_id']}/approve",
+                json={"difference": "accept"},
+                headers=SARI,
+            )
+            assert answered.status_code == 200, answered.text
+            handle = client.get_workflow_handle(
+                f"moota-mutation-{item['mutation_id']}", result_type=PaymentState
+            )
+            state = await asyncio.wait_for(handle.result(), 30)
+        finally:
+            pause.released.set()
+    assert (state.status, state.reminders) == ("paid", 0)
+    assert "finance" not in state.notifications
+
+
 async def test_unresolved_payment_is_still_decidable(
     client: Client, settings: Settings, sessions: Sessions, databases: Databases
 ) -> None:

@@ -32,8 +32,15 @@ MOOTA_WRITE_BACK = "moota-write-back"
 # invoice step runs only when an order was paid in full.
 ALLOCATIONS = "allocations"
 
-# Issue 16 (introduced 2026-11): steps whose policy is `local_first`
+# Issue 16 (introduced 2026-11): steps whose policy has a `local_attempt`
 # (retries.py) make their first attempt as a local activity, in the worker, and
 # only then run as regular activities: the same steps in the same order, fewer
 # round trips through the server. Decided at the run's first such step.
 LOCAL_FIRST = "local-first"
+
+# Issue 16 (found 2026-11, when faster steps made it likely): a decision taken
+# while the first finance notice was still being sent cancelled the notice, but
+# the reminder loop took the cancellation for a failed send and slept until the
+# next reminder (24 h), then reminded finance of a payment already decided; the
+# run ended only then. Now the cancellation ends the reminders.
+REMINDERS_CALLED_OFF = "reminders-called-off"

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, FailureError
+from temporalio.exceptions import ActivityError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from mootaflow.activities import contracts as steps
@@ -219,6 +219,11 @@ class PaymentSteps:
             result = await self._step(steps.NOTIFY_FINANCE, notice, retries.FINANCE_NOTICE)
             self._state.notifications[name] = result.status
         except ActivityError as error:
+            if isinstance(error.cause, CancelledError) and workflow.patched(
+                patches.REMINDERS_CALLED_OFF
+            ):
+                # Decided while the notice was being sent: the reminders end here.
+                raise asyncio.CancelledError from error
             self._state.notifications[name] = f"failed: {_cause(error)}"
 
     async def _record(self, decision: Decision) -> None:
@@ -238,7 +243,7 @@ class PaymentSteps:
         )
 
     async def _step(self, activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
-        if step.local_first and workflow.patched(patches.LOCAL_FIRST):
+        if step.local_attempt is not None and workflow.patched(patches.LOCAL_FIRST):
             return await retries.execute_local_first(activity, arg, step)
         return await retries.execute(activity, arg, step)
 
