@@ -243,6 +243,23 @@ async def three_orders(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     return [handle]
 
 
+async def decided_while_finance_is_told(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Decided while the first notice to finance is still being sent: the notice is
+    called off with the reminders (patch reminders-called-off)."""
+    ref = await r.order(250000)
+    item = mutation(amount=await r.amount_of(ref) - 100, note=ref)
+    r.pause.activity_name = "notify_finance"
+    r.pause.workflow_id = f"moota-mutation-{item['mutation_id']}"
+    r.pause.reached, r.pause.released = asyncio.Event(), asyncio.Event()
+    handle = await r.start(item)
+    await asyncio.wait_for(r.pause.reached.wait(), 30)
+    await handle.execute_update(
+        "approve", {"by": "Sari", "difference": "accept"}, result_type=DecisionOutcome
+    )
+    r.pause.released.set()
+    return [handle]
+
+
 async def retention(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     handle = await r.client.start_workflow(
         RetentionWorkflow.run,
@@ -282,6 +299,8 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "local_accept_shortfall": accept_shortfall,
     "local_partial_then_completed": partial_then_completed,
     "local_three_orders": three_orders,
+    # Patch reminders-called-off.
+    "local_reminders_called_off": decided_while_finance_is_told,
 }
 
 
