@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Interceptor
 
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
@@ -20,6 +22,7 @@ from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentState
 from tests.support.flows import create_order, pay, transfer
+from tests.support.local import FailInWorker
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.pause import PauseAfter
 from tests.support.servers import RunningReceiver, running_receiver
@@ -156,19 +159,29 @@ async def test_no_worker_answers_503_with_retry_after_and_nothing_is_applied(
         assert (await asyncio.wait_for(handle.result(), 30)).status == "rejected"
 
 
+@pytest.mark.parametrize("attempt", ["in the worker", "through the server"])
 async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
     receiver: RunningReceiver,
     client: Client,
     settings: Settings,
     sessions: Sessions,
     databases: Databases,
+    attempt: str,
 ) -> None:
     """match_order committed (the API sees awaiting_approval) but the workflow has not
-    taken its result yet: the decision is held and answered once applied."""
+    taken its result yet: the decision is applied and answered once applied. In the
+    worker (a local activity) the Update waits for the workflow task; through the
+    server (the first attempt failed) the workflow holds it until it reaches the wait."""
     order = await create_order(receiver)
     item = transfer(order, amount=order["amount"] + 3, note=order["ref"])  # overpaid
     pause = PauseAfter("match_order")
-    async with running_worker(client, settings, databases, pause):
+    interceptors: list[Interceptor] = [pause]
+    if attempt == "through the server":
+        interceptors.append(FailInWorker("match_order", ApplicationError("locked")))
+    async with (
+        httpx.AsyncClient() as http,
+        build_worker(client, settings, databases, http, interceptors=interceptors),
+    ):
         response = await post_signed(receiver.http, body_of(item))
         assert response.status_code == 200
         await asyncio.wait_for(pause.reached.wait(), 30)
@@ -181,9 +194,14 @@ async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
             )
         )
         handle = client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}")
-        async with asyncio.timeout(10):
-            while not (await handle.query(PaymentWorkflow.status)).held_decisions:
-                await asyncio.sleep(0.05)
+        if attempt == "through the server":
+            async with asyncio.timeout(10):
+                while not (await handle.query(PaymentWorkflow.status)).held_decisions:
+                    await asyncio.sleep(0.05)
+        else:
+            # Well within the 2 s the API waits for a worker to take the decision.
+            await asyncio.sleep(0.5)
+            assert not decision.done()
         pause.released.set()
         answered = await asyncio.wait_for(decision, 30)
     assert answered.status_code == 200, answered.text

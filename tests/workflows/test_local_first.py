@@ -7,38 +7,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
-from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
+from temporalio.worker import Interceptor
 
 from mootaflow.domain.settings import Settings
 from mootaflow.store.databases import Databases
 from mootaflow.temporal.worker import build_worker
 from tests.support.flows import create_order, pay, transfer
+from tests.support.local import FailInWorker
 from tests.support.servers import RunningReceiver
-
-
-class FailInWorker(Interceptor):
-    """The named step's attempts in the worker fail with `error`; its regular attempts run."""
-
-    def __init__(self, step: str, error: ApplicationError) -> None:
-        self.step = step
-        self.error = error
-        self.failed = 0
-
-    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        outer = self
-
-        class Failing(ActivityInboundInterceptor):
-            async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-                info = activity.info()
-                if info.is_local and info.activity_type == outer.step:
-                    outer.failed += 1
-                    raise outer.error
-                return await super().execute_activity(input)
-
-        return Failing(next)
 
 
 @asynccontextmanager

@@ -117,7 +117,7 @@ def build_worker(
         interceptors=[ActivityMetrics(), DatabaseErrors(), *interceptors],
         # Each running activity holds at most one database connection at a time; no
         # more of them than the pool has connections, or they queue for one. As many
-        # first attempts in the worker (retries.py, local_attempt) again beside them.
+        # first attempts in the worker (retries.py, local_first) again beside them.
         max_concurrent_activities=settings.worker_max_activities,
         max_concurrent_local_activities=settings.worker_max_activities,
         # On SIGTERM (deploys) running activities finish; Temporal retries the rest.

@@ -32,7 +32,7 @@ MOOTA_WRITE_BACK = "moota-write-back"
 # invoice step runs only when an order was paid in full.
 ALLOCATIONS = "allocations"
 
-# Issue 16 (introduced 2026-11): steps whose policy has a `local_attempt`
+# Issue 16 (introduced 2026-11): steps whose policy is `local_first`
 # (retries.py) make their first attempt as a local activity, in the worker, and
 # only then run as regular activities: the same steps in the same order, fewer
 # round trips through the server. Decided at the run's first such step.

@@ -243,7 +243,7 @@ class PaymentSteps:
         )
 
     async def _step(self, activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
-        if step.local_attempt is not None and workflow.patched(patches.LOCAL_FIRST):
+        if step.local_first and workflow.patched(patches.LOCAL_FIRST):
             return await retries.execute_local_first(activity, arg, step)
         return await retries.execute(activity, arg, step)
 

@@ -11,7 +11,7 @@ Changing a policy here is safe for running workflows: retry policies and
 timeouts are not part of what replay compares, and an activity already scheduled
 keeps the policy it was scheduled with.
 
-A step with a `local_attempt` makes its first attempt as a local activity, in the
+A step marked `local_first` makes its first attempt as a local activity, in the
 worker that runs the workflow: no round trip through the Temporal server, so a
 payment that meets no trouble is settled in one workflow task. Only the first
 attempt: if it fails (and may be retried), the step runs as a regular activity
@@ -39,12 +39,12 @@ class Step:
     retry: RetryPolicy
     start_to_close: timedelta
     schedule_to_close: timedelta | None = None
-    # The timeout of a first attempt in the worker (see above); None: none. While it
-    # runs the workflow takes no Update, so a finance decision arriving then waits:
-    # steps that run before a decision keep it short (the API waits only
-    # MOOTAFLOW_DECISION_ACCEPT_SECONDS, 5 s by default and 2 s in the tests, for a
-    # worker to take one). Steps that wait beside a decision have none.
-    local_attempt: timedelta | None = None
+    # First attempt in the worker (see above), with the step's own timeout: cut
+    # shorter, an attempt slowed by a busy database would be thrown away and done
+    # again, and an email that went out sent twice. While it runs the workflow
+    # takes no Update: a decision arriving then waits for it (milliseconds, when all
+    # is well). So steps that run beside the wait for a decision are never local.
+    local_first: bool = False
 
 
 async def execute(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
@@ -75,7 +75,7 @@ async def execute_local_first(activity: ActivityRef[In, Out], arg: In, step: Ste
             activity.name,
             arg,
             result_type=activity.result_type,
-            start_to_close_timeout=step.local_attempt,
+            start_to_close_timeout=step.start_to_close,
             retry_policy=_ONCE,
         )
         return result
@@ -105,9 +105,7 @@ DATABASE = Step(
     # timing out while its retry piles on top.
     start_to_close=timedelta(seconds=10),
     schedule_to_close=timedelta(days=7),
-    # Milliseconds when all is well; longer means a lock or an outage, and a
-    # decision may be waiting: go on through the server.
-    local_attempt=timedelta(seconds=1),
+    local_first=True,
 )
 
 # Rendering and storing the PDF: database-bound plus a little CPU.
@@ -115,9 +113,7 @@ INVOICE = Step(
     retry=DATABASE.retry,
     start_to_close=timedelta(seconds=30),
     schedule_to_close=DATABASE.schedule_to_close,
-    # Only once decided (or matched): no decision waits on it. Cut short only by its
-    # own timeout, so a slow render is not thrown away and done again.
-    local_attempt=timedelta(seconds=30),
+    local_first=True,
 )
 
 # A mail server or a merchant's system can be down for hours: keep trying with
@@ -131,14 +127,12 @@ NOTIFICATION = Step(
     # Above the SMTP client's 30 s and the callback's 15 s timeouts.
     start_to_close=timedelta(seconds=40),
     schedule_to_close=timedelta(days=3),
-    # Once decided: no decision waits on it. Its own timeout, not shorter: an email
-    # or callback cut short after it went out would be sent again.
-    local_attempt=timedelta(seconds=40),
+    local_first=True,
 )
 
 # Reminders to finance run beside the wait for a decision: a first attempt in the
 # worker would hold back the decision for as long as the mail server takes.
-FINANCE_NOTICE = replace(NOTIFICATION, local_attempt=None)
+FINANCE_NOTICE = replace(NOTIFICATION, local_first=False)
 
 # The daily audit purge deletes in committed batches, so an attempt cut short
 # (timeout, worker shutdown) keeps its progress and the next one continues.
