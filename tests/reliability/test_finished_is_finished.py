@@ -22,6 +22,7 @@ from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.payment_types import PaymentState
 from tests.support.flows import create_order, pay, transfer, wait_started
+from tests.support.local import steps_taken
 from tests.support.moota import mutation
 from tests.support.servers import running_receiver
 from tests.support.smtp import SmtpServer
@@ -30,12 +31,8 @@ FINANCE = {"Authorization": "Bearer sari-finance-token"}
 
 
 async def activities_run(client: Client, workflow_id: str) -> list[str]:
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
-    return [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    ]
+    """The steps a run took, in the worker or through the server, in order."""
+    return [step for _, step in await steps_taken(client.get_workflow_handle(workflow_id))]
 
 
 async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(

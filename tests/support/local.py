@@ -1,9 +1,12 @@
-"""Failing a step's first attempt in the worker (a local activity, patch local-first),
-so the regular activity that follows can be watched."""
+"""Steps run in the worker (local activities, patch local-first) and through the
+server: reading them from a history, and failing a first attempt in the worker so
+the regular activity that follows can be watched."""
 
+import json
 from typing import Any
 
 from temporalio import activity
+from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
@@ -28,3 +31,17 @@ class FailInWorker(Interceptor):
                 return await super().execute_activity(input)
 
         return Failing(next)
+
+
+async def steps_taken(handle: WorkflowHandle[Any, Any]) -> list[tuple[str, str]]:
+    """(where, step) in history order: "worker" for a local activity's marker,
+    "server" for a scheduled activity task."""
+    taken = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            name = event.activity_task_scheduled_event_attributes.activity_type.name
+            taken.append(("server", name))
+        elif event.marker_recorded_event_attributes.marker_name == "core_local_activity":
+            data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
+            taken.append(("worker", json.loads(data)["activity_type"]))
+    return taken

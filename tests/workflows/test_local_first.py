@@ -1,13 +1,11 @@
 """Patch local-first: a payment's steps make their first attempt in the worker (local
 activities) and go through the server only when that attempt fails and may be retried."""
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Interceptor
 
@@ -15,7 +13,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store.databases import Databases
 from mootaflow.temporal.worker import build_worker
 from tests.support.flows import create_order, pay, transfer
-from tests.support.local import FailInWorker
+from tests.support.local import FailInWorker, steps_taken
 from tests.support.servers import RunningReceiver
 
 
@@ -28,20 +26,6 @@ async def worker_with(
         build_worker(client, settings, databases, http, interceptors=interceptors),
     ):
         yield
-
-
-async def steps_taken(handle: WorkflowHandle[Any, Any]) -> list[tuple[str, str]]:
-    """(where, step) in history order: "worker" for a local activity's marker,
-    "server" for a scheduled activity task."""
-    taken = []
-    async for event in handle.fetch_history_events():
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            name = event.activity_task_scheduled_event_attributes.activity_type.name
-            taken.append(("server", name))
-        elif event.marker_recorded_event_attributes.marker_name == "core_local_activity":
-            data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
-            taken.append(("worker", json.loads(data)["activity_type"]))
-    return taken
 
 
 async def test_a_payment_without_trouble_goes_through_the_server_only_for_the_write_back(
@@ -83,14 +67,11 @@ async def test_a_failed_first_attempt_goes_on_as_a_regular_activity(
     assert taken[3] == ("worker", "mark_paid")
 
 
-async def test_a_business_failure_in_the_worker_is_decided_by_the_server_attempt(
-    receiver: RunningReceiver,
-    client: Client,
-    settings: Settings,
-    databases: Databases,
+async def test_a_business_failure_in_the_worker_is_final(
+    receiver: RunningReceiver, client: Client, settings: Settings, databases: Databases
 ) -> None:
-    """Whatever failed in the worker, the regular activity that follows is the one the
-    workflow sees (here it succeeds, so the email counts as sent)."""
+    """Non-retryable: final, as it would have been through the server, and handled by
+    the workflow as any failed step (the payment stays paid, the email is marked)."""
     refusal = ApplicationError("550 mailbox unavailable", type="Refused", non_retryable=True)
     failing = FailInWorker("notify_customer", refusal)
     async with worker_with(client, settings, databases, failing):
@@ -98,7 +79,8 @@ async def test_a_business_failure_in_the_worker_is_decided_by_the_server_attempt
         item = transfer(order)
         [state] = await pay(receiver, client, item)
     assert state.status == "paid"
-    assert state.notifications["customer_email"] == "sent"
+    assert state.notifications["customer_email"] == "failed: 550 mailbox unavailable"
     taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))
-    assert ("worker", "notify_customer") in taken and ("server", "notify_customer") in taken
+    assert ("worker", "notify_customer") in taken
+    assert ("server", "notify_customer") not in taken
     assert failing.failed == 1

@@ -10,6 +10,7 @@ from mootaflow.store.db import Sessions
 from mootaflow.workflows.payment_types import PaymentState
 from tests.support.callbacks import Merchant
 from tests.support.flows import create_order, pay, transfer
+from tests.support.local import steps_taken
 from tests.support.moota import body_of, post_signed
 from tests.support.servers import RunningReceiver
 from tests.support.smtp import SmtpServer
@@ -69,12 +70,9 @@ async def test_permanently_refused_recipient_fails_visibly_and_payment_stays_pai
     async with sessions.begin() as session:
         rows = {n.kind: n for n in await notifications.for_mutation(session, item["mutation_id"])}
     assert rows["customer_email"].status == "failed"
-    # One attempt only: a permanent refusal is not retried.
-    history = await client.get_workflow_handle(
-        f"moota-mutation-{item['mutation_id']}"
-    ).fetch_history()
-    failed = [e for e in history.events if e.HasField("activity_task_failed_event_attributes")]
-    assert len(failed) == 1
+    # One attempt only (in the worker): a permanent refusal is not retried.
+    taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))
+    assert [t for t in taken if t[1] == "notify_customer"] == [("worker", "notify_customer")]
 
 
 async def test_merchant_5xx_is_retried_and_delivered_once(

@@ -97,6 +97,6 @@ async def test_an_old_run_applies_a_decision_held_while_a_reminder_retried_past_
     markers = [
         json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)
         for e in history.events
-        if e.HasField("marker_recorded_event_attributes")
+        if e.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
     assert patches.HELD_DECISION_AT_DEADLINE in [m["id"] for m in markers]

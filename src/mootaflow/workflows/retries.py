@@ -22,11 +22,17 @@ payment API. Whether a run may do this is patch LOCAL_FIRST (patches.py).
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import CancelledError, FailureError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    FailureError,
+    RetryState,
+)
 
 from mootaflow.activities.contracts import ActivityRef
 
@@ -64,12 +70,26 @@ async def execute(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
 _ONCE = RetryPolicy(maximum_attempts=1)
 
 
+def _as_activity_error(activity: ActivityRef[Any, Any], error: ApplicationError) -> ActivityError:
+    """A local activity's failure reaches the workflow unwrapped; its callers handle
+    activity failures as ActivityError (the cause is the activity's own error)."""
+    return ActivityError(
+        f"{activity.name} failed",
+        scheduled_event_id=0,
+        started_event_id=0,
+        identity="",
+        activity_type=activity.name,
+        activity_id="",
+        retry_state=RetryState.NON_RETRYABLE_FAILURE,
+    )
+
+
 async def execute_local_first(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
-    """The first attempt as a local activity; if it fails, the step again as a regular
-    activity under its full policy, whatever the failure: that one is what the history,
-    the UI and the workflow's own error handling see (a business failure simply fails
-    again, at once). Activities are idempotent, so an attempt that did its work but
-    lost its answer (cut short, a worker crash) is harmless to repeat."""
+    """The first attempt as a local activity; if it fails and may be retried, the step
+    again as a regular activity under its full policy, the one the history and the UI
+    show. A business failure (non-retryable) is final, as it would have been through
+    the server. Activities are idempotent, so an attempt that did its work but lost
+    its answer (a timeout, a worker crash) is harmless to repeat."""
     try:
         result: Out = await workflow.execute_local_activity(
             activity.name,
@@ -82,6 +102,8 @@ async def execute_local_first(activity: ActivityRef[In, Out], arg: In, step: Ste
     except CancelledError:
         raise
     except FailureError as error:
+        if isinstance(error, ApplicationError) and error.non_retryable:
+            raise _as_activity_error(activity, error) from error
         workflow.logger.info(
             "first attempt in the worker failed; the step goes on through the server",
             extra={"step": activity.name, "cause": str(error)},
