@@ -12,6 +12,7 @@ rate; first Update → last completion.
 Phase 1 ends when a poll (every 0.5 s, both sides) sees all N waiting; phase 2 ends at
 an exact time (the last email's arrival, the last workflow's close time)."""
 
+import asyncio
 import json
 import time
 import uuid
@@ -36,6 +37,8 @@ SHORT_BY = Decimal(1000)
 # The API answers an approval once the payment is booked with its invoice (or 202 after
 # MOOTAFLOW_DECISION_RESULT_SECONDS, 30 s by default): wait longer than that.
 APPROVAL_TIMEOUT_S = 60.0
+# A decision answered 503 (no worker took it in time) is sent again, up to this often.
+RESENDS = 30
 
 
 def approval(order_ref: str) -> bytes:
@@ -81,11 +84,19 @@ async def flagged_mootaflow(
     ]
     started: list[float] = []
 
+    retried: list[int] = []
+
     async def approve(i: int) -> bool:
         if i == 0:
             started.append(time.time())
-        status, _ = await client.send(requests[i])
-        return status in (200, 202)  # 202: taken, still booking (durable)
+        for _ in range(RESENDS):
+            status, _ = await client.send(requests[i])
+            if status != 503:
+                return status in (200, 202)  # 202: taken, still booking (durable)
+            # No worker took it in time (overload): not applied; finance sends it again.
+            retried.append(i)
+            await asyncio.sleep(1)
+        return False
 
     try:
         answers = await open_loop("approvals (finance API)", rate, count / rate, approve)
@@ -104,6 +115,7 @@ async def flagged_mootaflow(
         "phase1": phase1,
         "acks": asdict(acks),
         "approvals": asdict(answers),
+        "approvals_sent_again": len(retried),
     }
 
 

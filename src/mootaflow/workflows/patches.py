@@ -35,7 +35,9 @@ ALLOCATIONS = "allocations"
 # Issue 16 (introduced 2026-11): steps whose policy is `local_first`
 # (retries.py) make their first attempt as a local activity, in the worker, and
 # only then run as regular activities: the same steps in the same order, fewer
-# round trips through the server. Decided at the run's first such step.
+# round trips through the server. Decided at the run's first such step. A
+# decision received by Update first ends the workflow task (a 1 ms timer), so its
+# acceptance is not held back by the steps that apply it.
 LOCAL_FIRST = "local-first"
 
 # Issue 16 (found 2026-11, when faster steps made it likely): a decision taken

@@ -9,7 +9,7 @@ the original code did: reordering a step here changes history for every run.
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
 from temporalio import workflow
@@ -75,6 +75,11 @@ class PaymentSteps:
         except InvalidDecision as exc:
             self._answer_refused(pending, decisions.INVALID, str(exc))
             return False
+        if pending.via == "update" and workflow.patched(patches.LOCAL_FIRST):
+            # End the workflow task here: an Update is accepted (what the API waits
+            # for, MOOTAFLOW_DECISION_ACCEPT_SECONDS) when its task completes, and the
+            # steps that apply the decision run in the worker, within the task.
+            await workflow.sleep(_ACCEPTED_FIRST)
         if decision.kind == "reject":
             await self._record(decision)
             await self._step(
@@ -322,6 +327,9 @@ class PaymentSteps:
             parts.append(self._state.ignored_reason)
         workflow.set_current_details(" · ".join(parts))
 
+
+# A timer just long enough to end the workflow task (see _apply).
+_ACCEPTED_FIRST = timedelta(milliseconds=1)
 
 # The allocate activity's refusals, as decision refusals.
 _ALLOCATION_REFUSALS = {
