@@ -76,12 +76,12 @@ class Recorder:
         return int(order.amount)
 
     async def start(
-        self, item: dict[str, Any], policy: ApprovalPolicy | None = None
+        self, item: dict[str, Any], policy: ApprovalPolicy | None = None, write_back: bool = True
     ) -> WorkflowHandle[PaymentWorkflow, PaymentState]:
         parsed = parse_mutation(item)
         return await self.client.start_workflow(
             PaymentWorkflow.run,
-            PaymentInput(parsed, policy or ApprovalPolicy()),
+            PaymentInput(parsed, policy or ApprovalPolicy(), write_back),
             id=parsed.workflow_id,
             task_queue=self.settings.task_queue,
             search_attributes=sa.at_start(parsed),
@@ -108,6 +108,12 @@ class Recorder:
 async def paid(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     ref = await r.order(150000)
     return [await r.start(mutation(amount=await r.amount_of(ref)))]
+
+
+async def paid_without_write_back(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Started with the write-back off (no Moota token): the run does not ask for it."""
+    ref = await r.order(155000)
+    return [await r.start(mutation(amount=await r.amount_of(ref)), write_back=False)]
 
 
 async def flagged_approved_by_update(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
@@ -290,6 +296,7 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "alloc_three_orders": three_orders,
     # Patch local-first: first attempts in the worker (local activities), every branch.
     "local_paid": paid,
+    "local_paid_without_write_back": paid_without_write_back,
     "local_flagged_approved_by_update": flagged_approved_by_update,
     "local_flagged_rejected_by_signal": flagged_rejected_by_signal,
     "local_unresolved_then_decided": unresolved_then_decided,

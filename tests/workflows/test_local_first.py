@@ -28,7 +28,7 @@ async def worker_with(
         yield
 
 
-async def test_a_payment_without_trouble_goes_through_the_server_only_for_the_write_back(
+async def test_a_payment_without_trouble_is_settled_in_the_worker(
     receiver: RunningReceiver,
     client: Client,
     settings: Settings,
@@ -40,8 +40,10 @@ async def test_a_payment_without_trouble_goes_through_the_server_only_for_the_wr
         [state] = await pay(receiver, client, item)
     assert state.status == "paid" and state.notifications["customer_email"] == "sent"
     taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))
-    # The write-back runs beside everything else and nobody waits for it: not local.
-    assert [step for where, step in taken if where == "server"] == ["write_back_to_moota"]
+    # Without a Moota token the run does not ask for a write-back at all: nothing
+    # went through the server.
+    assert [step for where, step in taken if where == "server"] == []
+    assert state.notifications["moota_write_back"] == "off"
     in_worker = [step for where, step in taken if where == "worker"]
     assert in_worker[:4] == ["open_payment", "match_order", "mark_paid", "generate_invoice"]
     assert sorted(in_worker[4:]) == ["notify_customer", "notify_merchant"]

@@ -49,10 +49,9 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store import orders, payments
 from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import Payment
-from mootaflow.temporal.starts import approval_policy, summary
+from mootaflow.temporal.starts import payment_input, summary
 from mootaflow.workflows import search_attributes
 from mootaflow.workflows.payment import PaymentWorkflow
-from mootaflow.workflows.payment_types import PaymentInput
 
 # What kind of error each refusal is: a request that cannot be right whatever the
 # state, a conflict with the payment's state, or nobody took it in time.
@@ -195,7 +194,7 @@ async def _send(
     mutation = payment.to_mutation()
     start = WithStartWorkflowOperation(
         PaymentWorkflow.run,
-        PaymentInput(mutation, approval_policy(settings)),
+        payment_input(mutation, settings),
         id=payment.workflow_id,
         task_queue=settings.task_queue,
         # Running: the decision goes to that run. Ended: a new run resumes the payment.

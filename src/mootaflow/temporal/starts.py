@@ -28,6 +28,11 @@ def approval_policy(settings: Settings) -> ApprovalPolicy:
     )
 
 
+def payment_input(mutation: Mutation, settings: Settings) -> PaymentInput:
+    """A run's input: the mutation, and the settings it keeps for its whole life."""
+    return PaymentInput(mutation, approval_policy(settings), settings.write_back_enabled)
+
+
 def summary(mutation: Mutation) -> str:
     """The Web UI's one-line summary of a payment workflow."""
     return f"{format_rupiah(mutation.amount)} {mutation.type} to account {mutation.account_number}"
@@ -43,7 +48,7 @@ async def start_payment(
     try:
         await client.start_workflow(
             PaymentWorkflow.run,
-            PaymentInput(mutation, approval_policy(settings)),
+            payment_input(mutation, settings),
             id=mutation.workflow_id,
             task_queue=settings.task_queue,
             # A start repeated for any reason must never make a second run:

@@ -63,6 +63,7 @@ class PaymentSteps:
         # Decisions in the order received; the wait takes them one at a time.
         self._pending: list[Pending] = []
         self._writing_back: asyncio.Task[None] | None = None
+        self._write_back_on = True
 
     async def _apply(self, pending: Pending) -> bool:
         """True once the decision took effect; otherwise its sender learns why not."""
@@ -183,6 +184,10 @@ class PaymentSteps:
         One at a time: a write-back still retrying (Moota down) is superseded by the
         next one, never raced by it."""
         if not workflow.patched(patches.MOOTA_WRITE_BACK):
+            return
+        if not self._write_back_on and workflow.patched(patches.LOCAL_FIRST):
+            # Off when the run started (no Moota token): nothing to ask the worker.
+            self._state.notifications[NotificationKind.MOOTA_WRITE_BACK] = "off"
             return
         previous = self._writing_back
         if previous is not None and not previous.done():

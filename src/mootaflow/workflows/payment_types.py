@@ -26,6 +26,10 @@ class ApprovalPolicy:
 class PaymentInput:
     mutation: Mutation
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    # Whether the worker writes outcomes back to Moota (a Moota token is set), fixed
+    # when the run starts: off, the run does not ask for the write-back at all.
+    # Inputs from before the field existed read as on, and ask as they did.
+    write_back: bool = True
 
 
 @dataclass
