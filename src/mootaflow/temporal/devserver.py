@@ -62,5 +62,13 @@ def dev_server_command(
         *ui,
         "--log-level",
         "warn",
+        # SQLite's defaults (a rollback journal, synchronous=FULL) sync the disk
+        # several times per commit and made every Temporal round trip of the dev
+        # stack wait for it (docs/bench). A WAL survives a crash of the process; a
+        # power cut may lose the last moments of a development server, not its file.
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
         *search_attribute_args(),
     ]
