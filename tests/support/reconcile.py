@@ -11,7 +11,7 @@ from sqlmodel import SQLModel, col
 from temporalio.client import Client, WorkflowHandle
 
 from mootaflow.domain.settings import Settings
-from mootaflow.store.db import Sessions
+from mootaflow.store.db import Sessions, reading
 from mootaflow.store.tables import Invoice, Order, Payment
 from mootaflow.workflows.reconcile import ReconcileInput, ReconcileResult, ReconcileWorkflow
 from tests.support.fakemoota import RunningFakeMoota
@@ -43,7 +43,8 @@ async def reconcile(client: Client, task_queue: str, **fields: Any) -> Reconcile
 
 
 async def count(sessions: Sessions, model: type[SQLModel], *where: Any) -> int:
-    async with sessions.begin() as session:
+    # A read: no write lock (a burst of payments keeps SQLite's busy).
+    async with reading(sessions) as session:
         query = select(func.count()).select_from(model).where(*where)
         return int((await session.execute(query)).scalar_one())
 
@@ -64,6 +65,6 @@ async def wait_paid(sessions: Sessions, expected: int, timeout: float = 600.0) -
 
 async def sources(sessions: Sessions) -> dict[str, str]:
     """mutation id -> source of every payment row."""
-    async with sessions.begin() as session:
+    async with reading(sessions) as session:
         rows = await session.execute(select(col(Payment.mutation_id), col(Payment.source)))
         return {mutation_id: source for mutation_id, source in rows}

@@ -70,9 +70,9 @@ async def execute(activity: ActivityRef[In, Out], arg: In, step: Step) -> Out:
 _ONCE = RetryPolicy(maximum_attempts=1)
 
 
-def _as_activity_error(activity: ActivityRef[Any, Any], error: ApplicationError) -> ActivityError:
+def _activity_error(activity: ActivityRef[Any, Any]) -> ActivityError:
     """A local activity's failure reaches the workflow unwrapped; its callers handle
-    activity failures as ActivityError (the cause is the activity's own error)."""
+    activity failures as an ActivityError whose cause is the activity's own error."""
     return ActivityError(
         f"{activity.name} failed",
         scheduled_event_id=0,
@@ -103,7 +103,7 @@ async def execute_local_first(activity: ActivityRef[In, Out], arg: In, step: Ste
         raise
     except FailureError as error:
         if isinstance(error, ApplicationError) and error.non_retryable:
-            raise _as_activity_error(activity, error) from error
+            raise _activity_error(activity) from error
         workflow.logger.info(
             "first attempt in the worker failed; the step goes on through the server",
             extra={"step": activity.name, "cause": str(error)},
