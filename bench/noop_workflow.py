@@ -22,45 +22,24 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.workflows.search_attributes import PAYMENT_STATUS
 
 
-@activity.defn
-async def noop_record(mutation_id: str) -> str:
-    return mutation_id
+def _noop(name: str) -> Callable[[str], Awaitable[str]]:
+    """An activity named `name` that does nothing and returns its input."""
+
+    @activity.defn(name=name)
+    async def noop(mutation_id: str) -> str:
+        return mutation_id
+
+    return noop
 
 
-@activity.defn
-async def noop_match(mutation_id: str) -> str:
-    return mutation_id
-
-
-@activity.defn
-async def noop_mark_paid(mutation_id: str) -> str:
-    return mutation_id
-
-
-@activity.defn
-async def noop_invoice(mutation_id: str) -> str:
-    return mutation_id
-
-
-@activity.defn
-async def noop_notify_customer(mutation_id: str) -> str:
-    return mutation_id
-
-
-@activity.defn
-async def noop_notify_merchant(mutation_id: str) -> str:
-    return mutation_id
-
-
-@activity.defn
-async def noop_notify_finance(mutation_id: str) -> str:
-    return mutation_id
-
-
-@activity.defn
-async def noop_record_decision(mutation_id: str) -> str:
-    return mutation_id
-
+noop_record = _noop("noop_record")
+noop_match = _noop("noop_match")
+noop_mark_paid = _noop("noop_mark_paid")
+noop_invoice = _noop("noop_invoice")
+noop_notify_customer = _noop("noop_notify_customer")
+noop_notify_merchant = _noop("noop_notify_merchant")
+noop_notify_finance = _noop("noop_notify_finance")
+noop_record_decision = _noop("noop_record_decision")
 
 ACTIVITIES = [
     noop_record,
