@@ -110,8 +110,8 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
     }
     assert all(state.resent for state in again)
     for name in ran.values():
-        assert "match_order" not in name and name[0] == "open_payment"
-    assert ran[rejected["mutation_id"]] == ["open_payment"]
+        assert "match_order" not in name and name[0] == "settle_payment"
+    assert ran[rejected["mutation_id"]] == ["settle_payment"]
 
     async with sessions.begin() as session:
         found: dict[str, list[str]] = {}

@@ -90,7 +90,7 @@ async def test_payments_outlive_hours_of_database_outage(
         # The main database on the short pool wait; the receiving one as the fixture's.
         own = Databases.of(engine, databases.inbox_engine if databases.split else engine)
         booked_first, *others = [parse_mutation(mutation(amount=int(o.amount))) for o in created]
-        pause = PauseAfter("mark_paid")
+        pause = PauseAfter("settle_payment")
         client: Client = time_env.client
         async with (
             httpx.AsyncClient() as http,
@@ -108,7 +108,7 @@ async def test_payments_outlive_hours_of_database_outage(
                     progress = await workflow_progress(_returning(client), handle.id)
                     assert progress is not None and progress["status"] == "running"
                     [step] = progress["pending_steps"]
-                    assert step["step"] in ("open_payment", "generate_invoice")
+                    assert step["step"] in ("settle_payment", "generate_invoice")
                     assert step["attempt"] > 40, step  # the old policy gave up after 20
             states = [await asyncio.wait_for(h.result(), 120) for h in handles]
         assert [s.status for s in states] == ["paid"] * 3

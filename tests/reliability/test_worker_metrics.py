@@ -99,7 +99,7 @@ async def test_worker_exports_sdk_and_mootaflow_metrics(
             )
             == 1
         )
-        for step in ("open_payment", "match_order", "mark_paid", "generate_invoice"):
+        for step in ("settle_payment", "generate_invoice"):
             assert (
                 total(
                     samples,
@@ -111,7 +111,7 @@ async def test_worker_exports_sdk_and_mootaflow_metrics(
             ), step
         # Attempt numbers as a histogram: alert on executions above a bucket bound.
         first_tries = total(
-            samples, "mootaflow_activity_attempt_bucket", activity_type="open_payment", le="1"
+            samples, "mootaflow_activity_attempt_bucket", activity_type="settle_payment", le="1"
         )
         assert first_tries == 2
         assert total(samples, "temporal_workflow_completed_total") >= 2

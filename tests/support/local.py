@@ -12,11 +12,13 @@ from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, 
 
 
 class FailInWorker(Interceptor):
-    """The named step's attempts in the worker fail with `error`; its regular attempts run."""
+    """The named step's attempts in the worker fail with `error`; its regular attempts
+    run. `after`: the attempt runs (and commits) first, as when its answer is lost."""
 
-    def __init__(self, step: str, error: ApplicationError) -> None:
+    def __init__(self, step: str, error: ApplicationError, after: bool = False) -> None:
         self.step = step
         self.error = error
+        self.after = after
         self.failed = 0
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
@@ -26,6 +28,8 @@ class FailInWorker(Interceptor):
             async def execute_activity(self, input: ExecuteActivityInput) -> Any:
                 info = activity.info()
                 if info.is_local and info.activity_type == outer.step:
+                    if outer.after:
+                        await super().execute_activity(input)
                     outer.failed += 1
                     raise outer.error
                 return await super().execute_activity(input)

@@ -175,6 +175,25 @@ async def already_paid_reflag(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     return [loser]
 
 
+async def paid_twice(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """A second transfer for an order already paid: flagged already_paid, rejected."""
+    ref = await r.order(185000)
+    amount = await r.amount_of(ref)
+    await (await r.start(mutation(amount=amount))).result()
+    second = await r.start(mutation(amount=amount))
+    await r.waiting(second)
+    assert (await second.query(PaymentWorkflow.status)).flag_reason == "already_paid"
+    await second.execute_update(
+        "reject", {"by": "Sari", "reason": "double payment, refund"}, result_type=DecisionOutcome
+    )
+    return [second]
+
+
+async def ignored_debit(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Money going out of the account: not a payment."""
+    return [await r.start(mutation(amount=50000, type="DB"))]
+
+
 async def decision_held_before_the_wait(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     """Decided before the workflow matched the payment (the signal is in its first task)."""
     ref = await r.order(190000)
@@ -308,6 +327,22 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "local_three_orders": three_orders,
     # Patch reminders-called-off.
     "local_reminders_called_off": decided_while_finance_is_told,
+    # Patch settle-at-once: opened, matched and booked in one step; one upsert per
+    # change of status. (The booking race of already_paid_reflag cannot be staged in
+    # one SQLite transaction; a transfer for a paid order is flagged by matching.)
+    "settle_paid": paid,
+    "settle_paid_without_write_back": paid_without_write_back,
+    "settle_paid_twice": paid_twice,
+    "settle_ignored_debit": ignored_debit,
+    "settle_flagged_approved_by_update": flagged_approved_by_update,
+    "settle_flagged_rejected_by_signal": flagged_rejected_by_signal,
+    "settle_unresolved_then_decided": unresolved_then_decided,
+    "settle_decision_held_before_the_wait": decision_held_before_the_wait,
+    "settle_resent_finished": resent_finished,
+    "settle_accept_shortfall": accept_shortfall,
+    "settle_partial_then_completed": partial_then_completed,
+    "settle_three_orders": three_orders,
+    "settle_reminders_called_off": decided_while_finance_is_told,
 }
 
 

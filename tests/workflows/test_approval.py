@@ -297,11 +297,11 @@ async def test_decision_before_the_wait_is_held_and_applied(
 async def test_update_in_the_window_before_the_wait_is_held_and_applied(
     time_env: WorkflowEnvironment, settings: Settings, sessions: Sessions, databases: Databases
 ) -> None:
-    """The database already says awaiting_approval (match_order committed) while the
+    """The database already says awaiting_approval (settle_payment committed) while the
     workflow has not processed that result: an Update then is held, not refused."""
     order = await new_order(sessions)
     parsed = parse_mutation(mutation(amount=int(order.amount) + 7, note=order.ref))
-    pause = PauseAfter("match_order")
+    pause = PauseAfter("settle_payment")
     async with (
         httpx.AsyncClient() as http,
         build_worker(time_env.client, settings, databases, http, interceptors=[pause]),

@@ -168,16 +168,16 @@ async def test_decision_in_the_window_before_the_wait_is_held_and_applied(
     databases: Databases,
     attempt: str,
 ) -> None:
-    """match_order committed (the API sees awaiting_approval) but the workflow has not
+    """settle_payment committed (the API sees awaiting_approval) but the workflow has not
     taken its result yet: the decision is applied and answered once applied. In the
     worker (a local activity) the Update waits for the workflow task; through the
     server (the first attempt failed) the workflow holds it until it reaches the wait."""
     order = await create_order(receiver)
     item = transfer(order, amount=order["amount"] + 3, note=order["ref"])  # overpaid
-    pause = PauseAfter("match_order")
+    pause = PauseAfter("settle_payment")
     interceptors: list[Interceptor] = [pause]
     if attempt == "through the server":
-        interceptors.append(FailInWorker("match_order", ApplicationError("locked")))
+        interceptors.append(FailInWorker("settle_payment", ApplicationError("locked")))
     async with (
         httpx.AsyncClient() as http,
         build_worker(client, settings, databases, http, interceptors=interceptors),

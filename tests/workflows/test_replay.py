@@ -64,7 +64,7 @@ def patch_ids(path: Path) -> set[str]:
 def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
     """The patch markers decide the path: v2 histories carry decisions-v2, v3 ones
     moota-write-back as well, alloc ones allocations too, local ones local-first (and
-    local activity markers, which no older history has)."""
+    local activity markers, which no older history has), settle ones settle-at-once."""
     for path in HISTORIES.glob("payment_*.json"):
         assert patch_ids(path) == set(), path.name
     for path in HISTORIES.glob("v2_*.json"):
@@ -87,8 +87,49 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
             base.add(patches.REMINDERS_CALLED_OFF)
         assert base <= patch_ids(path) <= base | later, path.name
         assert "core_local_activity" in markers(path), path.name
-    for path in set(HISTORIES.glob("*.json")) - set(HISTORIES.glob("local_*.json")):
+    # Since settle-at-once a fresh payment is opened, matched and booked in one step,
+    # and each change of status is one upsert (status, order and flag reason together).
+    for path in HISTORIES.glob("settle_*.json"):
+        base = {patches.DECISIONS_V2, patches.SETTLE_AT_ONCE, patches.LOCAL_FIRST}
+        later = {patches.MOOTA_WRITE_BACK, patches.ALLOCATIONS, patches.REMINDERS_CALLED_OFF}
+        assert base <= patch_ids(path) <= base | later, path.name
+        steps = local_steps(path)
+        assert steps[0] == "settle_payment", path.name
+        assert not {"open_payment", "match_order"} & set(steps), path.name
+        if path.stem == "settle_paid":
+            assert upserts(path) == [{"PaymentStatus", "OrderRef"}]
+    local = set(HISTORIES.glob("local_*.json")) | set(HISTORIES.glob("settle_*.json"))
+    for path in set(HISTORIES.glob("*.json")) - local:
         assert "core_local_activity" not in markers(path), path.name
+    for path in set(HISTORIES.glob("*.json")) - set(HISTORIES.glob("settle_*.json")):
+        assert "settle_payment" not in local_steps(path), path.name
+
+
+def local_steps(path: Path) -> list[str]:
+    """The steps a recorded run took in the worker, in order."""
+    return [
+        json.loads(base64.b64decode(marker["details"]["data"]["payloads"][0]["data"]))[
+            "activity_type"
+        ]
+        for event in json.loads(path.read_text())["events"]
+        if (marker := event.get("markerRecordedEventAttributes", {})).get("markerName")
+        == "core_local_activity"
+    ]
+
+
+def upserts(path: Path) -> list[set[str]]:
+    """The search attributes of each of the run's own upserts, in order (not the SDK's
+    TemporalChangeVersion, one per patch)."""
+    found = [
+        set(
+            event["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"][
+                "indexedFields"
+            ]
+        )
+        for event in json.loads(path.read_text())["events"]
+        if "upsertWorkflowSearchAttributesEventAttributes" in event
+    ]
+    return [names for names in found if names != {"TemporalChangeVersion"}]
 
 
 def markers(path: Path) -> set[str]:

@@ -95,6 +95,17 @@ class OpenedPayment:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """A payment opened, matched and, when matched, booked: one step, one transaction."""
+
+    opened: OpenedPayment
+    # None when the run is not the first to get here: an earlier run (re-sent), or an
+    # earlier attempt of this one whose answer was lost. `opened` says where it stands.
+    outcome: MatchOutcome | None = None
+    booking: Booking | None = None  # when matched; not paid: another transfer won the order
+
+
+@dataclass(frozen=True)
 class NotifyResult:
     status: str  # sent, already_sent, skipped
     detail: str
@@ -188,6 +199,8 @@ RECORD_MUTATION = ActivityRef("record_mutation", Mutation, bool)  # runs from be
 OPEN_PAYMENT = ActivityRef("open_payment", Mutation, OpenedPayment)
 MATCH_ORDER = ActivityRef("match_order", Mutation, MatchOutcome)
 MARK_PAID = ActivityRef("mark_paid", BookInput, Booking)
+# The three above in one transaction (patch settle-at-once).
+SETTLE_PAYMENT = ActivityRef("settle_payment", Mutation, Settled)
 ALLOCATE = ActivityRef("allocate", AllocateInput, Allocated)
 FLAG_PAYMENT = ActivityRef("flag_payment", FlagInput, type(None))
 RECORD_DECISION = ActivityRef("record_decision", DecisionInput, type(None))
@@ -212,6 +225,7 @@ ALL: tuple[ActivityRef[Any, Any], ...] = (
     OPEN_PAYMENT,
     MATCH_ORDER,
     MARK_PAID,
+    SETTLE_PAYMENT,
     ALLOCATE,
     FLAG_PAYMENT,
     RECORD_DECISION,

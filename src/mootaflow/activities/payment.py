@@ -18,6 +18,7 @@ from mootaflow.activities.contracts import (
     FlagInput,
     InvoiceResult,
     OpenedPayment,
+    Settled,
     StatusInput,
 )
 from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
@@ -73,32 +74,8 @@ class PaymentActivities:
         source = await self._source_of(mutation)
         async with self._sessions.begin() as session:
             opened = await payments.open_payment(session, mutation, _now(), run_id, source)
-        payment, record = opened.payment, opened.decision
-        decision = (
-            Decision(
-                "approve" if record.kind == "approve" else "reject",
-                record.decided_by,
-                record.order_ref,
-                record.note,
-                Difference(record.difference) if record.difference else None,
-                tuple(_lines(record.allocations)),
-            )
-            if record is not None
-            else None
-        )
-        if opened.resent:
-            _log("payment already past matching: re-sent", mutation.mutation_id,
-                 status=payment.status)  # fmt: skip
-        return OpenedPayment(
-            created=opened.created,
-            status=payment.status,
-            order_ref=payment.order_ref,
-            flag_reason=payment.flag_reason,
-            candidates=json.loads(payment.candidates),
-            decision=decision,
-            resent=opened.resent,
-            ignored_reason=payment.ignored_reason,
-        )
+        _log_resent(opened, mutation)
+        return _opened_payment(opened)
 
     @activity.defn(name=contracts.MATCH_ORDER.name)
     async def match_order(self, mutation: Mutation) -> MatchOutcome:
@@ -109,22 +86,50 @@ class PaymentActivities:
             if payment is not None and payment.status == PaymentStatus.PAID and payment.order_ref:
                 # Booked by an earlier attempt of this workflow: keep that decision.
                 return MatchOutcome("matched", payment.order_ref, None, [payment.order_ref])
-            referenced = await orders.orders_by_ref_keys(
-                session, referenced_keys(mutation, self._rules)
-            )
-            same_amount = await orders.orders_with_amount(
-                session, mutation.account_number, mutation.amount
-            )
-            outcome = match_mutation(mutation, referenced, same_amount, self._rules)
-            await payments.save_outcome(session, mutation.mutation_id, outcome, _now())
-        _log(
-            "payment matched",
-            mutation.mutation_id,
-            outcome=outcome.kind,
-            order_ref=outcome.order_ref,
-            reason=outcome.reason,
-            candidates=outcome.candidates,
+            outcome = await self._match(session, mutation)
+        _log_outcome(outcome, mutation)
+        return outcome
+
+    @activity.defn(name=contracts.SETTLE_PAYMENT.name)
+    async def settle_payment(self, mutation: Mutation) -> Settled:
+        """open_payment, match_order and mark_paid in one transaction: a payment that
+        matches is paid when this commits. A lost race for the order is flagged
+        already_paid in the same transaction."""
+        run_id = activity.info().workflow_run_id or ""
+        source = await self._source_of(mutation)
+        async with self._sessions.begin() as session:
+            opened = await payments.open_payment(session, mutation, _now(), run_id, source)
+            if opened.resent or opened.again:
+                _log_resent(opened, mutation)
+                return Settled(_opened_payment(opened))
+            outcome = await self._match(session, mutation, settled_by=run_id)
+            booking = None
+            if outcome.kind == "matched":
+                assert outcome.order_ref is not None
+                booking = await payments.mark_paid(
+                    session, mutation.mutation_id, outcome.order_ref, _now()
+                )
+                if not booking.paid:
+                    lost = MatchOutcome(
+                        "flagged", outcome.order_ref, FlagReason.ALREADY_PAID, [outcome.order_ref]
+                    )
+                    await payments.save_outcome(session, mutation.mutation_id, lost, _now())
+        _log_outcome(outcome, mutation)
+        if booking is not None:
+            _log_booking(booking, mutation.mutation_id)
+        return Settled(_opened_payment(opened), outcome, booking)
+
+    async def _match(
+        self, session: AsyncSession, mutation: Mutation, settled_by: str | None = None
+    ) -> MatchOutcome:
+        referenced = await orders.orders_by_ref_keys(
+            session, referenced_keys(mutation, self._rules)
         )
+        same_amount = await orders.orders_with_amount(
+            session, mutation.account_number, mutation.amount
+        )
+        outcome = match_mutation(mutation, referenced, same_amount, self._rules)
+        await payments.save_outcome(session, mutation.mutation_id, outcome, _now(), settled_by)
         return outcome
 
     @activity.defn(name=contracts.MARK_PAID.name)
@@ -137,12 +142,7 @@ class PaymentActivities:
                 )
             except LookupError as exc:
                 raise ApplicationError(str(exc), type="UnknownOrder", non_retryable=True) from None
-        _log(
-            "order booked" if result.paid else "order already paid",
-            booking.mutation_id,
-            order_ref=booking.order_ref,
-            paid_by=result.paid_by,
-        )
+        _log_booking(result, booking.mutation_id)
         return result
 
     @activity.defn(name=contracts.ALLOCATE.name)
@@ -288,8 +288,56 @@ async def _completed(
     return result
 
 
-def _listed(paid: PaidBy) -> tuple[tuple[str, Decimal, datetime], ...]:
-    return tuple((p.mutation_id, amount, p.mutation_date) for p, amount in paid.transfers)
+def _opened_payment(opened: payments.Opened) -> OpenedPayment:
+    payment, record = opened.payment, opened.decision
+    decision = (
+        Decision(
+            "approve" if record.kind == "approve" else "reject",
+            record.decided_by,
+            record.order_ref,
+            record.note,
+            Difference(record.difference) if record.difference else None,
+            tuple(_lines(record.allocations)),
+        )
+        if record is not None
+        else None
+    )
+    return OpenedPayment(
+        created=opened.created,
+        status=payment.status,
+        order_ref=payment.order_ref,
+        flag_reason=payment.flag_reason,
+        candidates=json.loads(payment.candidates),
+        decision=decision,
+        resent=opened.resent,
+        ignored_reason=payment.ignored_reason,
+    )
+
+
+def _log_resent(opened: payments.Opened, mutation: Mutation) -> None:
+    if opened.resent:
+        _log("payment already past matching: re-sent", mutation.mutation_id,
+             status=opened.payment.status)  # fmt: skip
+
+
+def _log_outcome(outcome: MatchOutcome, mutation: Mutation) -> None:
+    _log(
+        "payment matched",
+        mutation.mutation_id,
+        outcome=outcome.kind,
+        order_ref=outcome.order_ref,
+        reason=outcome.reason,
+        candidates=outcome.candidates,
+    )
+
+
+def _log_booking(booking: Booking, mutation_id: str) -> None:
+    _log(
+        "order booked" if booking.paid else "order already paid",
+        mutation_id,
+        order_ref=booking.order_ref,
+        paid_by=booking.paid_by,
+    )
 
 
 def _lines(text: str) -> list[Line]:

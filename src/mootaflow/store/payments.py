@@ -55,6 +55,8 @@ class Opened:
     payment: Payment
     decision: DecisionRecord | None
     resent: bool  # a later run found the payment past matching (and recorded that)
+    # This run settled it already (settle_payment, in an attempt whose answer was lost).
+    again: bool = False
 
 
 async def open_payment(
@@ -63,14 +65,16 @@ async def open_payment(
     """Insert the payment row once and say where it stands, in one transaction.
 
     A run finding the payment past matching records itself in `payment_resend`
-    (once per run, so a retried attempt adds nothing).
+    (once per run, so a retried attempt adds nothing), unless it settled it itself.
     """
     inserted = await session.execute(_new_payment(session, mutation, at, source))
     created = bool(inserted.rowcount)  # type: ignore[attr-defined]
     payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
     assert payment is not None
     decision = await session.get(DecisionRecord, mutation.mutation_id)
-    resent = payment.status not in _BEFORE_MATCHING
+    past_matching = payment.status not in _BEFORE_MATCHING
+    again = past_matching and payment.settled_run_id == run_id
+    resent = past_matching and not again
     if resent:
         await session.execute(
             insert_ignore(session, PaymentResend, "run_id").values(
@@ -80,7 +84,7 @@ async def open_payment(
                 resent_at=at,
             )
         )
-    return Opened(created, payment, decision, resent)
+    return Opened(created, payment, decision, resent, again)
 
 
 async def resends(session: AsyncSession, mutation_id: str) -> list[PaymentResend]:
@@ -97,9 +101,15 @@ async def get_payment(session: AsyncSession, mutation_id: str) -> Payment | None
 
 
 async def save_outcome(
-    session: AsyncSession, mutation_id: str, outcome: MatchOutcome, at: datetime
+    session: AsyncSession,
+    mutation_id: str,
+    outcome: MatchOutcome,
+    at: datetime,
+    settled_by: str | None = None,
 ) -> None:
-    """Store the match outcome, unless the payment is already booked (a late retry)."""
+    """Store the match outcome, unless the payment is already booked (a late retry);
+    `settled_by`: the run settling it in one step (settle_payment)."""
+    run = {"settled_run_id": settled_by} if settled_by else {}
     await session.execute(
         update(Payment)
         .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID)
@@ -110,6 +120,7 @@ async def save_outcome(
             ignored_reason=outcome.ignored_reason.value if outcome.ignored_reason else None,
             candidates=json.dumps(outcome.candidates),
             updated_at=at,
+            **run,
         )
     )
 

@@ -133,6 +133,9 @@ class Payment(MutationColumns, table=True):
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Copied from the inbox row: webhook, or reconcile when only Moota's API showed it.
     source: str = Field(default="webhook", max_length=16)
+    # The workflow run that settled it in one step (settle_payment): that run's retry
+    # finds its own work, not a re-sent mutation.
+    settled_run_id: str | None = Field(default=None, max_length=64)
 
 
 class Order(SQLModel, table=True):

@@ -83,6 +83,7 @@ def activities(
         payment.open_payment,
         payment.match_order,
         payment.mark_paid,
+        payment.settle_payment,
         payment.allocate,
         payment.flag_payment,
         payment.generate_invoice,

@@ -46,3 +46,9 @@ LOCAL_FIRST = "local-first"
 # next reminder (24 h), then reminded finance of a payment already decided; the
 # run ended only then. Now the cancellation ends the reminders.
 REMINDERS_CALLED_OFF = "reminders-called-off"
+
+# Issue 16 (introduced 2026-11): a run opens, matches and books its payment in one
+# step (`settle_payment`, one transaction) instead of three, and each change of
+# status updates its search attributes (status, order, flag reason) in one upsert.
+# Decided once per run, before its first step.
+SETTLE_AT_ONCE = "settle-at-once"

@@ -23,8 +23,17 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    import mootaflow.workflows.patches as patches
+    import mootaflow.workflows.retries as retries
+    import mootaflow.workflows.search_attributes as sa
     from mootaflow.activities import contracts as steps
-    from mootaflow.activities.contracts import BookInput, FlagInput, OpenedPayment, StatusInput
+    from mootaflow.activities.contracts import (
+        BookInput,
+        FlagInput,
+        OpenedPayment,
+        Settled,
+        StatusInput,
+    )
     from mootaflow.domain import decisions
     from mootaflow.domain.decisions import (
         DecisionOutcome,
@@ -38,9 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.domain.matching import FlagReason, MatchOutcome
     from mootaflow.domain.money import format_rupiah
     from mootaflow.domain.moota import Mutation
-    from mootaflow.domain.payments import PaymentStatus
-    from mootaflow.workflows import patches, retries
-    from mootaflow.workflows import search_attributes as sa
+    from mootaflow.domain.payments import Booking, PaymentStatus
     from mootaflow.workflows.payment_types import PaymentInput, PaymentState
 
 from mootaflow.workflows.payment_legacy import LegacyFlow
@@ -68,6 +75,13 @@ class PaymentWorkflow(LegacyFlow):
         if not self._v2:
             await self._open_v1(mutation)
             await self._match_and_settle(mutation)
+        elif workflow.patched(patches.SETTLE_AT_ONCE):
+            self._at_once = True
+            settled: Settled = await self._step(steps.SETTLE_PAYMENT, mutation, retries.DATABASE)
+            if settled.outcome is None:
+                await self._resume(settled.opened)
+            else:
+                await self._settled(settled.outcome, settled.booking)
         else:
             opened: OpenedPayment = await self._step(steps.OPEN_PAYMENT, mutation, retries.DATABASE)
             if opened.resent:
@@ -190,6 +204,28 @@ class PaymentWorkflow(LegacyFlow):
             self._set_status(PaymentStatus.MATCHED)
             await self._book(outcome.order_ref)
 
+    async def _settled(self, outcome: MatchOutcome, booking: Booking | None) -> None:
+        """Go on from what settle_payment did: the steps of _match_and_settle and _book,
+        done in one."""
+        if outcome.kind == "ignored":
+            reason = outcome.ignored_reason.value if outcome.ignored_reason else None
+            self._state.ignored_reason = reason
+            self._set_status(PaymentStatus.IGNORED, flag=reason)
+        elif outcome.kind == "flagged":
+            assert outcome.reason is not None
+            self._flagged(outcome.reason, outcome.candidates, outcome.order_ref)
+            await self._await_decision()
+        else:
+            assert outcome.order_ref is not None and booking is not None
+            if booking.paid:
+                self._set_order(outcome.order_ref)
+                await self._after_paid()
+            else:
+                # Another mutation paid this order first; flagged in the same transaction.
+                order_ref = outcome.order_ref
+                self._flagged(FlagReason.ALREADY_PAID, [order_ref], order_ref)
+                await self._await_decision()
+
     async def _book(self, order_ref: str) -> None:
         booked = await self._step(
             steps.MARK_PAID,
@@ -268,8 +304,9 @@ class PaymentWorkflow(LegacyFlow):
             await self._notify_finance(reminder=self._state.reminders)
 
     async def _resume(self, opened: OpenedPayment) -> None:
-        """An earlier run got past matching: finish what is owed, never match again."""
-        self._state.resent = True
+        """An earlier run got past matching: finish what is owed, never match again.
+        (Or this run did, in a settle_payment attempt whose answer was lost.)"""
+        self._state.resent = opened.resent
         status = PaymentStatus(opened.status)
         if status == PaymentStatus.PAID:
             assert opened.order_ref is not None

@@ -12,11 +12,12 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import mootaflow.workflows.patches as patches
+    import mootaflow.workflows.retries as retries
     from mootaflow.activities import contracts as steps
     from mootaflow.activities.contracts import StatusInput
     from mootaflow.domain.moota import Mutation
     from mootaflow.domain.payments import PaymentStatus
-    from mootaflow.workflows import patches, retries
 
 from mootaflow.workflows.payment_steps import PaymentSteps
 

@@ -16,6 +16,9 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    import mootaflow.workflows.patches as patches
+    import mootaflow.workflows.retries as retries
+    import mootaflow.workflows.search_attributes as sa
     from mootaflow.activities import contracts as steps
     from mootaflow.activities.contracts import (
         ActivityRef,
@@ -36,8 +39,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from mootaflow.domain.matching import FlagReason
     from mootaflow.domain.payments import NotificationKind, PaymentStatus, finance_notice
-    from mootaflow.workflows import patches, retries
-    from mootaflow.workflows import search_attributes as sa
     from mootaflow.workflows.payment_types import ApprovalPolicy, PaymentState
 
 In = TypeVar("In")
@@ -64,6 +65,9 @@ class PaymentSteps:
         self._pending: list[Pending] = []
         self._writing_back: asyncio.Task[None] | None = None
         self._write_back_on = True
+        # Patch settle-at-once: one step to settle, one upsert per change of status.
+        self._at_once = False
+        self._order_shown: str | None = None
 
     async def _apply(self, pending: Pending) -> bool:
         """True once the decision took effect; otherwise its sender learns why not."""
@@ -312,16 +316,26 @@ class PaymentSteps:
         self._state.candidates = list(candidates)
         if order_ref:
             self._set_order(order_ref)
-        workflow.upsert_search_attributes([sa.FLAG_REASON.value_set(reason.value)])
-        self._set_status(status)
+        if not self._at_once:
+            workflow.upsert_search_attributes([sa.FLAG_REASON.value_set(reason.value)])
+        self._set_status(status, flag=reason.value)
 
     def _set_order(self, order_ref: str) -> None:
         self._state.order_ref = order_ref
-        workflow.upsert_search_attributes([sa.ORDER_REF.value_set(order_ref)])
+        if not self._at_once:  # else the status change that follows shows it
+            workflow.upsert_search_attributes([sa.ORDER_REF.value_set(order_ref)])
 
-    def _set_status(self, status: PaymentStatus) -> None:
+    def _set_status(self, status: PaymentStatus, flag: str | None = None) -> None:
         self._state.status = status
-        workflow.upsert_search_attributes([sa.PAYMENT_STATUS.value_set(status)])
+        attributes = [sa.PAYMENT_STATUS.value_set(status)]
+        if self._at_once:
+            # One upsert (one history event, one visibility write) with what changed.
+            if (order_ref := self._state.order_ref) and order_ref != self._order_shown:
+                attributes.append(sa.ORDER_REF.value_set(order_ref))
+                self._order_shown = order_ref
+            if flag is not None:
+                attributes.append(sa.FLAG_REASON.value_set(flag))
+        workflow.upsert_search_attributes(attributes)
         # The UI's "current details": what this payment is and where it stands.
         parts = [status, self._amount]
         if self._state.order_ref:

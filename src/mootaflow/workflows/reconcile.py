@@ -18,6 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    import mootaflow.workflows.retries as retries
     from mootaflow.activities import contracts as steps
     from mootaflow.activities.contracts import (
         PageInput,
@@ -26,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
         PassSummary,
     )
     from mootaflow.domain.reconcile import BankRef, Trigger
-    from mootaflow.workflows import retries
 
 
 # Moota lists 15 a page unless asked; bigger pages mean fewer calls against its

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import mootaflow.workflows.retries as retries
     from mootaflow.activities import contracts as steps
     from mootaflow.activities.contracts import PurgeResult
-    from mootaflow.workflows import retries
 
 
 @dataclass(frozen=True)
