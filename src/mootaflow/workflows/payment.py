@@ -335,7 +335,8 @@ class PaymentWorkflow(LegacyFlow):
             self._state.ignored_reason = opened.ignored_reason
             if opened.order_ref:
                 self._set_order(opened.order_ref)
-            self._set_status(status)
+            # The flag shows why an ignored payment is ignored (settle-at-once runs).
+            self._set_status(status, flag=opened.ignored_reason)
 
     async def _close_desk(self) -> None:
         """Answer every decision still held, then let the handlers finish before the run
