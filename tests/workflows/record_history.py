@@ -167,11 +167,7 @@ async def already_paid_reflag(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     winner = await r.start(mutation(amount=amount))
     await winner.result()
     r.pause.released.set()
-    await r.waiting(loser)
-    assert (await loser.query(PaymentWorkflow.status)).flag_reason == "already_paid"
-    await loser.execute_update(
-        "reject", {"by": "Sari", "reason": "double payment, refund"}, result_type=DecisionOutcome
-    )
+    await reject_double_payment(r, loser)
     return [loser]
 
 
@@ -181,12 +177,19 @@ async def paid_twice(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
     amount = await r.amount_of(ref)
     await (await r.start(mutation(amount=amount))).result()
     second = await r.start(mutation(amount=amount))
-    await r.waiting(second)
-    assert (await second.query(PaymentWorkflow.status)).flag_reason == "already_paid"
-    await second.execute_update(
+    await reject_double_payment(r, second)
+    return [second]
+
+
+async def reject_double_payment(
+    r: Recorder, handle: WorkflowHandle[PaymentWorkflow, PaymentState]
+) -> None:
+    """Once `handle` waits for finance as already_paid, finance rejects it."""
+    await r.waiting(handle)
+    assert (await handle.query(PaymentWorkflow.status)).flag_reason == "already_paid"
+    await handle.execute_update(
         "reject", {"by": "Sari", "reason": "double payment, refund"}, result_type=DecisionOutcome
     )
-    return [second]
 
 
 async def ignored_debit(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
