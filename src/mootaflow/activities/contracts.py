@@ -103,6 +103,9 @@ class Settled:
     # earlier attempt of this one whose answer was lost. `opened` says where it stands.
     outcome: MatchOutcome | None = None
     booking: Booking | None = None  # when matched; not paid: another transfer won the order
+    # When this step paid the order: its invoice, issued by the same step (after the
+    # booking's commit, as generate_invoice would). None from steps recorded before.
+    invoice: InvoiceResult | None = None
 
 
 @dataclass(frozen=True)

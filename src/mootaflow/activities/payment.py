@@ -115,9 +115,14 @@ class PaymentActivities:
                     )
                     await payments.save_outcome(session, mutation.mutation_id, lost, _now())
         _log_outcome(outcome, mutation)
-        if booking is not None:
-            _log_booking(booking, mutation.mutation_id)
-        return Settled(_opened_payment(opened), outcome, booking)
+        if booking is None:
+            return Settled(_opened_payment(opened), outcome)
+        _log_booking(booking, mutation.mutation_id)
+        # Booked: the invoice always comes next, so it comes in this step. If it fails,
+        # the step's retry finds the payment settled by this run and the workflow
+        # issues the invoice with generate_invoice.
+        invoice = await self._invoice(mutation.mutation_id) if booking.paid else None
+        return Settled(_opened_payment(opened), outcome, booking, invoice)
 
     async def _match(
         self, session: AsyncSession, mutation: Mutation, settled_by: str | None = None
@@ -200,6 +205,9 @@ class PaymentActivities:
     async def generate_invoice(self, mutation_id: str) -> InvoiceResult:
         """Issue the invoice of every order this transfer completed, once each, listing
         every transfer that paid the order."""
+        return await self._invoice(mutation_id)
+
+    async def _invoice(self, mutation_id: str) -> InvoiceResult:
         # Numbers first, in their own transaction (gap-free, see store/invoices.py);
         # PDFs are rendered outside any transaction and stored once.
         async with self._sessions.begin() as session:

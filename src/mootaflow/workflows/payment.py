@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from mootaflow.activities.contracts import (
         BookInput,
         FlagInput,
+        InvoiceResult,
         OpenedPayment,
         Settled,
         StatusInput,
@@ -81,7 +82,7 @@ class PaymentWorkflow(LegacyFlow):
             if settled.outcome is None:
                 await self._resume(settled.opened)
             else:
-                await self._settled(settled.outcome, settled.booking)
+                await self._settled(settled.outcome, settled.booking, settled.invoice)
         else:
             opened: OpenedPayment = await self._step(steps.OPEN_PAYMENT, mutation, retries.DATABASE)
             if opened.resent:
@@ -204,9 +205,11 @@ class PaymentWorkflow(LegacyFlow):
             self._set_status(PaymentStatus.MATCHED)
             await self._book(outcome.order_ref)
 
-    async def _settled(self, outcome: MatchOutcome, booking: Booking | None) -> None:
+    async def _settled(
+        self, outcome: MatchOutcome, booking: Booking | None, invoice: InvoiceResult | None
+    ) -> None:
         """Go on from what settle_payment did: the steps of _match_and_settle and _book,
-        done in one."""
+        done in one (and the invoice, by steps recorded since it issues it too)."""
         if outcome.kind == "ignored":
             reason = outcome.ignored_reason.value if outcome.ignored_reason else None
             self._state.ignored_reason = reason
@@ -219,7 +222,7 @@ class PaymentWorkflow(LegacyFlow):
             assert outcome.order_ref is not None and booking is not None
             if booking.paid:
                 self._set_order(outcome.order_ref)
-                await self._after_paid()
+                await self._after_paid(invoice=invoice)
             else:
                 # Another mutation paid this order first; flagged in the same transaction.
                 order_ref = outcome.order_ref

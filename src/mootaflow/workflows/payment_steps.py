@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         BookInput,
         DecisionInput,
         FinanceNotice,
+        InvoiceResult,
         StatusInput,
         WriteBackInput,
     )
@@ -166,9 +167,14 @@ class PaymentSteps:
         )
         return True
 
-    async def _after_paid(self, pending: Pending | None = None) -> None:
+    async def _after_paid(
+        self, pending: Pending | None = None, invoice: InvoiceResult | None = None
+    ) -> None:
         self._set_status(PaymentStatus.PAID)
-        invoice = await self._step(steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE)
+        if invoice is None:
+            invoice = await self._step(
+                steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE
+            )
         self._state.invoice_number = invoice.number or None
         if pending is not None:
             # Booked and invoiced: that is the answer; notifications may take days.
