@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from mootaflow.activities.contracts import InvoiceResult
+from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
@@ -27,7 +30,6 @@ from mootaflow.store.db import PoolLimits, create_engine, session_factory, upgra
 from mootaflow.temporal.worker import build_worker
 from tests.conftest import POSTGRES_URL
 from tests.support.moota import mutation
-from tests.support.pause import PauseAfter
 from tests.support.temporal import start_payment
 
 OUTAGE = timedelta(hours=2)
@@ -70,7 +72,10 @@ async def database_down(url: str) -> AsyncIterator[None]:
 
 
 async def test_payments_outlive_hours_of_database_outage(
-    time_env: WorkflowEnvironment, settings: Settings, databases: Databases
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    databases: Databases,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine = create_engine(settings.database_url, PoolLimits(timeout_seconds=POOL_WAIT))
     sessions = session_factory(engine)
@@ -90,17 +95,25 @@ async def test_payments_outlive_hours_of_database_outage(
         # The main database on the short pool wait; the receiving one as the fixture's.
         own = Databases.of(engine, databases.inbox_engine if databases.split else engine)
         booked_first, *others = [parse_mutation(mutation(amount=int(o.amount))) for o in created]
-        pause = PauseAfter("settle_payment")
+        # The first payment's settle step books it, then waits before its invoice
+        # (which the same step issues) until the database is down.
+        reached, released = asyncio.Event(), asyncio.Event()
+        issue = PaymentActivities._invoice
+
+        async def invoice_later(self: PaymentActivities, mutation_id: str) -> InvoiceResult:
+            if not reached.is_set():
+                reached.set()
+                await released.wait()
+            return await issue(self, mutation_id)
+
+        monkeypatch.setattr(PaymentActivities, "_invoice", invoice_later)
         client: Client = time_env.client
-        async with (
-            httpx.AsyncClient() as http,
-            build_worker(client, settings, own, http, interceptors=[pause]),
-        ):
+        async with httpx.AsyncClient() as http, build_worker(client, settings, own, http):
             handles = [await start_payment(client, settings.task_queue, booked_first)]
-            await asyncio.wait_for(pause.reached.wait(), 30)  # booked; its invoice is next
+            await asyncio.wait_for(reached.wait(), 30)  # booked; its invoice is next
             async with database_down(settings.database_url):
                 handles += [await start_payment(client, settings.task_queue, m) for m in others]
-                pause.released.set()
+                released.set()
                 # In slices: each skip is one call to the test server.
                 for _ in range(int(OUTAGE / timedelta(minutes=10))):
                     await time_env.sleep(timedelta(minutes=10))

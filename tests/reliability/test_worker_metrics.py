@@ -99,7 +99,7 @@ async def test_worker_exports_sdk_and_mootaflow_metrics(
             )
             == 1
         )
-        for step in ("settle_payment", "generate_invoice"):
+        for step in ("settle_payment", "notify_customer"):
             assert (
                 total(
                     samples,

@@ -346,6 +346,10 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "settle_partial_then_completed": partial_then_completed,
     "settle_three_orders": three_orders,
     "settle_reminders_called_off": decided_while_finance_is_told,
+    # settle_payment issues the invoice of the order it paid (no patch: the step's
+    # result says whether it did, and older results, without one, take the old path).
+    "settle_invoiced_paid": paid,
+    "settle_invoiced_partial_then_completed": partial_then_completed,
 }
 
 

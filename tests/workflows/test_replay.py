@@ -98,6 +98,17 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
         assert not {"open_payment", "match_order"} & set(steps), path.name
         if path.stem == "settle_paid":
             assert upserts(path) == [{"PaymentStatus", "OrderRef"}]
+    # Since settle_payment issues the invoice of the order it pays, a payment paid on
+    # arrival takes no invoice step; histories recorded before take theirs.
+    notices = {"notify_customer", "notify_merchant"}
+    for name, before in [
+        ("settle_paid", True),
+        ("settle_partial_then_completed_run2", True),
+        ("settle_invoiced_paid", False),
+        ("settle_invoiced_partial_then_completed_run2", False),
+    ]:
+        steps = local_steps(HISTORIES / f"{name}.json")
+        assert set(steps[1:]) == notices | ({"generate_invoice"} if before else set()), name
     local = set(HISTORIES.glob("local_*.json")) | set(HISTORIES.glob("settle_*.json"))
     for path in set(HISTORIES.glob("*.json")) - local:
         assert "core_local_activity" not in markers(path), path.name

@@ -154,10 +154,15 @@ async def _earlier(session: AsyncSession, mutation_id: str) -> Allocated | None:
 
 
 async def _locked_order(session: AsyncSession, ref: str) -> Order | None:
-    order = await get_order(session, ref)
-    if order is None:
+    # Usually our own reference, exactly: one read. Else the merchant's or a loose
+    # spelling, found first and then locked.
+    order = await session.get(Order, ref, with_for_update=True, populate_existing=True)
+    if order is not None:
+        return order
+    found = await get_order(session, ref)
+    if found is None:
         return None
-    return await session.get(Order, order.ref, with_for_update=True, populate_existing=True)
+    return await session.get(Order, found.ref, with_for_update=True, populate_existing=True)
 
 
 async def allocations_of(session: AsyncSession, mutation_id: str) -> list[Allocation]:

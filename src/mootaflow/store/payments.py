@@ -143,15 +143,16 @@ async def mark_paid(
         if order.paid_by_mutation_id == mutation_id:
             return Booking(True, order_ref, order.paid_at)  # booked by an earlier attempt
         return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
-    if await allocations.allocations_of(session, mutation_id):
-        # This mutation's money went elsewhere already.
-        return Booking(False, order_ref)
     done = await allocations.allocate(
         session, mutation_id, [Line(order_ref)], Difference.ACCEPT, allocations.MATCHING,
         "booked in full", at, timedelta(),
     )  # fmt: skip
     if not done.done:
         return Booking(False, order_ref, paid_by=done.paid_by)
+    if order_ref not in done.completed:
+        # The order is unpaid, so this is what allocate reports of an earlier allocation
+        # of this mutation's money: it went elsewhere already.
+        return Booking(False, order_ref)
     return Booking(True, order_ref, at)
 
 
