@@ -124,7 +124,8 @@ DATABASE = Step(
     # Also how long a crashed worker's attempt blocks the retry: keep it short. The
     # worker's connection-pool wait (MOOTAFLOW_DATABASE_POOL_TIMEOUT_SECONDS) must be
     # shorter, so an attempt queued for a connection fails and backs off instead of
-    # timing out while its retry piles on top.
+    # timing out while its retry piles on top. (settle_payment also renders the
+    # invoice it issues: milliseconds; cut short, the invoice comes from INVOICE's step.)
     start_to_close=timedelta(seconds=10),
     schedule_to_close=timedelta(days=7),
     local_first=True,
