@@ -65,6 +65,16 @@ class DevStack:
             await self.process.wait()
 
 
+def children_of(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def command_of(pid: int) -> str:
+    """The mootaflow command a child runs (`worker`, `receiver`), or its program."""
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    return argv[3] if argv[1:3] == ["-m", "mootaflow.cli.main"] else Path(argv[0]).name
+
+
 async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
     tmp_path: Path,
 ) -> None:
@@ -72,6 +82,12 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
     env = clean_env(MOOTAFLOW_RECEIVER_PORT=str(stack.port))
     try:
         await stack.start()
+        # Everything on one machine: the worker yields the CPU to the receiver.
+        assert stack.process is not None
+        niceness = {command_of(pid): os.getpriority(os.PRIO_PROCESS, pid)
+                    for pid in children_of(stack.process.pid)}  # fmt: skip
+        assert niceness["worker"] == os.getpriority(os.PRIO_PROCESS, 0) + 10, niceness
+        assert niceness["receiver"] == os.getpriority(os.PRIO_PROCESS, 0), niceness
         created = await run_mootaflow(
             "orders",
             "create",

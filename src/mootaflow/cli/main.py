@@ -116,6 +116,9 @@ def _worker(settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
         await run_worker(settings, stop)
 
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)
+
     # uvloop, as uvicorn gives the receiver: each database statement of an activity
     # hops to an aiosqlite thread and back, and uvloop makes the hops cheaper (about
     # 5% of the worker's CPU per payment, bench/e2e.py).

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     # activity attempt, 45 s; the container's stop grace period must be longer still).
     worker_max_activities: int = Field(default=10, ge=1, le=1000)
     worker_shutdown_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # How much the worker lowers its own CPU priority (Unix nice increment). Where the
+    # receiver shares the CPUs (`mootaflow dev` sets 10), acknowledgements go first:
+    # the worker needs throughput, a webhook's answer latency.
+    worker_nice: int = Field(default=0, ge=0, le=19)
     # Prometheus endpoint of the worker (Temporal SDK metrics and mootaflow's own);
     # unset: none.
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
