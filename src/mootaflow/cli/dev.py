@@ -45,7 +45,7 @@ class DevStack:
         env["MOOTAFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.temporal_port}"
         env.setdefault("MOOTAFLOW_LOG_FORMAT", "console")
         # One machine for everything: the receiver's acknowledgements before the
-        # worker's backlog (bench/ack.py: p99 at 100/s about halved).
+        # worker's backlog (bench/ack.py: ack p99 a fifth lower at 100/s, see the README).
         env.setdefault("MOOTAFLOW_WORKER_NICE", "10")
         if self.fake_moota_port is not None:
             env["MOOTAFLOW_MOOTA_API_URL"] = f"http://127.0.0.1:{self.fake_moota_port}/api/v2"
