@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import httpx
+from bench.stack import child_pids, command_line
 from temporalio.client import Client
 
 from mootaflow.temporal.client import DATA_CONVERTER
@@ -65,16 +66,6 @@ class DevStack:
             await self.process.wait()
 
 
-def children_of(pid: int) -> list[int]:
-    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def command_of(pid: int) -> str:
-    """The mootaflow command a child runs (`worker`, `receiver`), or its program."""
-    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    return argv[3] if argv[1:3] == ["-m", "mootaflow.cli.main"] else Path(argv[0]).name
-
-
 async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
     tmp_path: Path,
 ) -> None:
@@ -88,8 +79,9 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
         mine = os.getpriority(os.PRIO_PROCESS, 0)
         async with asyncio.timeout(30):
             while True:
-                niceness = {command_of(pid): os.getpriority(os.PRIO_PROCESS, pid)
-                            for pid in children_of(stack.process.pid)}  # fmt: skip
+                # Keyed by the last word of each child's command: worker, receiver, ...
+                niceness = {command_line(pid).split()[-1]: os.getpriority(os.PRIO_PROCESS, pid)
+                            for pid in child_pids(stack.process.pid)}  # fmt: skip
                 if niceness["worker"] != mine:
                     break
                 await asyncio.sleep(0.2)
