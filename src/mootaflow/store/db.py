@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel import SQLModel
 
 from mootaflow.domain.settings import Settings
+from mootaflow.store import sqlite_driver
 from mootaflow.store import tables as _tables  # noqa: F401  (registers the tables)
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -54,9 +55,11 @@ def create_engine(url: str, pool: PoolLimits | None = None) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **sizes)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": limits.timeout_seconds}, **sizes)
+    database = parsed.database or ":memory:"
+    if database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    creator = sqlite_driver.connector(database, limits.timeout_seconds)
+    engine = create_async_engine(url, async_creator=creator, **sizes)
     _configure_sqlite(engine, limits.timeout_seconds)
     return engine
 
