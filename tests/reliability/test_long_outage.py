@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from mootaflow.activities import payment as payment_activities
 from mootaflow.activities.contracts import InvoiceResult
+from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
 from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
@@ -95,8 +97,17 @@ async def test_payments_outlive_hours_of_database_outage(
         # The main database on the short pool wait; the receiving one as the fixture's.
         own = Databases.of(engine, databases.inbox_engine if databases.split else engine)
         booked_first, *others = [parse_mutation(mutation(amount=int(o.amount))) for o in created]
-        # The first payment's settle step books it, then waits before its invoice
-        # (which the same step issues) until the database is down.
+        # The first payment's settle step books it but fails to render its invoice's
+        # PDF, so generate_invoice issues it: that step waits until the database is down.
+        rendered: list[str] = []
+
+        def render_once_failing(data: InvoiceData) -> bytes:
+            rendered.append(data.number)
+            if len(rendered) == 1:
+                raise RuntimeError("font cache unreadable")
+            return render_invoice(data)
+
+        monkeypatch.setattr(payment_activities, "render_invoice", render_once_failing)
         reached, released = asyncio.Event(), asyncio.Event()
         issue = PaymentActivities._invoice
 
@@ -125,6 +136,7 @@ async def test_payments_outlive_hours_of_database_outage(
                     assert step["attempt"] > 40, step  # the old policy gave up after 20
             states = [await asyncio.wait_for(h.result(), 120) for h in handles]
         assert [s.status for s in states] == ["paid"] * 3
+        assert rendered[0] == states[0].invoice_number  # the number its settle step gave
         async with sessions.begin() as session:
             for state, order in zip(states, created, strict=True):
                 invoice = await invoices.invoice_for_mutation(session, state.mutation_id)

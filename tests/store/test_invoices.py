@@ -22,10 +22,3 @@ async def test_numbers_are_sequential_per_month_and_issued_once(sessions: Sessio
     # A new month starts again at 1 (months are Jakarta months).
     december = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 00:00 in Jakarta
     assert await issue(sessions, 12, december) == "INV-202612-00001"
-
-
-async def test_the_first_pdf_is_kept(sessions: Sessions) -> None:
-    number = await issue(sessions, 1)
-    async with sessions.begin() as session:
-        assert await invoices.store_pdf(session, number, b"%PDF first") == b"%PDF first"
-        assert await invoices.store_pdf(session, number, b"%PDF second") == b"%PDF first"

@@ -103,8 +103,8 @@ class Settled:
     # earlier attempt of this one whose answer was lost. `opened` says where it stands.
     outcome: MatchOutcome | None = None
     booking: Booking | None = None  # when matched; not paid: another transfer won the order
-    # When this step paid the order: its invoice, issued by the same step (after the
-    # booking's commit, as generate_invoice would). None from steps recorded before.
+    # When this step paid the order: its invoice, issued in the booking's transaction.
+    # None from steps recorded before, or when its PDF failed (generate_invoice's turn).
     invoice: InvoiceResult | None = None
 
 

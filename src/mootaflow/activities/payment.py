@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
@@ -36,7 +37,7 @@ from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.settings import Settings
 from mootaflow.store import allocations, inbox, invoices, orders, payments
 from mootaflow.store.db import Sessions, reading
-from mootaflow.store.tables import DecisionRecord, Order, Payment
+from mootaflow.store.tables import DecisionRecord, Invoice, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
 
@@ -92,11 +93,12 @@ class PaymentActivities:
 
     @activity.defn(name=contracts.SETTLE_PAYMENT.name)
     async def settle_payment(self, mutation: Mutation) -> Settled:
-        """open_payment, match_order and mark_paid in one transaction: a payment that
-        matches is paid when this commits. A lost race for the order is flagged
-        already_paid in the same transaction."""
+        """open_payment, match_order, mark_paid and generate_invoice in one transaction:
+        a payment that matches is paid, with its invoice, when this commits. A lost race
+        for the order is flagged already_paid in the same transaction."""
         run_id = activity.info().workflow_run_id or ""
         source = await self._source_of(mutation)
+        invoice = None
         async with self._sessions.begin() as session:
             opened = await payments.open_payment(session, mutation, _now(), run_id, source)
             if opened.resent or opened.again:
@@ -114,14 +116,25 @@ class PaymentActivities:
                         "flagged", outcome.order_ref, FlagReason.ALREADY_PAID, [outcome.order_ref]
                     )
                     await payments.save_outcome(session, mutation.mutation_id, lost, _now())
+            if booking is not None and booking.paid:
+                # Booked: the invoice always comes next, so it comes in this transaction.
+                # A PDF that fails to render leaves the booking and the number to commit;
+                # the workflow's generate_invoice renders it (and shows its failures).
+                issued = await self._number(session, mutation.mutation_id)
+                try:
+                    self._render(issued)
+                    invoice = _issued(issued)
+                except Exception:
+                    log.exception(
+                        "invoice PDF failed in the settle step; generate_invoice renders it",
+                        extra={"mutation_id": mutation.mutation_id},
+                    )
         _log_outcome(outcome, mutation)
         if booking is None:
             return Settled(_opened_payment(opened), outcome)
         _log_booking(booking, mutation.mutation_id)
-        # Booked: the invoice always comes next, so it comes in this step. If it fails,
-        # the step's retry finds the payment settled by this run and the workflow
-        # issues the invoice with generate_invoice.
-        invoice = await self._invoice(mutation.mutation_id) if booking.paid else None
+        if invoice is not None:
+            _log("invoice issued", mutation.mutation_id, invoice=invoice.numbers)
         return Settled(_opened_payment(opened), outcome, booking, invoice)
 
     async def _match(
@@ -208,25 +221,32 @@ class PaymentActivities:
         return await self._invoice(mutation_id)
 
     async def _invoice(self, mutation_id: str) -> InvoiceResult:
-        # Numbers first, in their own transaction (gap-free, see store/invoices.py);
-        # PDFs are rendered outside any transaction and stored once.
+        # Number, PDF and row in one transaction: a failure rolls the number back too
+        # (gap-free, see store/invoices.py), and the retry issues it again.
         async with self._sessions.begin() as session:
-            issued = [
-                (await invoices.issue_invoice(session, mutation_id, order.ref, paid_at), order,
-                 paid)
-                for order, paid_at, paid in await _completed(session, mutation_id)
-            ]  # fmt: skip
+            issued = await self._number(session, mutation_id)
+            self._render(issued)
         if not issued:
             # Partially paid: the invoice comes with the transfer that completes it.
             return InvoiceResult("", [])
+        result = _issued(issued)
+        _log("invoice issued", mutation_id, invoice=result.numbers)
+        return result
+
+    async def _number(self, session: AsyncSession, mutation_id: str) -> list["Issued"]:
+        """The invoice of each order this transfer completed, numbered if new."""
+        return [
+            Issued(await invoices.issue_invoice(session, mutation_id, order.ref, paid_at), order,
+                   paid)
+            for order, paid_at, paid in await _completed(session, mutation_id)
+        ]  # fmt: skip
+
+    def _render(self, issued: list["Issued"]) -> None:
+        """Render the PDF of each invoice that has none; saved with the transaction."""
         for invoice, order, paid in issued:
             if invoice.pdf is None:
                 data = self._invoice_data(invoice.number, invoice.issued_at, paid, order)
-                async with self._sessions.begin() as session:
-                    await invoices.store_pdf(session, invoice.number, render_invoice(data))
-        numbers = [invoice.number for invoice, _, _ in issued]
-        _log("invoice issued", mutation_id, invoice=numbers)
-        return InvoiceResult(numbers[0], numbers)
+                invoice.pdf = render_invoice(data)
 
     def _invoice_data(
         self, number: str, issued_at: datetime, paid: "PaidBy", order: Order
@@ -262,6 +282,17 @@ class PaymentActivities:
         )
 
 
+class Issued(NamedTuple):
+    invoice: Invoice
+    order: Order
+    paid: "PaidBy"
+
+
+def _issued(issued: list[Issued]) -> InvoiceResult:
+    numbers = [item.invoice.number for item in issued]
+    return InvoiceResult(numbers[0] if numbers else "", numbers)
+
+
 @dataclass(frozen=True)
 class PaidBy:
     """What paid an order: each transfer with its amount to it, oldest first."""
@@ -274,7 +305,8 @@ async def _completed(
     session: AsyncSession, mutation_id: str
 ) -> list[tuple[Order, datetime, PaidBy]]:
     """The orders this transfer completed, when, and every transfer that paid each."""
-    payment = await payments.get_payment(session, mutation_id)
+    # Fresh: in settle_payment's transaction the row was just booked by an UPDATE.
+    payment = await payments.get_payment(session, mutation_id, fresh=True)
     done = await orders.completed_by(session, mutation_id)
     if payment is None or payment.status != PaymentStatus.PAID or payment.paid_at is None:
         raise ApplicationError(

@@ -47,16 +47,6 @@ async def issue_invoice(
     return invoice
 
 
-async def store_pdf(session: AsyncSession, number: str, pdf: bytes) -> bytes:
-    """Keep the first rendering: a re-run returns the stored file, byte for byte."""
-    invoice = await session.get(Invoice, number, with_for_update=True)
-    if invoice is None:
-        raise LookupError(f"invoice {number} does not exist")
-    if invoice.pdf is None:
-        invoice.pdf = pdf
-    return invoice.pdf
-
-
 async def get_invoice(session: AsyncSession, number: str) -> Invoice | None:
     return await session.get(Invoice, number)
 

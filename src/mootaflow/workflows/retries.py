@@ -125,7 +125,7 @@ DATABASE = Step(
     # worker's connection-pool wait (MOOTAFLOW_DATABASE_POOL_TIMEOUT_SECONDS) must be
     # shorter, so an attempt queued for a connection fails and backs off instead of
     # timing out while its retry piles on top. (settle_payment also renders the
-    # invoice it issues: milliseconds; cut short, the invoice comes from INVOICE's step.)
+    # invoice in its transaction: milliseconds; cut short, all of it is rolled back.)
     start_to_close=timedelta(seconds=10),
     schedule_to_close=timedelta(days=7),
     local_first=True,
