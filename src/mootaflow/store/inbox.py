@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from mootaflow.domain.moota import Accepted, Mutation, ParsedDelivery, Quarantined
 from mootaflow.domain.payments import InboxState
@@ -123,18 +123,12 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
             for q in incoming.parsed.quarantined
         )
 
-    inserted: set[tuple[str, int]] = set()
-    for chunk in _chunks(rows):
-        statement = insert_ignore(session, InboxMutation, "mutation_id")
-        result = await session.execute(
-            statement.values(chunk).returning(
-                col(InboxMutation.mutation_id), col(InboxMutation.delivery_id)
-            )
-        )
-        inserted.update((mutation_id, delivery_id) for mutation_id, delivery_id in result)
-    for chunk in _chunks(quarantine_rows):
-        statement = insert_ignore(session, QuarantinedMutation, "fingerprint")
-        await session.execute(statement.values(chunk))
+    returned = await _insert_ignoring(
+        session, InboxMutation, "mutation_id", rows,
+        col(InboxMutation.mutation_id), col(InboxMutation.delivery_id),
+    )  # fmt: skip
+    inserted = {(mutation_id, delivery_id) for mutation_id, delivery_id in returned}
+    await _insert_ignoring(session, QuarantinedMutation, "fingerprint", quarantine_rows)
 
     saved: list[Saved] = []
     for incoming, delivery_id in zip(batch, delivery_ids, strict=True):
@@ -273,13 +267,9 @@ async def insert_listed(
         _inbox_row(delivery_id, received_at, a.mutation, dump_json(redact(a.raw)), source=source)
         for a in accepted
     ]
-    inserted: list[str] = []
-    for chunk in _chunks(rows):
-        statement = insert_ignore(session, InboxMutation, "mutation_id")
-        result = await session.execute(
-            statement.values(chunk).returning(col(InboxMutation.mutation_id))
-        )
-        inserted.extend(result.scalars())
+    returned = await _insert_ignoring(
+        session, InboxMutation, "mutation_id", rows, col(InboxMutation.mutation_id)
+    )
     quarantine_rows = [
         {
             "fingerprint": q.fingerprint,
@@ -291,11 +281,24 @@ async def insert_listed(
         }
         for q in quarantined
     ]
-    for chunk in _chunks(quarantine_rows):
-        statement = insert_ignore(session, QuarantinedMutation, "fingerprint")
-        await session.execute(statement.values(chunk))
-    return inserted
+    await _insert_ignoring(session, QuarantinedMutation, "fingerprint", quarantine_rows)
+    return [mutation_id for (mutation_id,) in returned]
 
 
-def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + _CHUNK] for i in range(0, len(rows), _CHUNK)]
+async def _insert_ignoring(
+    session: AsyncSession,
+    model: type[SQLModel],
+    key: str,
+    rows: list[dict[str, Any]],
+    *returning: Any,
+) -> list[tuple[Any, ...]]:
+    """Insert-or-ignore `rows`, returning `returning` of the rows inserted. Executed as
+    one statement with many parameter sets: compiled once whatever the number of rows
+    (SQLAlchemy compiles a multi-row VALUES anew each time) and batched for us."""
+    if not rows:
+        return []
+    statement = insert_ignore(session, model, key)
+    if not returning:
+        await session.execute(statement, rows)
+        return []
+    return [tuple(row) for row in await session.execute(statement.returning(*returning), rows)]
