@@ -66,6 +66,14 @@ class DevStack:
             await self.process.wait()
 
 
+def thread_niceness(pid: int) -> list[int]:
+    """The nice value of each thread of `pid` (Linux: niceness is per thread)."""
+    return [
+        int((task / "stat").read_text().rpartition(")")[2].split()[16])
+        for task in Path(f"/proc/{pid}/task").iterdir()
+    ]
+
+
 async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
     tmp_path: Path,
 ) -> None:
@@ -87,6 +95,9 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
                 await asyncio.sleep(0.2)
         assert niceness["worker"] == mine + 10, niceness
         assert niceness["receiver"] == mine, niceness
+        # The Temporal dev server too, every thread of it (set before it started).
+        [temporal] = [p for p in child_pids(stack.process.pid) if "start-dev" in command_line(p)]
+        assert set(thread_niceness(temporal)) == {mine + 10}
         created = await run_mootaflow(
             "orders",
             "create",

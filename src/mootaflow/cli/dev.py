@@ -27,6 +27,10 @@ from mootaflow.temporal.devserver import dev_server_command
 from mootaflow.temporal.setup import MIN_RETENTION, ensure_namespace
 
 _STARTUP_TIMEOUT = 60.0
+# One machine for everything: the Temporal dev server, like the worker
+# (MOOTAFLOW_WORKER_NICE), gives way to the receiver, whose acknowledgements Moota
+# waits for while the starts and the payments behind them can wait their turn.
+TEMPORAL_NICE = 10
 
 
 @dataclass
@@ -52,10 +56,17 @@ class DevStack:
             env["MOOTAFLOW_MOOTA_API_TOKEN"] = FAKE_MOOTA_TOKEN
         return env
 
-    def spawn(self, name: str, command: list[str], log_file: Path | None = None) -> None:
+    def spawn(
+        self, name: str, command: list[str], log_file: Path | None = None, nice: int = 0
+    ) -> None:
         output = log_file.open("ab") if log_file else None
         self.children[name] = subprocess.Popen(  # noqa: S603 (our own binaries)
-            command, env=self.child_env(), stdout=output, stderr=output
+            command,
+            env=self.child_env(),
+            stdout=output,
+            stderr=output,
+            # Before exec, so every thread the process starts inherits it.
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,
         )
 
     def run(self) -> int:
@@ -87,6 +98,7 @@ class DevStack:
                 self.var / "temporal.db", port=self.temporal_port, ui_port=self.ui_port
             ),
             temporal_log,
+            nice=TEMPORAL_NICE,
         )
         try:
             print(f"Starting Temporal dev server (log: {temporal_log}) ...", flush=True)
