@@ -156,14 +156,19 @@ async def ping(engine: AsyncEngine) -> None:
 
 def insert_ignore(session: AsyncSession, model: type[SQLModel], key: str) -> Insert:
     """INSERT ... ON CONFLICT (key) DO NOTHING, for the dialects we support."""
+    return upsert(session, model).on_conflict_do_nothing(index_elements=[key])
+
+
+def upsert(session: AsyncSession, model: type[SQLModel]) -> sqlite.Insert | postgresql.Insert:
+    """The dialect's INSERT, which has ON CONFLICT clauses, for the dialects we support."""
     dialect = session.get_bind().dialect.name
     # On the Core table, not the ORM class: the ORM's bulk path costs more CPU per row.
     table = table_of(model)
     if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        return sqlite.insert(table)
     if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
-    raise NotImplementedError(f"insert-or-ignore is not implemented for {dialect}")
+        return postgresql.insert(table)
+    raise NotImplementedError(f"ON CONFLICT is not implemented for {dialect}")
 
 
 def describe_error(exc: SQLAlchemyError) -> str:

@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.moota import JAKARTA
-from mootaflow.store.db import insert_ignore
+from mootaflow.store.db import upsert
 from mootaflow.store.tables import Invoice, InvoiceCounter
 
 
@@ -28,14 +28,13 @@ async def issue_invoice(
     if existing is not None:
         return existing
     month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
-    await session.execute(
-        insert_ignore(session, InvoiceCounter, "month").values(month=month, last_number=0)
-    )
+    # The month's first number, or the next one: one statement, which locks the row.
+    counter = upsert(session, InvoiceCounter).values(month=month, last_number=1)
     bumped = await session.execute(
-        update(InvoiceCounter)
-        .where(col(InvoiceCounter.month) == month)
-        .values(last_number=InvoiceCounter.last_number + 1)
-        .returning(col(InvoiceCounter.last_number))
+        counter.on_conflict_do_update(
+            index_elements=["month"],
+            set_={"last_number": col(InvoiceCounter.last_number) + 1},
+        ).returning(col(InvoiceCounter.last_number))
     )
     invoice = Invoice(
         number=invoice_number(month, bumped.scalar_one()),

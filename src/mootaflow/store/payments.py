@@ -71,7 +71,8 @@ async def open_payment(
     created = bool(inserted.rowcount)  # type: ignore[attr-defined]
     payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
     assert payment is not None
-    decision = await session.get(DecisionRecord, mutation.mutation_id)
+    # A payment this call created has no decision yet.
+    decision = None if created else await session.get(DecisionRecord, mutation.mutation_id)
     past_matching = payment.status not in _BEFORE_MATCHING
     again = past_matching and payment.settled_run_id == run_id
     resent = past_matching and not again
