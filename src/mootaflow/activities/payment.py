@@ -226,11 +226,10 @@ class PaymentActivities:
         async with self._sessions.begin() as session:
             issued = await self._number(session, mutation_id)
             self._render(issued)
-        if not issued:
-            # Partially paid: the invoice comes with the transfer that completes it.
-            return InvoiceResult("", [])
+        # None when partially paid: the invoice comes with the transfer that completes it.
         result = _issued(issued)
-        _log("invoice issued", mutation_id, invoice=result.numbers)
+        if issued:
+            _log("invoice issued", mutation_id, invoice=result.numbers)
         return result
 
     async def _number(self, session: AsyncSession, mutation_id: str) -> list["Issued"]:

@@ -156,10 +156,10 @@ async def ping(engine: AsyncEngine) -> None:
 
 def insert_ignore(session: AsyncSession, model: type[SQLModel], key: str) -> Insert:
     """INSERT ... ON CONFLICT (key) DO NOTHING, for the dialects we support."""
-    return upsert(session, model).on_conflict_do_nothing(index_elements=[key])
+    return dialect_insert(session, model).on_conflict_do_nothing(index_elements=[key])
 
 
-def upsert(session: AsyncSession, model: type[SQLModel]) -> sqlite.Insert | postgresql.Insert:
+def dialect_insert(session: AsyncSession, model: type[SQLModel]) -> sqlite.Insert | postgresql.Insert:
     """The dialect's INSERT, which has ON CONFLICT clauses, for the dialects we support."""
     dialect = session.get_bind().dialect.name
     # On the Core table, not the ORM class: the ORM's bulk path costs more CPU per row.

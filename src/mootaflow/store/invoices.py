@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mootaflow.domain.moota import JAKARTA
-from mootaflow.store.db import upsert
+from mootaflow.store.db import dialect_insert
 from mootaflow.store.tables import Invoice, InvoiceCounter
 
 
@@ -29,7 +29,7 @@ async def issue_invoice(
         return existing
     month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
     # The month's first number, or the next one: one statement, which locks the row.
-    counter = upsert(session, InvoiceCounter).values(month=month, last_number=1)
+    counter = dialect_insert(session, InvoiceCounter).values(month=month, last_number=1)
     bumped = await session.execute(
         counter.on_conflict_do_update(
             index_elements=["month"],
