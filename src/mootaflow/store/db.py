@@ -159,7 +159,9 @@ def insert_ignore(session: AsyncSession, model: type[SQLModel], key: str) -> Ins
     return dialect_insert(session, model).on_conflict_do_nothing(index_elements=[key])
 
 
-def dialect_insert(session: AsyncSession, model: type[SQLModel]) -> sqlite.Insert | postgresql.Insert:
+def dialect_insert(
+    session: AsyncSession, model: type[SQLModel]
+) -> sqlite.Insert | postgresql.Insert:
     """The dialect's INSERT, which has ON CONFLICT clauses, for the dialects we support."""
     dialect = session.get_bind().dialect.name
     # On the Core table, not the ORM class: the ORM's bulk path costs more CPU per row.
