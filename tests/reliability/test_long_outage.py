@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from mootaflow.activities import payment as payment_activities
+from mootaflow.activities import invoicing
 from mootaflow.activities.contracts import InvoiceResult
 from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
 from mootaflow.activities.payment import PaymentActivities
@@ -107,7 +107,7 @@ async def test_payments_outlive_hours_of_database_outage(
                 raise RuntimeError("font cache unreadable")
             return render_invoice(data)
 
-        monkeypatch.setattr(payment_activities, "render_invoice", render_once_failing)
+        monkeypatch.setattr(invoicing, "render_invoice", render_once_failing)
         reached, released = asyncio.Event(), asyncio.Event()
         issue = PaymentActivities._invoice
 

@@ -350,6 +350,12 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     # result says whether it did, and older results, without one, take the old path).
     "settle_invoiced_paid": paid,
     "settle_invoiced_partial_then_completed": partial_then_completed,
+    # allocate records the decision and issues the invoice in its own transaction (no
+    # patch either: its result says so, and older results take the steps themselves).
+    "settle_booked_flagged_approved_by_update": flagged_approved_by_update,
+    "settle_booked_accept_shortfall": accept_shortfall,
+    "settle_booked_three_orders": three_orders,
+    "settle_booked_partial_then_completed": partial_then_completed,
 }
 
 

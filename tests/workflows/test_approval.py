@@ -21,13 +21,14 @@ from mootaflow.domain.decisions import DecisionOutcome
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
-from mootaflow.store import orders, payments
+from mootaflow.store import invoices, orders, payments
 from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import Order
 from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentState
+from tests.support.local import steps_taken
 from tests.support.moota import mutation
 from tests.support.pause import PauseAfter
 from tests.support.smtp import SmtpServer
@@ -160,6 +161,15 @@ async def test_update_answers_with_the_outcome(
     state = await handle.result()
     assert (state.status, state.invoice_number) == ("paid", outcome.invoice_number)
     assert await update_events(handle) == ["accepted", "completed"]
+    # One step books it: the allocation, the decision's audit row and the invoice
+    # share allocate's transaction.
+    steps = [step for _, step in await steps_taken(handle)]
+    assert "allocate" in steps and not {"record_decision", "generate_invoice"} & set(steps)
+    async with sessions.begin() as session:
+        record = await payments.get_decision(session, state.mutation_id)
+        invoice = await invoices.get_invoice(session, outcome.invoice_number)
+    assert record is not None and (record.kind, record.decided_by) == ("approve", "Sari")
+    assert invoice is not None and invoice.pdf and invoice.order_ref == order.ref
 
 
 async def test_reject_books_nothing(

@@ -10,7 +10,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Interceptor, Replayer
 
-import mootaflow.activities.payment as payment_activities
+import mootaflow.activities.invoicing as invoicing
 from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
 from mootaflow.domain.settings import Settings
 from mootaflow.store import invoices, payments
@@ -124,7 +124,7 @@ async def test_an_invoice_that_fails_in_the_settle_step_is_issued_by_the_next_st
             raise RuntimeError("font cache unreadable")
         return render_invoice(data)
 
-    monkeypatch.setattr(payment_activities, "render_invoice", render_once_failing)
+    monkeypatch.setattr(invoicing, "render_invoice", render_once_failing)
     async with worker_with(client, settings, databases):
         order = await create_order(receiver, customer_email="budi@example.com")
         item = transfer(order)

@@ -109,6 +109,19 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
     ]:
         steps = local_steps(HISTORIES / f"{name}.json")
         assert set(steps[1:]) == notices | ({"generate_invoice"} if before else set()), name
+    # Since allocate records the decision and issues the invoice in its transaction, an
+    # approval takes one step before the notices; histories recorded before take three.
+    for name, before in [
+        ("settle_flagged_approved_by_update", True),
+        ("settle_three_orders", True),
+        ("settle_booked_flagged_approved_by_update", False),
+        ("settle_booked_accept_shortfall", False),
+        ("settle_booked_three_orders", False),
+    ]:
+        steps = local_steps(HISTORIES / f"{name}.json")
+        own = ["record_decision", "generate_invoice"] if before else []
+        assert steps[: 2 + len(own)] == ["settle_payment", "allocate", *own], name
+        assert set(steps[2 + len(own) :]) == notices, name
     local = set(HISTORIES.glob("local_*.json")) | set(HISTORIES.glob("settle_*.json"))
     for path in set(HISTORIES.glob("*.json")) - local:
         assert "core_local_activity" not in markers(path), path.name

@@ -45,17 +45,6 @@ class FlagInput:
 
 
 @dataclass(frozen=True)
-class AllocateInput:
-    """A finance approval's money: to these orders, the difference as chosen."""
-
-    mutation_id: str
-    lines: list[Line]
-    difference: str | None
-    by: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class InvoiceResult:
     number: str
     # Every invoice the transfer completed (one per order it paid in full).
@@ -72,6 +61,31 @@ class DecisionInput:
     flag_reason: str | None
     difference: str | None = None
     allocations: list[Line] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AllocateInput:
+    """A finance approval's money: to these orders, the difference as chosen."""
+
+    mutation_id: str
+    lines: list[Line]
+    difference: str | None
+    by: str
+    reason: str
+    # The decision's audit row, written in the allocation's transaction. None from
+    # runs that record it in a step of its own (record_decision).
+    decision: DecisionInput | None = None
+
+
+@dataclass(frozen=True)
+class Booked(Allocated):
+    """An allocation, and what the same transaction did besides: the decision's audit
+    row, and the invoice of each order it paid in full. Results recorded before have
+    neither, and their runs take those steps themselves."""
+
+    recorded: bool = False
+    # None too when a PDF failed to render: generate_invoice's turn.
+    invoice: InvoiceResult | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +218,7 @@ MATCH_ORDER = ActivityRef("match_order", Mutation, MatchOutcome)
 MARK_PAID = ActivityRef("mark_paid", BookInput, Booking)
 # The three above in one transaction (patch settle-at-once).
 SETTLE_PAYMENT = ActivityRef("settle_payment", Mutation, Settled)
-ALLOCATE = ActivityRef("allocate", AllocateInput, Allocated)
+ALLOCATE = ActivityRef("allocate", AllocateInput, Booked)
 FLAG_PAYMENT = ActivityRef("flag_payment", FlagInput, type(None))
 RECORD_DECISION = ActivityRef("record_decision", DecisionInput, type(None))
 SET_PAYMENT_STATUS = ActivityRef("set_payment_status", StatusInput, type(None))

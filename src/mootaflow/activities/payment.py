@@ -1,19 +1,19 @@
 """Database activities of PaymentWorkflow. Each is idempotent: safe to retry at any point."""
 
+import dataclasses
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from mootaflow.activities import contracts
+from mootaflow.activities import contracts, invoicing
 from mootaflow.activities.contracts import (
     AllocateInput,
+    Booked,
     BookInput,
     DecisionInput,
     FlagInput,
@@ -22,8 +22,7 @@ from mootaflow.activities.contracts import (
     Settled,
     StatusInput,
 )
-from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
-from mootaflow.domain.allocations import Allocated, AllocationKind, Difference, Line
+from mootaflow.domain.allocations import Difference, Line
 from mootaflow.domain.decisions import Decision
 from mootaflow.domain.matching import (
     FlagReason,
@@ -35,9 +34,9 @@ from mootaflow.domain.matching import (
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.settings import Settings
-from mootaflow.store import allocations, inbox, invoices, orders, payments
+from mootaflow.store import allocations, inbox, orders, payments
 from mootaflow.store.db import Sessions, reading
-from mootaflow.store.tables import DecisionRecord, Invoice, Order, Payment
+from mootaflow.store.tables import DecisionRecord
 
 log = logging.getLogger("mootaflow.activities")
 
@@ -118,17 +117,9 @@ class PaymentActivities:
                     await payments.save_outcome(session, mutation.mutation_id, lost, _now())
             if booking is not None and booking.paid:
                 # Booked: the invoice always comes next, so it comes in this transaction.
-                # A PDF that fails to render leaves the booking and the number to commit;
-                # the workflow's generate_invoice renders it (and shows its failures).
-                issued = await self._number(session, mutation.mutation_id)
-                try:
-                    self._render(issued)
-                    invoice = _issued(issued)
-                except Exception:
-                    log.exception(
-                        "invoice PDF failed in the settle step; generate_invoice renders it",
-                        extra={"mutation_id": mutation.mutation_id},
-                    )
+                invoice = await invoicing.issue_after_booking(
+                    session, self._settings, mutation.mutation_id
+                )
         _log_outcome(outcome, mutation)
         if booking is None:
             return Settled(_opened_payment(opened), outcome)
@@ -164,22 +155,35 @@ class PaymentActivities:
         return result
 
     @activity.defn(name=contracts.ALLOCATE.name)
-    async def allocate(self, request: AllocateInput) -> Allocated:
-        """Allocate the transfer as finance decided; a refusal is reported, not raised."""
+    async def allocate(self, request: AllocateInput) -> Booked:
+        """Allocate the transfer as finance decided, in one transaction with the
+        decision's audit row and the invoice of each order paid in full; a refusal is
+        reported, not raised."""
         extension = timedelta(days=self._settings.partial_payment_extend_days)
         difference = Difference(request.difference) if request.difference else None
+        invoice = None
         async with self._sessions.begin() as session:
             result = await allocations.allocate(
                 session, request.mutation_id, request.lines, difference, request.by,
                 request.reason, _now(), extension,
             )  # fmt: skip
+            recorded = False
+            if result.done and request.decision is not None:
+                await payments.record_decision(session, _decision_row(request.decision))
+                recorded = True
+            if result.done and result.completed:
+                invoice = await invoicing.issue_after_booking(
+                    session, self._settings, request.mutation_id
+                )
         _log(
             "transfer allocated" if result.done else f"allocation refused: {result.refusal}",
             request.mutation_id,
             by=request.by,
             detail=result.describe() if result.done else result.detail,
+            invoice=invoice.numbers if invoice else None,
         )
-        return result
+        fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+        return Booked(**fields, recorded=recorded, invoice=invoice)
 
     @activity.defn(name=contracts.FLAG_PAYMENT.name)
     async def flag_payment(self, flag: FlagInput) -> None:
@@ -193,19 +197,8 @@ class PaymentActivities:
     @activity.defn(name=contracts.RECORD_DECISION.name)
     async def record_decision(self, decision: DecisionInput) -> None:
         """The audit row of a finance decision (once per payment)."""
-        row = DecisionRecord(
-            mutation_id=decision.mutation_id,
-            kind=decision.kind,
-            decided_by=decision.by,
-            order_ref=decision.order_ref,
-            note=decision.note,
-            flag_reason=decision.flag_reason,
-            decided_at=_now(),
-            difference=decision.difference,
-            allocations=allocations.lines_json(decision.allocations),
-        )
         async with self._sessions.begin() as session:
-            await payments.record_decision(session, row)
+            await payments.record_decision(session, _decision_row(decision))
         _log(f"decision recorded: {decision.kind}", decision.mutation_id, by=decision.by)
 
     @activity.defn(name=contracts.SET_PAYMENT_STATUS.name)
@@ -224,107 +217,24 @@ class PaymentActivities:
         # Number, PDF and row in one transaction: a failure rolls the number back too
         # (gap-free, see store/invoices.py), and the retry issues it again.
         async with self._sessions.begin() as session:
-            issued = await self._number(session, mutation_id)
-            self._render(issued)
-        # None when partially paid: the invoice comes with the transfer that completes it.
-        result = _issued(issued)
-        if issued:
+            result = await invoicing.issue(session, self._settings, mutation_id)
+        if result.numbers:
             _log("invoice issued", mutation_id, invoice=result.numbers)
         return result
 
-    async def _number(self, session: AsyncSession, mutation_id: str) -> list["Issued"]:
-        """The invoice of each order this transfer completed, numbered if new."""
-        return [
-            Issued(await invoices.issue_invoice(session, mutation_id, order.ref, paid_at), order,
-                   paid)
-            for order, paid_at, paid in await _completed(session, mutation_id)
-        ]  # fmt: skip
 
-    def _render(self, issued: list["Issued"]) -> None:
-        """Render the PDF of each invoice that has none; saved with the transaction."""
-        for invoice, order, paid in issued:
-            if invoice.pdf is None:
-                data = self._invoice_data(invoice.number, invoice.issued_at, paid, order)
-                invoice.pdf = render_invoice(data)
-
-    def _invoice_data(
-        self, number: str, issued_at: datetime, paid: "PaidBy", order: Order
-    ) -> InvoiceData:
-        s = self._settings
-        payment = paid.transfers[-1][0]  # the one that completed the order
-        return InvoiceData(
-            number=number,
-            issued_at=issued_at,
-            seller_name=s.seller_name,
-            seller_address=s.seller_address,
-            seller_tax_id=s.seller_tax_id,
-            seller_email=s.seller_email,
-            order_ref=order.ref,
-            merchant_ref=order.merchant_ref,
-            customer_name=order.customer_name,
-            customer_email=order.customer_email,
-            base_amount=order.base_amount,
-            unique_code=order.unique_code,
-            amount=sum((amount for _, amount in paid.transfers), Decimal(0)),
-            account_number=payment.account_number,
-            bank_id=payment.bank_id,
-            mutation_id=payment.mutation_id,
-            # When the customer's money arrived, per the bank.
-            paid_at=payment.mutation_date,
-            paid_on_day_only=payment.date_only,
-            transfers=tuple(
-                (p.mutation_id, amount, p.mutation_date) for p, amount in paid.transfers
-            )
-            if len(paid.transfers) > 1
-            else (),
-            written_off=paid.written_off,
-        )
-
-
-class Issued(NamedTuple):
-    invoice: Invoice
-    order: Order
-    paid: "PaidBy"
-
-
-def _issued(issued: list[Issued]) -> InvoiceResult:
-    numbers = [item.invoice.number for item in issued]
-    return InvoiceResult(numbers[0] if numbers else "", numbers)
-
-
-@dataclass(frozen=True)
-class PaidBy:
-    """What paid an order: each transfer with its amount to it, oldest first."""
-
-    transfers: list[tuple[Payment, Decimal]]
-    written_off: Decimal
-
-
-async def _completed(
-    session: AsyncSession, mutation_id: str
-) -> list[tuple[Order, datetime, PaidBy]]:
-    """The orders this transfer completed, when, and every transfer that paid each."""
-    # Fresh: in settle_payment's transaction the row was just booked by an UPDATE.
-    payment = await payments.get_payment(session, mutation_id, fresh=True)
-    done = await orders.completed_by(session, mutation_id)
-    if payment is None or payment.status != PaymentStatus.PAID or payment.paid_at is None:
-        raise ApplicationError(
-            f"payment {mutation_id} completed no order",
-            type="NotPaid",
-            non_retryable=True,
-        )
-    result = []
-    for order in done:
-        rows = await allocations.allocations_to(session, order.ref)
-        transfers = []
-        for row in rows:
-            if row.kind == AllocationKind.ORDER:
-                transfer = await payments.get_payment(session, row.mutation_id)
-                assert transfer is not None
-                transfers.append((transfer, row.amount))
-        off = sum((r.amount for r in rows if r.kind == AllocationKind.WRITE_OFF), Decimal(0))
-        result.append((order, payment.paid_at, PaidBy(transfers, off)))
-    return result
+def _decision_row(decision: DecisionInput) -> DecisionRecord:
+    return DecisionRecord(
+        mutation_id=decision.mutation_id,
+        kind=decision.kind,
+        decided_by=decision.by,
+        order_ref=decision.order_ref,
+        note=decision.note,
+        flag_reason=decision.flag_reason,
+        decided_at=_now(),
+        difference=decision.difference,
+        allocations=allocations.lines_json(decision.allocations),
+    )
 
 
 def _opened_payment(opened: payments.Opened) -> OpenedPayment:

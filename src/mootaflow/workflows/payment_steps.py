@@ -135,6 +135,7 @@ class PaymentSteps:
             decision.difference,
             request.by,
             decision.note,
+            self._decision_input(decision),
         )
         try:
             done = await self._step(steps.ALLOCATE, arg, retries.DATABASE)
@@ -147,14 +148,18 @@ class PaymentSteps:
             self._answer_refused(pending, code, f"approve by {request.by} refused: {done.detail}")
             return False
         self._state.decision = decision
-        await self._record(decision)
+        if not done.recorded:  # a result recorded before allocate wrote it itself
+            await self._record(decision)
         self._set_order(decision.order_ref or done.completed[0])
         self._state.allocation = done.describe()
         self._set_status(PaymentStatus.PAID)
         if done.completed:
-            invoice = await self._step(
-                steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE
-            )
+            # Issued by allocate itself, unless recorded before it did, or a PDF failed.
+            invoice = done.invoice
+            if invoice is None:
+                invoice = await self._step(
+                    steps.GENERATE_INVOICE, self._state.mutation_id, retries.INVOICE
+                )
             self._state.invoice_number = invoice.number or None
             self._state.invoice_numbers = list(invoice.numbers)
         self._answer(pending, "booked")
@@ -247,19 +252,18 @@ class PaymentSteps:
             self._state.notifications[name] = f"failed: {_cause(error)}"
 
     async def _record(self, decision: Decision) -> None:
-        await self._step(
-            steps.RECORD_DECISION,
-            DecisionInput(
-                self._state.mutation_id,
-                decision.kind,
-                decision.by,
-                decision.order_ref,
-                decision.note,
-                self._state.flag_reason,
-                decision.difference,
-                list(decision.allocations),
-            ),
-            retries.DATABASE,
+        await self._step(steps.RECORD_DECISION, self._decision_input(decision), retries.DATABASE)
+
+    def _decision_input(self, decision: Decision) -> DecisionInput:
+        return DecisionInput(
+            self._state.mutation_id,
+            decision.kind,
+            decision.by,
+            decision.order_ref,
+            decision.note,
+            self._state.flag_reason,
+            decision.difference,
+            list(decision.allocations),
         )
 
     async def _step(self, activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
