@@ -10,8 +10,9 @@ from bench.e2e_flagged import approval
 from bench.e2e_parts import ratio, throughput
 from bench.latency import summary
 from bench.payloads import transfer
-from bench.smtp_sink import Sink
+from bench.smtp_sink import Sink, SmtpSink
 
+from bench import steps
 from mootaflow.domain.decisions import read_request
 from mootaflow.domain.moota import load_delivery, parse_delivery
 
@@ -68,3 +69,12 @@ def test_e2e_chart_reads_either_path_alone():
     flagged_only = {"flagged": paid}
     assert e2e_paths(flagged_only) == [("flagged, phase 2\n(approval -> email)", paid)]
     assert e2e_paths({"rate": 1}) == []
+
+
+async def test_steps_bench_pays_each_payment_and_counts_its_statements(tmp_path):
+    with SmtpSink() as sink:
+        result = await steps.measure(3, tmp_path, sink)
+    assert result["count"] == 3 and result["cpu_ms_per_payment"] > 0
+    # Settling, invoicing and telling the customer take SQL; each email reached the sink.
+    assert result["statements_per_payment"] > 10
+    assert len(sink.sink.arrived("steps-")) == 3 + steps.WARMUP

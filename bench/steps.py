@@ -1,0 +1,118 @@
+"""bench/steps: the paid path's steps on their own, without Temporal: what the worker's
+activities cost per payment (CPU of this process, all threads; wall time; SQL
+statements), one payment at a time.
+
+For each of N Moota-shaped transfers paying a pre-created order: settle_payment (open,
+match, book and invoice, with its PDF), then notify_customer (an email to a local SMTP
+sink, in this process) and notify_merchant (no callback configured: skipped), called
+as the worker calls them, on a fresh SQLite database. The first few payments warm up.
+
+    .venv/bin/python -m bench.steps --count 300
+"""
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from temporalio.testing import ActivityEnvironment
+
+from bench.e2e_parts import create_orders
+from bench.payloads import transfer
+from bench.results import write_result
+from bench.smtp_sink import SmtpSink
+from mootaflow.activities.notify import NotifyActivities
+from mootaflow.activities.payment import PaymentActivities
+from mootaflow.domain.moota import parse_mutation
+from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import create_engines, upgrade_schemas
+
+WARMUP = 5
+
+
+async def measure(count: int, folder: Path, sink: SmtpSink) -> dict[str, Any]:
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{folder / 'mootaflow.db'}",
+        outbox_dir=folder / "outbox",
+        smtp_host=sink.host,
+        smtp_port=sink.port,
+        smtp_security="none",
+        seller_name="Toko Contoh",
+    )
+    databases = create_engines(settings)
+    await upgrade_schemas(databases)
+    statements = 0
+
+    def counted(*_: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    for engine in databases.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", counted)
+    orders = await create_orders(settings.database_url, count + WARMUP, "steps-")
+    transfers = [
+        parse_mutation(json.loads(transfer(f"steps-{i}", order.amount))[0])
+        for i, order in enumerate(orders)
+    ]
+    env = ActivityEnvironment()
+    try:
+        async with httpx.AsyncClient() as http:
+            payment = PaymentActivities(databases.sessions, settings, databases.inbox)
+            notify = NotifyActivities(databases.sessions, settings, http)
+
+            async def one(index: int) -> None:
+                mutation = transfers[index]
+                settled = await env.run(payment.settle_payment, mutation)
+                if settled.invoice is None:
+                    raise RuntimeError(f"{mutation.mutation_id} was not paid: {settled}")
+                await env.run(notify.notify_customer, mutation.mutation_id)
+                await env.run(notify.notify_merchant, mutation.mutation_id)
+
+            for index in range(WARMUP):
+                await one(index)
+            statements = 0
+            cpu, wall = time.process_time(), time.perf_counter()
+            for index in range(WARMUP, WARMUP + count):
+                await one(index)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    finally:
+        for engine in databases.engines:
+            await engine.dispose()
+    return {
+        "count": count,
+        "cpu_ms_per_payment": round(1000 * cpu / count, 1),
+        "wall_ms_per_payment": round(1000 * wall / count, 1),
+        "statements_per_payment": round(statements / count, 1),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.steps",
+        description=__doc__.split("\n\n")[0],
+        epilog="Figures go to bench/results/steps.json.",
+    )
+    parser.add_argument("--count", type=int, default=300, help="payments (default 300)")
+    parser.add_argument("--out", type=Path, help="default bench/results/steps.json")
+    args = parser.parse_args()
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+    with SmtpSink() as sink, tempfile.TemporaryDirectory(prefix="mootaflow-steps-") as folder:
+        result = await measure(args.count, Path(folder), sink)
+    print(
+        f"per payment: {result['cpu_ms_per_payment']} ms CPU, "
+        f"{result['wall_ms_per_payment']} ms wall, "
+        f"{result['statements_per_payment']} SQL statements",
+        flush=True,
+    )
+    write_result("steps", result, args.out)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
