@@ -38,15 +38,15 @@ class OneHopCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> "OneHopCursor":
-        await self.close()
-        outcome: _Outcome = await self._on_thread(_run, self._connection._conn, sql, parameters)
-        self._open, self._rows, self.description, self.rowcount, self.lastrowid = outcome
-        return self
+        return await self._run(sql, parameters, many=False)
 
     async def executemany(self, sql: str, parameters: Sequence[Sequence[Any]]) -> "OneHopCursor":
+        return await self._run(sql, parameters, many=True)
+
+    async def _run(self, sql: str, parameters: Sequence[Any], many: bool) -> "OneHopCursor":
         await self.close()
         outcome: _Outcome = await self._on_thread(
-            _run_many, self._connection._conn, sql, parameters
+            _run, self._connection._conn, sql, parameters, many
         )
         self._open, self._rows, self.description, self.rowcount, self.lastrowid = outcome
         return self
@@ -85,31 +85,21 @@ FIRST_ROWS = 256
 _Outcome = tuple[sqlite3.Cursor | None, list[Any], Description, int, int | None]
 
 
-def _run(connection: sqlite3.Connection, sql: str, parameters: Sequence[Any]) -> _Outcome:
+def _run(
+    connection: sqlite3.Connection, sql: str, parameters: Sequence[Any], many: bool
+) -> _Outcome:
+    """On the connection's thread. The cursor stays open only if rows past FIRST_ROWS
+    remain to be fetched."""
     cursor = connection.cursor()
     try:
-        cursor.execute(sql, parameters)
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
         rows = cursor.fetchmany(FIRST_ROWS + 1) if cursor.description else []
     except BaseException:
         cursor.close()
         raise
-    return _kept(cursor, rows)
-
-
-def _run_many(
-    connection: sqlite3.Connection, sql: str, parameters: Sequence[Sequence[Any]]
-) -> _Outcome:
-    cursor = connection.cursor()
-    try:
-        cursor.executemany(sql, parameters)
-    except BaseException:
-        cursor.close()
-        raise
-    return _kept(cursor, [])
-
-
-def _kept(cursor: sqlite3.Cursor, rows: list[Any]) -> _Outcome:
-    """The outcome; the cursor stays open only if there are rows past FIRST_ROWS."""
     more = len(rows) > FIRST_ROWS
     description, rowcount, lastrowid = cursor.description, cursor.rowcount, cursor.lastrowid
     if not more:
