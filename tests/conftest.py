@@ -30,6 +30,7 @@ from mootaflow.store.db import (
     session_factory,
     upgrade_schema,
 )
+from mootaflow.store.one_call import OneCall
 from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.temporal.devserver import temporal_binary
 from mootaflow.temporal.worker import build_worker
@@ -153,6 +154,14 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> Sessions:
     return session_factory(engine)
+
+
+@pytest.fixture
+async def one_call(engine: AsyncEngine, settings: Settings) -> AsyncIterator[OneCall]:
+    """The receiver's writes (one call per transaction) on the database of `sessions`."""
+    writes = OneCall(engine, settings.database_pool_timeout_seconds)
+    yield writes
+    await writes.close()
 
 
 @pytest.fixture

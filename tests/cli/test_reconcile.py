@@ -14,6 +14,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.fakemoota.laravel import php_json
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import in_session
 from mootaflow.store.tables import InboxMutation
 from tests.support.fakemoota import RunningFakeMoota, running_fake_moota
 from tests.support.processes import Completed, clean_env, run_mootaflow
@@ -48,7 +49,9 @@ async def webhook_delivered(inbox_sessions: Sessions, items: list[dict[str, obje
         datetime.now(UTC), "127.0.0.1", {}, len(body), hashlib.sha256(body).hexdigest()
     )
     async with inbox_sessions.begin() as session:
-        await inbox.save_accepted(session, [inbox.Incoming(facts, parse_delivery(loaded), loaded)])
+        await in_session(
+            session, inbox.save_accepted, [inbox.Incoming(facts, parse_delivery(loaded), loaded)]
+        )
 
 
 async def test_a_hand_pass_over_ten_days_finds_what_no_webhook_brought(

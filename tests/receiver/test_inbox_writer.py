@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Engine, event, select
 from sqlmodel import col
 
 from mootaflow.domain.moota import load_delivery, parse_delivery
 from mootaflow.receiver.inbox_writer import InboxWriter, ReceiverStopping
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import OneCall
 from mootaflow.store.tables import Delivery
 from tests.support.moota import body_of, mutation
 
@@ -33,10 +33,10 @@ def incoming(*items: dict[str, Any]) -> inbox.Incoming:
     return inbox.Incoming(facts, parse_delivery(loaded), loaded)
 
 
-def count_commits(engine: AsyncEngine) -> list[int]:
+def count_commits(engine: Engine) -> list[int]:
     commits = [0]
 
-    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine, "commit")
     def _on_commit(connection: Any) -> None:
         commits[0] += 1
 
@@ -44,10 +44,10 @@ def count_commits(engine: AsyncEngine) -> list[int]:
 
 
 async def test_concurrent_deliveries_share_commits_and_get_their_own_answers(
-    engine: AsyncEngine, sessions: Sessions
+    one_call: OneCall, sessions: Sessions
 ) -> None:
-    commits = count_commits(engine)
-    writer = InboxWriter(sessions)
+    commits = count_commits(one_call.sync_engine)
+    writer = InboxWriter(one_call)
     await writer.start()
     try:
         shared = mutation()
@@ -67,8 +67,10 @@ async def test_concurrent_deliveries_share_commits_and_get_their_own_answers(
     assert stored == {s.delivery_id: s.duplicates for s in saved}
 
 
-async def test_one_failing_delivery_does_not_refuse_the_others(sessions: Sessions) -> None:
-    writer = InboxWriter(sessions)
+async def test_one_failing_delivery_does_not_refuse_the_others(
+    one_call: OneCall, sessions: Sessions
+) -> None:
+    writer = InboxWriter(one_call)
     await writer.start()
     good = [incoming(mutation()) for _ in range(5)]
     # Its parsed mutations are not among its items: saving it fails half-way through.
@@ -87,8 +89,8 @@ async def test_one_failing_delivery_does_not_refuse_the_others(sessions: Session
         assert await inbox.count_pending(session) == 5
 
 
-async def test_a_stopped_writer_refuses_instead_of_losing(sessions: Sessions) -> None:
-    writer = InboxWriter(sessions)
+async def test_a_stopped_writer_refuses_instead_of_losing(one_call: OneCall) -> None:
+    writer = InboxWriter(one_call)
     with pytest.raises(ReceiverStopping):
         await writer.save(incoming(mutation()))
     await writer.start()

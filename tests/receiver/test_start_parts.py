@@ -13,6 +13,7 @@ from mootaflow.receiver.start_pool import StartPool
 from mootaflow.receiver.started_marks import StartedMarks
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import OneCall, in_session
 from mootaflow.temporal.client import LazyClient
 from tests.support.moota import mutation
 from tests.support.temporal import wait_for_workflow
@@ -25,7 +26,7 @@ async def accepted(sessions: Sessions, count: int) -> list[Mutation]:
     received = datetime.now(UTC) - timedelta(minutes=1)  # past the redrive's grace
     facts = inbox.RequestFacts(received, "127.0.0.1", {}, None, None)
     async with sessions.begin() as session:
-        await inbox.save_accepted(session, [inbox.Incoming(facts, parsed, items)])
+        await in_session(session, inbox.save_accepted, [inbox.Incoming(facts, parsed, items)])
     return [a.mutation for a in parsed.accepted]
 
 
@@ -35,10 +36,12 @@ async def states(sessions: Sessions, ids: list[str]) -> list[str]:
     return [row.state if row else "missing" for row in rows]
 
 
-async def test_marks_are_batched_and_release_their_ids(sessions: Sessions) -> None:
+async def test_marks_are_batched_and_release_their_ids(
+    one_call: OneCall, sessions: Sessions
+) -> None:
     rows = await accepted(sessions, 5)
     released: list[str] = []
-    marks = StartedMarks(sessions, on_marked=released.extend)
+    marks = StartedMarks(one_call, on_marked=released.extend)
     marks.start()
     try:
         for row in rows:
@@ -53,7 +56,7 @@ async def test_marks_are_batched_and_release_their_ids(sessions: Sessions) -> No
 
 
 async def test_pool_starts_once_per_mutation_and_never_blocks(
-    settings: Settings, sessions: Sessions, client: Client
+    settings: Settings, one_call: OneCall, sessions: Sessions, client: Client
 ) -> None:
     rows = await accepted(sessions, 3)
 
@@ -61,7 +64,7 @@ async def test_pool_starts_once_per_mutation_and_never_blocks(
         return client
 
     small = settings.model_copy(update={"start_queue_size": 2, "start_concurrency": 1})
-    pool = StartPool(small, sessions, LazyClient(connect))
+    pool = StartPool(small, one_call, LazyClient(connect))
     # Not started yet: nothing takes from the queue, so it fills.
     assert pool.submit(rows) == 2  # the third waits for the redrive
     assert pool.submit(rows[:2]) == 0  # in flight already
@@ -81,7 +84,7 @@ async def test_pool_starts_once_per_mutation_and_never_blocks(
 
 
 async def test_redrive_waits_while_temporal_is_away_then_starts_the_backlog(
-    settings: Settings, sessions: Sessions, client: Client
+    settings: Settings, one_call: OneCall, sessions: Sessions, client: Client
 ) -> None:
     rows = await accepted(sessions, 2)
     reachable = False
@@ -92,7 +95,7 @@ async def test_redrive_waits_while_temporal_is_away_then_starts_the_backlog(
         return client
 
     temporal = LazyClient(connect)
-    pool = StartPool(settings, sessions, temporal)
+    pool = StartPool(settings, one_call, temporal)
     redrive = Redrive(settings, sessions, temporal, pool)
     pool.start()
     try:

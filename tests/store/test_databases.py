@@ -12,6 +12,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store import inbox
 from mootaflow.store.databases import RECEIVING_TABLES, open_databases
 from mootaflow.store.db import create_engine, session_factory, upgrade_schema
+from mootaflow.store.one_call import in_session
 from mootaflow.store.tables import Delivery, InboxMutation, QuarantinedMutation
 from tests.support.moota import body_of, mutation
 
@@ -36,8 +37,8 @@ async def test_rows_a_one_file_install_acknowledged_move_to_the_inbox_file(
     items = load_delivery(body_of(mutation(), mutation(), {"mutation_id": "broken"}))
     facts = inbox.RequestFacts(datetime.now(UTC), "127.0.0.1", {}, None, None)
     async with session_factory(old).begin() as session:
-        [saved] = await inbox.save_accepted(
-            session, [inbox.Incoming(facts, parse_delivery(items), items)]
+        [saved] = await in_session(
+            session, inbox.save_accepted, [inbox.Incoming(facts, parse_delivery(items), items)]
         )
     before = await counts(old)
     await old.dispose()

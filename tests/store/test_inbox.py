@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from mootaflow.domain.moota import load_delivery, parse_delivery
 from mootaflow.store import inbox
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import in_session
 from tests.support.moota import body_of, mutation
 
 
@@ -25,8 +26,10 @@ async def test_large_delivery_is_stored_in_chunks_and_deduplicated(sessions: Ses
     body = body_of(*items)
     loaded = load_delivery(body)
     async with sessions.begin() as session:
-        [first] = await inbox.save_accepted(
-            session, [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)]
+        [first] = await in_session(
+            session,
+            inbox.save_accepted,
+            [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)],
         )
     assert (len(first.new), first.duplicates) == (1200, 0)
 
@@ -34,8 +37,10 @@ async def test_large_delivery_is_stored_in_chunks_and_deduplicated(sessions: Ses
     body = body_of(*overlapping)
     loaded = load_delivery(body)
     async with sessions.begin() as session:
-        [second] = await inbox.save_accepted(
-            session, [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)]
+        [second] = await in_session(
+            session,
+            inbox.save_accepted,
+            [inbox.Incoming(facts(body), parse_delivery(loaded), loaded)],
         )
         assert (len(second.new), second.duplicates) == (10, 600)
         assert await inbox.count_pending(session) == 1210
@@ -49,14 +54,18 @@ async def test_pending_rows_come_back_as_mutations_and_leave_once_started(
     loaded = load_delivery(body)
     parsed = parse_delivery(loaded)
     async with sessions.begin() as session:
-        await inbox.save_accepted(session, [inbox.Incoming(facts(body), parsed, loaded)])
+        await in_session(
+            session, inbox.save_accepted, [inbox.Incoming(facts(body), parsed, loaded)]
+        )
         pending = await inbox.pending_mutations(session, limit=10)
     assert sorted(pending, key=lambda m: m.mutation_id) == sorted(
         (a.mutation for a in parsed.accepted), key=lambda m: m.mutation_id
     )
     async with sessions.begin() as session:
-        await inbox.mark_start_failed(session, items[0]["mutation_id"], "RuntimeError: down")
-        await inbox.mark_started(session, [items[1]["mutation_id"]], datetime.now(UTC))
+        await in_session(
+            session, inbox.mark_start_failed, items[0]["mutation_id"], "RuntimeError: down"
+        )
+        await in_session(session, inbox.mark_started, [items[1]["mutation_id"]], datetime.now(UTC))
         remaining = await inbox.pending_mutations(session, limit=10)
         failed = await inbox.get_inbox_row(session, items[0]["mutation_id"])
     assert [m.mutation_id for m in remaining] == [items[0]["mutation_id"]]

@@ -12,6 +12,7 @@ from mootaflow.domain.reconcile import BankRef
 from mootaflow.store import inbox, payments
 from mootaflow.store import reconcile as store
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import in_session
 from mootaflow.store.reconcile import ListedPage, PassPlan
 from mootaflow.store.retention import purge_before
 from mootaflow.store.tables import Delivery, InboxMutation, MootaAccount, ReconcilePass
@@ -32,7 +33,9 @@ async def deliver_by_webhook(sessions: Sessions, *items: dict[str, object]) -> N
     loaded = load_delivery(body)
     facts = inbox.RequestFacts(NOW, "127.0.0.1", {}, len(body), hashlib.sha256(body).hexdigest())
     async with sessions.begin() as session:
-        await inbox.save_accepted(session, [inbox.Incoming(facts, parse_delivery(loaded), loaded)])
+        await in_session(
+            session, inbox.save_accepted, [inbox.Incoming(facts, parse_delivery(loaded), loaded)]
+        )
 
 
 async def test_a_pass_pages_into_the_inbox_once_per_page(sessions: Sessions) -> None:

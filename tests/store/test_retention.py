@@ -8,6 +8,7 @@ from sqlmodel import SQLModel, col
 from mootaflow.domain.moota import load_delivery, parse_delivery, parse_mutation
 from mootaflow.store import inbox, payments
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import in_session
 from mootaflow.store.retention import purge_before
 from mootaflow.store.tables import Delivery, InboxMutation, Payment, QuarantinedMutation
 from tests.support.moota import body_of, mutation
@@ -20,7 +21,9 @@ async def deliver(sessions: Sessions, *items: object, days_ago: int) -> None:
     loaded = load_delivery(body)
     facts = inbox.RequestFacts(NOW - timedelta(days=days_ago), "127.0.0.1", {}, len(body), "x")
     async with sessions.begin() as session:
-        await inbox.save_accepted(session, [inbox.Incoming(facts, parse_delivery(loaded), loaded)])
+        await in_session(
+            session, inbox.save_accepted, [inbox.Incoming(facts, parse_delivery(loaded), loaded)]
+        )
 
 
 async def count(sessions: Sessions, table: type[SQLModel]) -> int:
@@ -34,7 +37,7 @@ async def test_purge_keeps_recent_pending_and_business_rows(sessions: Sessions) 
     await deliver(sessions, old_pending, days_ago=40)
     await deliver(sessions, mutation(), days_ago=1)
     async with sessions.begin() as session:
-        await inbox.mark_started(session, [old_started["mutation_id"]], NOW)
+        await in_session(session, inbox.mark_started, [old_started["mutation_id"]], NOW)
         await payments.record_payment(session, parse_mutation(old_started), NOW - timedelta(40))
         await session.execute(update(Payment).values(recorded_at=NOW - timedelta(days=40)))
 
@@ -56,7 +59,7 @@ async def test_purge_goes_in_batches_until_done(sessions: Sessions) -> None:
     for n, item in enumerate(items):
         await deliver(sessions, item, {"bad": n}, days_ago=40)
     async with sessions.begin() as session:
-        await inbox.mark_started(session, [i["mutation_id"] for i in items], NOW)
+        await in_session(session, inbox.mark_started, [i["mutation_id"] for i in items], NOW)
     purged = await purge_before(sessions, NOW - timedelta(days=30), batch=2)
     assert (purged.deliveries, purged.inbox_rows, purged.quarantined) == (5, 5, 5)
     assert await count(sessions, Delivery) == 0

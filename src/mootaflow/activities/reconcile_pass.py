@@ -17,6 +17,7 @@ from mootaflow.mootaapi import MootaClient
 from mootaflow.store import inbox
 from mootaflow.store import reconcile as store
 from mootaflow.store.db import Sessions, reading
+from mootaflow.store.one_call import in_session
 from mootaflow.store.reconcile import ListedPage, PageSaved, PassPlan
 from mootaflow.store.tables import ReconcilePass
 
@@ -137,7 +138,7 @@ class PassSteps:
             # rows stay pending for it and for the receivers' redrive loop.
             started = await asyncio.gather(*(one(p) for p in pending))
             async with self._sessions.begin() as session:
-                await inbox.mark_started(session, started, _now())
+                await in_session(session, inbox.mark_started, started, _now())
             total += len(started)
 
 

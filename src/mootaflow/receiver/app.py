@@ -42,6 +42,7 @@ from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.services.checks import check_client
 from mootaflow.store.databases import open_databases
 from mootaflow.store.db import PoolLimits, describe_error
+from mootaflow.store.one_call import OneCall
 from mootaflow.temporal.client import LazyClient, connect
 
 log = logging.getLogger("mootaflow.receiver")
@@ -58,9 +59,10 @@ def create_app(settings: Settings) -> Starlette:
             temporal = LazyClient(connect_temporal)
             # The receiving side (inbox writer, starts, redrive) uses the inbox database:
             # its write lock is one no worker step takes (store/databases.py).
-            starts = StartPool(settings, databases.inbox, temporal)
+            writes = OneCall(databases.inbox_engine, settings.database_pool_timeout_seconds)
+            starts = StartPool(settings, writes, temporal)
             redrive = Redrive(settings, databases.inbox, temporal, starts)
-            writer = InboxWriter(databases.inbox)
+            writer = InboxWriter(writes)
             moota = check_client(settings)
             await writer.start()
             starts.start()
@@ -80,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
                 await redrive.stop()
                 await starts.stop()
                 await writer.stop()
+                await writes.close()
                 if moota is not None:
                     await moota.aclose()
 

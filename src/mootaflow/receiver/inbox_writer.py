@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 
 from mootaflow.store import inbox
-from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import OneCall
 
 # Bounds one transaction (and so the wait of the deliveries behind it).
 MAX_BATCH_MUTATIONS = 2_000
@@ -23,8 +23,8 @@ class ReceiverStopping(ConnectionError):
 
 
 class InboxWriter:
-    def __init__(self, sessions: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, writes: OneCall) -> None:
+        self._writes = writes
         self._waiting: list[tuple[inbox.Incoming, asyncio.Future[inbox.Saved]]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -73,8 +73,7 @@ class InboxWriter:
 
     async def _write(self, batch: list[tuple[inbox.Incoming, asyncio.Future[inbox.Saved]]]) -> None:
         try:
-            async with self._sessions.begin() as session:
-                saved = await inbox.save_accepted(session, [incoming for incoming, _ in batch])
+            saved = await self._writes.run(inbox.save_accepted, [incoming for incoming, _ in batch])
         except asyncio.CancelledError:
             self._waiting[:0] = batch  # stop() answers them
             raise

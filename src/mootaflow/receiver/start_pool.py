@@ -16,8 +16,8 @@ from mootaflow.domain.settings import Settings
 from mootaflow.receiver import metrics
 from mootaflow.receiver.started_marks import StartedMarks
 from mootaflow.store import inbox
-from mootaflow.store.db import Sessions
 from mootaflow.store.inbox import PendingStart
+from mootaflow.store.one_call import OneCall
 from mootaflow.temporal.client import LazyClient
 from mootaflow.temporal.starts import start_payment
 
@@ -25,14 +25,14 @@ log = logging.getLogger("mootaflow.starter")
 
 
 class StartPool:
-    def __init__(self, settings: Settings, sessions: Sessions, temporal: LazyClient) -> None:
+    def __init__(self, settings: Settings, writes: OneCall, temporal: LazyClient) -> None:
         self._settings = settings
-        self._sessions = sessions
+        self._writes = writes
         self._temporal = temporal
         self._queue: asyncio.Queue[PendingStart] = asyncio.Queue(settings.start_queue_size)
         # Queued, being started, or started and not yet marked: never submitted twice.
         self._in_flight: set[str] = set()
-        self._marks = StartedMarks(sessions, on_marked=self._in_flight.difference_update)
+        self._marks = StartedMarks(writes, on_marked=self._in_flight.difference_update)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -102,8 +102,7 @@ class StartPool:
                 extra={"mutation_id": mutation.mutation_id, "error": error},
             )
             with contextlib.suppress(Exception):
-                async with self._sessions.begin() as session:
-                    await inbox.mark_start_failed(session, mutation.mutation_id, error)
+                await self._writes.run(inbox.mark_start_failed, mutation.mutation_id, error)
             return False
         metrics.WORKFLOW_STARTS.labels(result).inc()
         log.info(

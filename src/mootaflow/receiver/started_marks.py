@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from mootaflow.store import inbox
-from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import OneCall
 
 log = logging.getLogger("mootaflow.starter")
 
@@ -21,8 +21,8 @@ MARK_WINDOW = 0.2
 
 
 class StartedMarks:
-    def __init__(self, sessions: Sessions, on_marked: Callable[[Iterable[str]], None]) -> None:
-        self._sessions = sessions
+    def __init__(self, writes: OneCall, on_marked: Callable[[Iterable[str]], None]) -> None:
+        self._writes = writes
         # Told which ids are done (marked, or given up on): the start pool's in-flight set.
         self._on_marked = on_marked
         self._ids: list[str] = []
@@ -50,8 +50,7 @@ class StartedMarks:
             self._ready.clear()
             ids, self._ids = self._ids, []
             try:
-                async with self._sessions.begin() as session:
-                    await inbox.mark_started(session, ids, datetime.now(UTC))
+                await self._writes.run(inbox.mark_started, ids, datetime.now(UTC))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Insert, Table, event, text
+from sqlalchemy import Connection, Engine, Insert, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -60,12 +60,12 @@ def create_engine(url: str, pool: PoolLimits | None = None) -> AsyncEngine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     creator = sqlite_driver.connector(database, limits.timeout_seconds)
     engine = create_async_engine(url, async_creator=creator, **sizes)
-    _configure_sqlite(engine, limits.timeout_seconds)
+    configure_sqlite(engine.sync_engine, limits.timeout_seconds)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, lock_timeout: float) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def configure_sqlite(engine: Engine, lock_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (see below).
         dbapi_connection.isolation_level = None
@@ -78,7 +78,7 @@ def _configure_sqlite(engine: AsyncEngine, lock_timeout: float) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later
         # upgrades to a writer fails with SQLITE_BUSY instead of waiting its turn.
@@ -154,16 +154,17 @@ async def ping(engine: AsyncEngine) -> None:
         await connection.execute(text("SELECT 1"))
 
 
-def insert_ignore(session: AsyncSession, model: type[SQLModel], key: str) -> Insert:
+def insert_ignore(where: AsyncSession | Connection, model: type[SQLModel], key: str) -> Insert:
     """INSERT ... ON CONFLICT (key) DO NOTHING, for the dialects we support."""
-    return dialect_insert(session, model).on_conflict_do_nothing(index_elements=[key])
+    return dialect_insert(where, model).on_conflict_do_nothing(index_elements=[key])
 
 
 def dialect_insert(
-    session: AsyncSession, model: type[SQLModel]
+    where: AsyncSession | Connection, model: type[SQLModel]
 ) -> sqlite.Insert | postgresql.Insert:
     """The dialect's INSERT, which has ON CONFLICT clauses, for the dialects we support."""
-    dialect = session.get_bind().dialect.name
+    bind = where if isinstance(where, Connection) else where.get_bind()
+    dialect = bind.dialect.name
     # On the Core table, not the ORM class: the ORM's bulk path costs more CPU per row.
     table = table_of(model)
     if dialect == "sqlite":

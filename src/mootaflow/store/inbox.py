@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -74,10 +74,11 @@ class Incoming:
     items: list[object]
 
 
-async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> list[Saved]:
+def save_accepted(connection: Connection, batch: Sequence[Incoming]) -> list[Saved]:
     """One transaction for a batch of deliveries: audit rows, an inbox row per new
     mutation, quarantined items. A handful of statements whatever the batch size, so
-    the receiver can group concurrent deliveries into one commit.
+    the receiver can group concurrent deliveries into one commit. A plain function of
+    the connection: the receiver runs it in one call (store/one_call.py).
 
     Insert-or-ignore on the mutation id is what counts duplicates, also between
     deliveries of the same batch and concurrent transactions.
@@ -86,7 +87,7 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
     payloads = [[dump_json(redact(item)) for item in incoming.items] for incoming in batch]
     deliveries = table_of(Delivery)
     # Core statements, not ORM objects: this is the receiver's hot path.
-    result = await session.execute(
+    result = connection.execute(
         insert(deliveries).returning(deliveries.c.id, sort_by_parameter_order=True),
         [
             _delivery_values(
@@ -123,12 +124,12 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
             for q in incoming.parsed.quarantined
         )
 
-    returned = await _insert_ignoring(
-        session, InboxMutation, "mutation_id", rows,
+    returned = _insert_ignoring(
+        connection, InboxMutation, "mutation_id", rows,
         col(InboxMutation.mutation_id), col(InboxMutation.delivery_id),
     )  # fmt: skip
     inserted = {(mutation_id, delivery_id) for mutation_id, delivery_id in returned}
-    await _insert_ignoring(session, QuarantinedMutation, "fingerprint", quarantine_rows)
+    _insert_ignoring(connection, QuarantinedMutation, "fingerprint", quarantine_rows)
 
     saved: list[Saved] = []
     for incoming, delivery_id in zip(batch, delivery_ids, strict=True):
@@ -143,7 +144,7 @@ async def save_accepted(session: AsyncSession, batch: Sequence[Incoming]) -> lis
         saved.append(Saved(delivery_id=delivery_id, new=new, duplicates=duplicates))
     counted = [{"key": s.delivery_id, "duplicates": s.duplicates} for s in saved if s.duplicates]
     if counted:
-        await session.execute(
+        connection.execute(
             update(deliveries)
             .where(deliveries.c.id == bindparam("key"))
             .values(duplicates=bindparam("duplicates")),
@@ -195,9 +196,9 @@ async def count_pending(session: AsyncSession) -> int:
     return int(result.scalar_one())
 
 
-async def mark_started(session: AsyncSession, mutation_ids: Sequence[str], at: datetime) -> None:
+def mark_started(connection: Connection, mutation_ids: Sequence[str], at: datetime) -> None:
     for start in range(0, len(mutation_ids), _CHUNK):
-        await session.execute(
+        connection.execute(
             update(InboxMutation)
             .where(col(InboxMutation.mutation_id).in_(mutation_ids[start : start + _CHUNK]))
             .values(
@@ -209,8 +210,8 @@ async def mark_started(session: AsyncSession, mutation_ids: Sequence[str], at: d
         )
 
 
-async def mark_start_failed(session: AsyncSession, mutation_id: str, error: str) -> None:
-    await session.execute(
+def mark_start_failed(connection: Connection, mutation_id: str, error: str) -> None:
+    connection.execute(
         update(InboxMutation)
         .where(col(InboxMutation.mutation_id) == mutation_id)
         .values(start_attempts=InboxMutation.start_attempts + 1, last_error=error[:500])
@@ -249,8 +250,8 @@ def _inbox_row(
     }
 
 
-async def insert_listed(
-    session: AsyncSession,
+def insert_listed(
+    connection: Connection,
     delivery_id: int,
     received_at: datetime,
     accepted: Sequence[Accepted],
@@ -267,8 +268,8 @@ async def insert_listed(
         _inbox_row(delivery_id, received_at, a.mutation, dump_json(redact(a.raw)), source=source)
         for a in accepted
     ]
-    returned = await _insert_ignoring(
-        session, InboxMutation, "mutation_id", rows, col(InboxMutation.mutation_id)
+    returned = _insert_ignoring(
+        connection, InboxMutation, "mutation_id", rows, col(InboxMutation.mutation_id)
     )
     quarantine_rows = [
         {
@@ -281,12 +282,12 @@ async def insert_listed(
         }
         for q in quarantined
     ]
-    await _insert_ignoring(session, QuarantinedMutation, "fingerprint", quarantine_rows)
+    _insert_ignoring(connection, QuarantinedMutation, "fingerprint", quarantine_rows)
     return [mutation_id for (mutation_id,) in returned]
 
 
-async def _insert_ignoring(
-    session: AsyncSession,
+def _insert_ignoring(
+    connection: Connection,
     model: type[SQLModel],
     key: str,
     rows: list[dict[str, Any]],
@@ -297,8 +298,8 @@ async def _insert_ignoring(
     (SQLAlchemy compiles a multi-row VALUES anew each time) and batched for us."""
     if not rows:
         return []
-    statement = insert_ignore(session, model, key)
+    statement = insert_ignore(connection, model, key)
     if not returning:
-        await session.execute(statement, rows)
+        connection.execute(statement, rows)
         return []
-    return [tuple(row) for row in await session.execute(statement.returning(*returning), rows)]
+    return [tuple(row) for row in connection.execute(statement.returning(*returning), rows)]

@@ -27,6 +27,7 @@ from mootaflow.domain.reconcile import (
 )
 from mootaflow.store.db import insert_ignore, table_of
 from mootaflow.store.inbox import insert_listed
+from mootaflow.store.one_call import in_session
 from mootaflow.store.tables import Delivery, MootaAccount, ReconcilePass
 
 RECONCILE_VERDICT = "reconcile"
@@ -160,7 +161,9 @@ async def save_page(
     grace = timedelta(seconds=run.min_age_seconds)
     fresh = [a for a in page.accepted if not left_to_webhook(a.mutation, now, grace)]
     deferred = len(page.accepted) - len(fresh)
-    new_ids = await insert_listed(session, run.delivery_id, now, fresh, page.quarantined, RECONCILE)
+    new_ids = await in_session(
+        session, insert_listed, run.delivery_id, now, fresh, page.quarantined, RECONCILE
+    )
     known = len(fresh) - len(new_ids)
     run.next_page = page.next_page
     run.pages += 1

@@ -1,0 +1,70 @@
+"""OneCall: a transaction written as a plain function commits when it returns, rolls
+back when it raises, and on SQLite runs whole on one thread of its own."""
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, event, func, insert, select
+
+from mootaflow.store.db import Sessions, table_of
+from mootaflow.store.one_call import OneCall
+from mootaflow.store.tables import MootaAccount
+
+ACCOUNTS = table_of(MootaAccount)
+NOW = datetime.now(UTC)
+
+
+def add_account(connection: Connection, bank_id: str, fail: bool = False) -> str:
+    connection.execute(
+        insert(ACCOUNTS).values(bank_id=bank_id, account_number="1234567890", updated_at=NOW)
+    )
+    if fail:
+        raise RuntimeError("the function failed after its insert")
+    return bank_id
+
+
+async def stored(sessions: Sessions) -> list[str]:
+    async with sessions() as session:
+        return list((await session.execute(select(ACCOUNTS.c.bank_id))).scalars())
+
+
+async def test_commits_what_the_function_wrote_and_returns_its_result(
+    one_call: OneCall, sessions: Sessions
+) -> None:
+    assert await one_call.run(add_account, "bank-a") == "bank-a"
+    assert await stored(sessions) == ["bank-a"]
+
+
+async def test_a_function_that_raises_leaves_nothing(one_call: OneCall, sessions: Sessions) -> None:
+    with pytest.raises(RuntimeError, match="failed after its insert"):
+        await one_call.run(add_account, "bank-b", fail=True)
+    assert await stored(sessions) == []
+    await one_call.run(add_account, "bank-c")  # the connection is usable afterwards
+    assert await stored(sessions) == ["bank-c"]
+
+
+async def test_on_sqlite_every_statement_runs_on_its_own_thread(
+    one_call: OneCall, sessions: Sessions
+) -> None:
+    if one_call.sync_engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL runs the function on the async engine's connection")
+    threads: list[str] = []
+
+    def on_execute(*_: Any) -> None:
+        threads.append(threading.current_thread().name)
+
+    event.listen(one_call.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        await one_call.run(add_account, "bank-d")
+
+        def count(connection: Connection) -> int:
+            return int(connection.execute(select(func.count()).select_from(ACCOUNTS)).scalar_one())
+
+        assert await one_call.run(count) == 1
+    finally:
+        event.remove(one_call.sync_engine, "before_cursor_execute", on_execute)
+    # BEGIN IMMEDIATE and each statement: none on the event loop's thread.
+    assert len(threads) >= 4
+    assert all(name.startswith("one-call-sqlite") for name in threads), threads
