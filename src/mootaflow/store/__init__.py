@@ -14,4 +14,9 @@ its own and takes the session factory to say so: `retention.purge_before`, whose
 batches each commit, so an attempt cut short keeps its progress.
 `orders.create_order` retries a colliding code inside a savepoint of the caller's
 transaction.
+
+The receiver's writes (`inbox.save_accepted`, `mark_started`, `mark_start_failed`,
+`insert_listed`) are plain functions of a `Connection`, the same rule: the caller
+runs them, whole, with `one_call.OneCall.run` (its own transaction, one call), or
+inside its own transaction with `one_call.in_session`.
 """
