@@ -49,7 +49,7 @@ class OneCall:
                 engine.url.set(drivername="sqlite"),
                 pool_size=1,
                 max_overflow=0,
-                # Closed by dispose() from the event loop's thread.
+                # Used on the one thread below; the pool may still close it elsewhere.
                 connect_args={"check_same_thread": False, "timeout": lock_timeout_seconds},
             )
             configure_sqlite(self._sync, lock_timeout_seconds)
