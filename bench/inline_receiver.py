@@ -25,7 +25,7 @@ from mootaflow.activities.payment import PaymentActivities
 from mootaflow.domain.moota import DeliveryError, Mutation, load_delivery, parse_delivery
 from mootaflow.domain.settings import load_settings
 from mootaflow.domain.signature import verify
-from mootaflow.store.db import open_database, session_factory
+from mootaflow.store.databases import open_databases
 
 SETTINGS = load_settings()
 
@@ -76,12 +76,11 @@ async def in_flight(request: Request) -> Response:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    async with open_database(SETTINGS.database_url) as engine, httpx.AsyncClient() as http:
-        sessions = session_factory(engine)
+    async with open_databases(SETTINGS) as databases, httpx.AsyncClient() as http:
         app.state.inline = Inline(
             # The anti-pattern keeps no inbox: the main database stands in for it.
-            PaymentActivities(sessions, SETTINGS, sessions),
-            NotifyActivities(sessions, SETTINGS, http),
+            PaymentActivities(databases.calls, SETTINGS, databases.sessions),
+            NotifyActivities(databases.calls, SETTINGS, http),
         )
         yield
 

@@ -63,8 +63,8 @@ async def measure(count: int, folder: Path, sink: SmtpSink) -> dict[str, Any]:
     env = ActivityEnvironment()
     try:
         async with httpx.AsyncClient() as http:
-            payment = PaymentActivities(databases.sessions, settings, databases.inbox)
-            notify = NotifyActivities(databases.sessions, settings, http)
+            payment = PaymentActivities(databases.calls, settings, databases.inbox)
+            notify = NotifyActivities(databases.calls, settings, http)
 
             async def one(index: int) -> None:
                 mutation = transfers[index]

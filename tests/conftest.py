@@ -158,7 +158,8 @@ def sessions(engine: AsyncEngine) -> Sessions:
 
 @pytest.fixture
 async def one_call(engine: AsyncEngine, settings: Settings) -> AsyncIterator[OneCall]:
-    """The receiver's writes (one call per transaction) on the database of `sessions`."""
+    """Transactions in one call (the receiver's writes, the worker's steps) on the
+    database of `sessions`."""
     writes = OneCall(engine, settings.database_pool_timeout_seconds)
     yield writes
     await writes.close()
@@ -184,9 +185,13 @@ def inbox_sessions(inbox_engine: AsyncEngine, engine: AsyncEngine, sessions: Ses
 
 @pytest.fixture
 def databases(
-    engine: AsyncEngine, sessions: Sessions, inbox_engine: AsyncEngine, inbox_sessions: Sessions
+    engine: AsyncEngine,
+    sessions: Sessions,
+    inbox_engine: AsyncEngine,
+    inbox_sessions: Sessions,
+    one_call: OneCall,
 ) -> Databases:
-    return Databases(engine, sessions, inbox_engine, inbox_sessions)
+    return Databases(engine, sessions, inbox_engine, inbox_sessions, one_call)
 
 
 @pytest.fixture

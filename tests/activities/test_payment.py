@@ -9,6 +9,7 @@ from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.settings import Settings
 from mootaflow.store import allocations, invoices, orders
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import OneCall
 from mootaflow.store.payments import get_payment
 from mootaflow.store.tables import Payment
 from tests.store.test_payments import open_order
@@ -16,9 +17,9 @@ from tests.support.moota import mutation
 
 
 async def test_record_mutation_is_idempotent(
-    sessions: Sessions, settings: Settings, inbox_sessions: Sessions
+    sessions: Sessions, settings: Settings, inbox_sessions: Sessions, one_call: OneCall
 ) -> None:
-    activities = PaymentActivities(sessions, settings, inbox_sessions)
+    activities = PaymentActivities(one_call, settings, inbox_sessions)
     parsed = parse_mutation(mutation(amount="100123.50"))
     env = ActivityEnvironment()
     assert await env.run(activities.record_mutation, parsed) is True
@@ -33,7 +34,7 @@ async def test_record_mutation_is_idempotent(
 
 
 async def test_two_transfers_settled_at_once_for_one_order_pay_it_once(
-    sessions: Sessions, settings: Settings, inbox_sessions: Sessions
+    sessions: Sessions, settings: Settings, inbox_sessions: Sessions, one_call: OneCall
 ) -> None:
     """Two transfers of the order's exact amount, settled concurrently. PostgreSQL: both
     match, the second waits on the order's row lock, then finds it paid and flags itself
@@ -41,9 +42,9 @@ async def test_two_transfers_settled_at_once_for_one_order_pay_it_once(
     finds the order paid. Either way: one booking, one invoice, the other flagged."""
     ref = await open_order(sessions)
     async with sessions.begin() as session:
-        order = await orders.get_order(session, ref)
+        order = await session.run_sync(orders.get_order, ref)
     assert order is not None
-    activities = PaymentActivities(sessions, settings, inbox_sessions)
+    activities = PaymentActivities(one_call, settings, inbox_sessions)
     transfers = [parse_mutation(mutation(amount=str(order.amount))) for _ in range(2)]
     results = await asyncio.gather(
         *(ActivityEnvironment().run(activities.settle_payment, t) for t in transfers)
@@ -59,10 +60,10 @@ async def test_two_transfers_settled_at_once_for_one_order_pay_it_once(
     else:
         assert loser.booking.paid_by == won.mutation_id
     async with sessions.begin() as session:
-        booked = await orders.get_order(session, ref)
-        to_order = await allocations.allocations_to(session, ref)
+        booked = await session.run_sync(orders.get_order, ref)
+        to_order = await session.run_sync(allocations.allocations_to, ref)
         stored = {t.mutation_id: await get_payment(session, t.mutation_id) for t in transfers}
-        invoice = await invoices.invoice_for_order(session, ref)
+        invoice = await session.run_sync(invoices.invoice_for_order, ref)
     assert booked is not None and booked.status == "paid"
     assert [a.mutation_id for a in to_order] == [booked.paid_by_mutation_id] == [won.mutation_id]
     flagged = stored[lost.mutation_id]

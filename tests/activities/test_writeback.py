@@ -12,6 +12,7 @@ from mootaflow.activities.writeback import WriteBackActivities
 from mootaflow.domain.settings import Settings
 from mootaflow.mootaapi import MootaClient
 from mootaflow.store import writeback as store
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from tests.support.fakemoota import RunningFakeMoota
 from tests.support.reconcile import with_moota
@@ -30,8 +31,8 @@ async def moota(fake_moota: RunningFakeMoota) -> AsyncIterator[MootaClient]:
 
 
 @pytest.fixture
-def payments(sessions: Sessions, settings: Settings, fake_moota: RunningFakeMoota) -> Payments:
-    return Payments(sessions, settings, fake_moota)
+def payments(databases: Databases, settings: Settings, fake_moota: RunningFakeMoota) -> Payments:
+    return Payments(databases, settings, fake_moota)
 
 
 async def write_back(

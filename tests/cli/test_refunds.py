@@ -21,8 +21,8 @@ async def test_list_and_mark_paid(tmp_path: Path) -> None:
         sessions, amount=int(order.amount) + 1500, description="TRSF 0123456789 ANI"
     )
     async with sessions.begin() as session:
-        await allocations.allocate(
-            session, mutation_id, [Line(order.ref)], Difference.REFUND, "Budi", "typo",
+        await session.run_sync(
+            allocations.allocate, mutation_id, [Line(order.ref)], Difference.REFUND, "Budi", "typo",
             datetime.now(UTC), timedelta(days=7),
         )  # fmt: skip
     await engine.dispose()

@@ -299,8 +299,8 @@ async def test_refunds_page_lists_what_is_due_and_marks_it_paid(
         sessions, amount=int(order.amount) + 25000, description="TRSF FROM 0123456789 ANI"
     )
     async with sessions.begin() as session:
-        done = await allocations.allocate(
-            session, mutation_id, [Line(order.ref)], Difference.REFUND, "Budi", "typo",
+        done = await session.run_sync(
+            allocations.allocate, mutation_id, [Line(order.ref)], Difference.REFUND, "Budi", "typo",
             datetime.now(UTC), timedelta(days=7),
         )  # fmt: skip
     assert done.refund == 25000

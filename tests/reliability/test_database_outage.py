@@ -86,7 +86,7 @@ async def test_payment_survives_a_database_outage(
     assert "timeout" in failure or "locked" in failure, failure
     # Nothing half-written: order, payment and invoice agree.
     async with sessions.begin() as session:
-        booked = await orders.get_order(session, order["ref"])
+        booked = await session.run_sync(orders.get_order, order["ref"])
         payment = await payments.get_payment(session, parsed.mutation_id)
         invoice = await invoices.invoice_for_mutation(session, parsed.mutation_id)
     assert booked is not None and booked.paid_by_mutation_id == parsed.mutation_id

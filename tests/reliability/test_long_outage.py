@@ -81,6 +81,8 @@ async def test_payments_outlive_hours_of_database_outage(
 ) -> None:
     engine = create_engine(settings.database_url, PoolLimits(timeout_seconds=POOL_WAIT))
     sessions = session_factory(engine)
+    # The main database on the short pool wait; the receiving one as the fixture's.
+    own = Databases.of(engine, databases.inbox_engine if databases.split else engine, POOL_WAIT)
     try:
         await upgrade_schema(engine)
         created = []
@@ -94,8 +96,6 @@ async def test_payments_outlive_hours_of_database_outage(
                     now=datetime.now(UTC) - timedelta(minutes=1),
                 )
                 created.append(order)
-        # The main database on the short pool wait; the receiving one as the fixture's.
-        own = Databases.of(engine, databases.inbox_engine if databases.split else engine)
         booked_first, *others = [parse_mutation(mutation(amount=int(o.amount))) for o in created]
         # The first payment's settle step books it but fails to render its invoice's
         # PDF, so generate_invoice issues it: that step waits until the database is down.
@@ -143,6 +143,7 @@ async def test_payments_outlive_hours_of_database_outage(
                 assert invoice is not None and invoice.pdf is not None
                 assert (state.order_ref, state.invoice_number) == (order.ref, invoice.number)
     finally:
+        await own.calls.close()
         await engine.dispose()
 
 

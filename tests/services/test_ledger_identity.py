@@ -92,7 +92,7 @@ async def _one(
 ) -> Decimal:
     refs = [await _order(sessions, account, base + 1000 * i) for i in range(3)]
     async with sessions.begin() as session:
-        owed = [(await orders.get_order(session, ref)).amount for ref in refs]  # type: ignore[union-attr]
+        owed = [(await session.run_sync(orders.get_order, ref)).amount for ref in refs]  # type: ignore[union-attr]
     amount = {
         "exact": owed[0],
         "short_accept": owed[0] - delta,
@@ -111,22 +111,29 @@ async def _one(
     )
     now = datetime.now(UTC)
     async with sessions.begin() as session:
-        await payments.record_payment(session, parsed, now)
+        await session.run_sync(payments.record_payment, parsed, now)
     mutation_id = parsed.mutation_id
     async with sessions.begin() as session:
         if kind == "exact":
-            assert (await payments.mark_paid(session, mutation_id, refs[0], now)).paid
+            assert (await session.run_sync(payments.mark_paid, mutation_id, refs[0], now)).paid
         elif kind in ("waiting", "rejected", "unresolved"):
             flag = MatchOutcome("flagged", reason=FlagReason.NO_MATCH)
-            await payments.save_outcome(session, mutation_id, flag, now)
+            await session.run_sync(payments.save_outcome, mutation_id, flag, now)
             if kind != "waiting":
                 status = PaymentStatus.REJECTED if kind == "rejected" else PaymentStatus.UNRESOLVED
-                await payments.set_status(session, mutation_id, status, now)
+                await session.run_sync(payments.set_status, mutation_id, status, now)
         else:
             lines = [Line(ref) for ref in refs] if kind == "several" else [Line(refs[0])]
             choice = Difference(kind.split("_")[1]) if "_" in kind else Difference.REFUND
-            done = await allocations.allocate(
-                session, mutation_id, lines, choice, "Sari", "test", now, timedelta(days=7)
+            done = await session.run_sync(
+                allocations.allocate,
+                mutation_id,
+                lines,
+                choice,
+                "Sari",
+                "test",
+                now,
+                timedelta(days=7),
             )
             assert done.done, done.detail
     return amount

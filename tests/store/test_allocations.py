@@ -16,7 +16,7 @@ from tests.support.moota import mutation
 async def transfer(sessions: Sessions, amount: Decimal) -> str:
     parsed = parse_mutation(mutation(amount=str(amount)))
     async with sessions.begin() as session:
-        await payments.record_payment(session, parsed, NOW)
+        await session.run_sync(payments.record_payment, parsed, NOW)
     return parsed.mutation_id
 
 
@@ -24,14 +24,21 @@ async def allocate(
     sessions: Sessions, mutation_id: str, lines: list[Line], difference: Difference | None
 ) -> Allocated:
     async with sessions.begin() as session:
-        return await allocations.allocate(
-            session, mutation_id, lines, difference, "Sari", "test", NOW, timedelta(days=7)
+        return await session.run_sync(
+            allocations.allocate,
+            mutation_id,
+            lines,
+            difference,
+            "Sari",
+            "test",
+            NOW,
+            timedelta(days=7),
         )
 
 
 async def owed(sessions: Sessions, ref: str) -> tuple[str, Decimal]:
     async with sessions.begin() as session:
-        order = await orders.get_order(session, ref)
+        order = await session.run_sync(orders.get_order, ref)
     assert order is not None
     return order.status, order.amount_due
 
@@ -51,7 +58,7 @@ async def test_two_transfers_racing_for_the_rest_of_one_order(sessions: Sessions
     assert f"{total - part:,}".replace(",", ".") in loser.detail  # what it still owes
     assert await owed(sessions, ref) == ("partially_paid", total - part)
     async with sessions.begin() as session:
-        rows = await allocations.allocations_to(session, ref)
+        rows = await session.run_sync(allocations.allocations_to, ref)
     assert sum(r.amount for r in rows) == part
 
 
@@ -64,7 +71,7 @@ async def test_allocating_again_reports_the_first_allocation(sessions: Sessions)
     assert first.done and again.done
     assert (again.completed, again.refund, again.surplus) == ([ref], Decimal(500), Decimal(0))
     async with sessions.begin() as session:
-        assert len(await allocations.allocations_of(session, mutation_id)) == 2
+        assert len(await session.run_sync(allocations.allocations_of, mutation_id)) == 2
 
 
 async def test_a_paid_order_takes_nothing_more(sessions: Sessions) -> None:

@@ -9,7 +9,7 @@ NOV = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 async def issue(sessions: Sessions, n: int, at: datetime = NOV) -> str:
     async with sessions.begin() as session:
-        invoice = await invoices.issue_invoice(session, f"m{n}", f"MF-ORDR-{n:04d}", at)
+        invoice = await session.run_sync(invoices.issue_invoice, f"m{n}", f"MF-ORDR-{n:04d}", at)
     return invoice.number
 
 

@@ -50,7 +50,7 @@ async def test_amount_is_base_plus_a_code_in_range(sessions: Sessions) -> None:
     assert order.status == "open"
     assert order.expires_at == NOW + timedelta(hours=24)
     async with sessions.begin() as session:
-        found = await orders.get_order(session, order.ref.lower().replace("-", " "))
+        found = await session.run_sync(orders.get_order, order.ref.lower().replace("-", " "))
     assert found is not None and found.ref == order.ref
 
 
@@ -143,4 +143,4 @@ async def test_merchant_ref_makes_creation_idempotent(sessions: Sessions) -> Non
     with pytest.raises(orders.MerchantRefConflict, match="already order"):
         await create(sessions, merchant_ref="INV-1", amount=99000)
     async with sessions.begin() as session:
-        assert (await orders.get_order(session, "INV-1")) is not None
+        assert (await session.run_sync(orders.get_order, "INV-1")) is not None

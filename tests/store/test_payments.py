@@ -33,7 +33,7 @@ async def open_order(sessions: Sessions) -> str:
 async def recorded(sessions: Sessions) -> str:
     parsed = parse_mutation(mutation())
     async with sessions.begin() as session:
-        await payments.record_payment(session, parsed, NOW)
+        await session.run_sync(payments.record_payment, parsed, NOW)
     return parsed.mutation_id
 
 
@@ -43,7 +43,7 @@ async def test_two_mutations_racing_for_one_order(sessions: Sessions) -> None:
 
     async def book(mutation_id: str) -> Booking:
         async with sessions.begin() as session:
-            return await payments.mark_paid(session, mutation_id, ref, NOW)
+            return await session.run_sync(payments.mark_paid, mutation_id, ref, NOW)
 
     results = await asyncio.gather(book(first), book(second))
     assert sorted(r.paid for r in results) == [False, True]
@@ -52,7 +52,7 @@ async def test_two_mutations_racing_for_one_order(sessions: Sessions) -> None:
     assert loser.paid_by == winner
 
     async with sessions.begin() as session:
-        order = await orders.get_order(session, ref)
+        order = await session.run_sync(orders.get_order, ref)
         paid = [p for p in await payments.payments_for_order(session, ref) if p.status == "paid"]
     assert order is not None and order.paid_by_mutation_id == winner
     assert [p.mutation_id for p in paid] == [winner]
@@ -62,8 +62,10 @@ async def test_mark_paid_is_idempotent(sessions: Sessions) -> None:
     ref = await open_order(sessions)
     mutation_id = await recorded(sessions)
     async with sessions.begin() as session:
-        first = await payments.mark_paid(session, mutation_id, ref, NOW)
-        again = await payments.mark_paid(session, mutation_id, ref, NOW + timedelta(minutes=5))
+        first = await session.run_sync(payments.mark_paid, mutation_id, ref, NOW)
+        again = await session.run_sync(
+            payments.mark_paid, mutation_id, ref, NOW + timedelta(minutes=5)
+        )
     assert first.paid and again.paid
     assert again.paid_at == first.paid_at
 
@@ -78,8 +80,8 @@ async def test_one_mutation_cannot_pay_two_orders(sessions: Sessions) -> None:
             default_expiry=timedelta(hours=1),
             now=NOW,
         )
-        assert (await payments.mark_paid(session, mutation_id, first_ref, NOW)).paid
-        second = await payments.mark_paid(session, mutation_id, other[0].ref, NOW)
+        assert (await session.run_sync(payments.mark_paid, mutation_id, first_ref, NOW)).paid
+        second = await session.run_sync(payments.mark_paid, mutation_id, other[0].ref, NOW)
     assert not second.paid
 
 
@@ -89,7 +91,7 @@ async def test_the_database_refuses_a_second_allocation_line(sessions: Sessions)
     ref = await open_order(sessions)
     first = await recorded(sessions)
     async with sessions.begin() as session:
-        await payments.mark_paid(session, first, ref, NOW)
+        await session.run_sync(payments.mark_paid, first, ref, NOW)
     async with sessions.begin() as session:
         session.add(
             Allocation(mutation_id=first, order_ref=ref, amount=Decimal(1), kind="order",
@@ -103,7 +105,7 @@ async def test_unknown_order(sessions: Sessions) -> None:
     mutation_id = await recorded(sessions)
     async with sessions.begin() as session:
         with pytest.raises(LookupError, match="does not exist"):
-            await payments.mark_paid(session, mutation_id, "MF-NONE-0000", NOW)
+            await session.run_sync(payments.mark_paid, mutation_id, "MF-NONE-0000", NOW)
 
 
 async def test_open_payment_creates_once_and_records_later_runs_of_a_finished_one(
@@ -111,16 +113,18 @@ async def test_open_payment_creates_once_and_records_later_runs_of_a_finished_on
 ) -> None:
     parsed = parse_mutation(mutation())
     async with sessions.begin() as session:
-        first = await payments.open_payment(session, parsed, NOW, "run-1")
-        retried = await payments.open_payment(session, parsed, NOW, "run-1")
+        first = await session.run_sync(payments.open_payment, parsed, NOW, "run-1")
+        retried = await session.run_sync(payments.open_payment, parsed, NOW, "run-1")
     assert (first.created, first.resent, first.payment.status) == (True, False, "received")
     assert (retried.created, retried.resent) == (False, False)  # same run, nothing to record
     async with sessions.begin() as session:
-        await payments.set_status(session, parsed.mutation_id, "rejected", NOW)
+        await session.run_sync(payments.set_status, parsed.mutation_id, "rejected", NOW)
     async with sessions.begin() as session:
-        later = await payments.open_payment(session, parsed, NOW, "run-2")
-        again = await payments.open_payment(session, parsed, NOW, "run-2")  # a retried attempt
-        third = await payments.open_payment(session, parsed, NOW, "run-3")
+        later = await session.run_sync(payments.open_payment, parsed, NOW, "run-2")
+        again = await session.run_sync(
+            payments.open_payment, parsed, NOW, "run-2"
+        )  # a retried attempt
+        third = await session.run_sync(payments.open_payment, parsed, NOW, "run-3")
         rows = await payments.resends(session, parsed.mutation_id)
     assert (later.resent, later.payment.status, again.resent, third.resent) == (
         True,

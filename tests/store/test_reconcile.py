@@ -87,10 +87,10 @@ async def test_the_payment_row_takes_its_source_from_the_inbox(sessions: Session
         await store.save_page(session, run.id, page(1, [lost], None), NOW)
         # The activity reads the source (from the receiving database), then records.
         source = await inbox.source_of(session, lost["mutation_id"])
-        await payments.record_payment(session, parse_mutation(lost), NOW, source)
+        await session.run_sync(payments.record_payment, parse_mutation(lost), NOW, source)
         hand_started = mutation()  # no inbox row: counts as a webhook's
         source = await inbox.source_of(session, hand_started["mutation_id"])
-        await payments.record_payment(session, parse_mutation(hand_started), NOW, source)
+        await session.run_sync(payments.record_payment, parse_mutation(hand_started), NOW, source)
         found = await payments.get_payment(session, lost["mutation_id"])
         other = await payments.get_payment(session, hand_started["mutation_id"])
     assert found is not None and found.source == "reconcile"

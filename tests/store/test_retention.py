@@ -38,7 +38,9 @@ async def test_purge_keeps_recent_pending_and_business_rows(sessions: Sessions) 
     await deliver(sessions, mutation(), days_ago=1)
     async with sessions.begin() as session:
         await in_session(session, inbox.mark_started, [old_started["mutation_id"]], NOW)
-        await payments.record_payment(session, parse_mutation(old_started), NOW - timedelta(40))
+        await session.run_sync(
+            payments.record_payment, parse_mutation(old_started), NOW - timedelta(40)
+        )
         await session.execute(update(Payment).values(recorded_at=NOW - timedelta(days=40)))
 
     purged = await purge_before(sessions, NOW - timedelta(days=30))

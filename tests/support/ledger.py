@@ -31,7 +31,7 @@ async def new_order(
 async def received(sessions: Sessions, at: datetime | None = None, **changes: Any) -> str:
     parsed = parse_mutation(mutation(**changes))
     async with sessions.begin() as session:
-        await payments.record_payment(session, parsed, at or datetime.now(UTC))
+        await session.run_sync(payments.record_payment, parsed, at or datetime.now(UTC))
     return parsed.mutation_id
 
 
@@ -50,7 +50,7 @@ async def flagged(
         candidates=list(candidates),
     )
     async with sessions.begin() as session:
-        await payments.save_outcome(session, mutation_id, outcome, datetime.now(UTC))
+        await session.run_sync(payments.save_outcome, mutation_id, outcome, datetime.now(UTC))
     return mutation_id
 
 
@@ -64,15 +64,15 @@ async def paid(
     mutation_id = await received(sessions, **changes)
     now = datetime.now(UTC)
     async with sessions.begin() as session:
-        booking = await payments.mark_paid(session, mutation_id, order.ref, now)
+        booking = await session.run_sync(payments.mark_paid, mutation_id, order.ref, now)
         assert booking.paid
     async with sessions.begin() as session:
-        invoice = await invoices.issue_invoice(session, mutation_id, order.ref, now)
+        invoice = await session.run_sync(invoices.issue_invoice, mutation_id, order.ref, now)
         invoice.pdf = b"%PDF-1.4 (a test stand-in)"
     if decided_by:
         async with sessions.begin() as session:
-            await payments.record_decision(
-                session,
+            await session.run_sync(
+                payments.record_decision,
                 DecisionRecord(
                     mutation_id=mutation_id,
                     kind="approve",

@@ -12,7 +12,7 @@ from mootaflow.domain.moota import Mutation, parse_mutation
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import Settings
 from mootaflow.services.orders import place_order
-from mootaflow.store.db import Sessions
+from mootaflow.store.databases import Databases
 from tests.support.fakemoota import RunningFakeMoota
 
 BANK = "bcaBank0001"
@@ -20,10 +20,10 @@ ACCOUNT = "1234567890"
 
 
 class Payments:
-    def __init__(self, sessions: Sessions, settings: Settings, fake: RunningFakeMoota) -> None:
-        self._sessions, self._settings, self._fake = sessions, settings, fake
+    def __init__(self, databases: Databases, settings: Settings, fake: RunningFakeMoota) -> None:
+        self._sessions, self._settings, self._fake = databases.sessions, settings, fake
         # No inbox rows here: the main database stands in for the receiving one.
-        self._activities = PaymentActivities(sessions, settings, sessions)
+        self._activities = PaymentActivities(databases.calls, settings, databases.sessions)
         self._env = ActivityEnvironment()
         if BANK not in fake.fake.ledger.banks:
             fake.fake.add_bank(bank_id=BANK, account_number=ACCOUNT)

@@ -71,7 +71,7 @@ class Recorder:
         from mootaflow.store.orders import get_order
 
         async with self.sessions.begin() as session:
-            order = await get_order(session, ref)
+            order = await session.run_sync(get_order, ref)
         assert order is not None
         return int(order.amount)
 

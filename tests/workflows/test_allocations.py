@@ -70,14 +70,14 @@ async def approve(
 
 async def order_row(sessions: Sessions, ref: str) -> Order:
     async with reading(sessions) as session:
-        order = await orders.get_order(session, ref)
+        order = await session.run_sync(orders.get_order, ref)
     assert order is not None
     return order
 
 
 async def ledger(sessions: Sessions, mutation_id: str) -> list[tuple[str, str, Decimal, str]]:
     async with reading(sessions) as session:
-        rows: list[Allocation] = await allocations.allocations_of(session, mutation_id)
+        rows: list[Allocation] = await session.run_sync(allocations.allocations_of, mutation_id)
     return [(r.kind, r.order_ref, r.amount, r.decided_by) for r in rows]
 
 
@@ -160,8 +160,8 @@ async def test_partial_then_completed_by_a_second_transfer(
         second.mutation_id,
     )
     async with reading(sessions) as session:
-        to_order = await allocations.allocations_to(session, order["ref"])
-        invoice = await invoices.invoice_for_order(session, order["ref"])
+        to_order = await session.run_sync(allocations.allocations_to, order["ref"])
+        invoice = await session.run_sync(invoices.invoice_for_order, order["ref"])
     assert [(a.mutation_id, a.amount) for a in to_order] == [
         (first, Decimal(100000)),
         (second.mutation_id, rest),

@@ -396,9 +396,11 @@ async def test_order_paid_meanwhile_is_refused_and_the_payment_waits_on(
     # Another transfer pays the order finance has in mind.
     other = parse_mutation(mutation(amount=int(taken.amount)))
     async with sessions.begin() as session:
-        await payments.record_payment(session, other, datetime.now(UTC))
+        await session.run_sync(payments.record_payment, other, datetime.now(UTC))
         assert (
-            await payments.mark_paid(session, other.mutation_id, taken.ref, datetime.now(UTC))
+            await session.run_sync(
+                payments.mark_paid, other.mutation_id, taken.ref, datetime.now(UTC)
+            )
         ).paid
 
     outcome = await decide(handle, "approve", {"by": "Sari", "order_ref": taken.ref})

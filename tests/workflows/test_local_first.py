@@ -135,7 +135,7 @@ async def test_an_invoice_that_fails_in_the_settle_step_is_issued_by_the_next_st
     taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))
     assert taken[:2] == [("worker", "settle_payment"), ("worker", "generate_invoice")]
     async with reading(databases.sessions) as session:
-        issued = await invoices.invoice_for_order(session, order["ref"])
+        issued = await session.run_sync(invoices.invoice_for_order, order["ref"])
     assert issued is not None and issued.number == state.invoice_number and issued.pdf
 
 

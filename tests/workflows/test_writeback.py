@@ -14,6 +14,7 @@ from mootaflow.domain.decisions import DecisionOutcome
 from mootaflow.domain.moota import parse_mutation
 from mootaflow.domain.payments import NotificationKind, PaymentStatus
 from mootaflow.domain.settings import Settings
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.workflows.payment import PaymentWorkflow
 from tests.support.fakemoota import RunningFakeMoota, running_fake_moota
@@ -46,10 +47,11 @@ async def test_a_paid_payment_gets_one_note_and_the_right_tags_despite_a_failure
     client: Client,
     settings: Settings,
     sessions: Sessions,
+    databases: Databases,
     worker: Worker,
     fake_moota: RunningFakeMoota,
 ) -> None:
-    order = await Payments(sessions, settings, fake_moota).order()
+    order = await Payments(databases, settings, fake_moota).order()
     fake = fake_moota.fake
     mutation = parse_mutation(fake.add_mutation(BANK, str(order["amount"])))
     # The note is written, then attaching the tags fails once: Temporal retries.
@@ -69,10 +71,11 @@ async def test_a_flagged_payment_is_tagged_then_retagged_when_rejected(
     client: Client,
     settings: Settings,
     sessions: Sessions,
+    databases: Databases,
     worker: Worker,
     fake_moota: RunningFakeMoota,
 ) -> None:
-    Payments(sessions, settings, fake_moota)  # Moota knows the bank account
+    Payments(databases, settings, fake_moota)  # Moota knows the bank account
     mutation = parse_mutation(fake_moota.fake.add_mutation(BANK, "123457"))
     await start_payment(client, settings.task_queue, mutation)
     state = await settled(client, mutation.workflow_id)
@@ -93,11 +96,12 @@ async def test_a_moota_outage_does_not_delay_the_customer_s_email(
     client: Client,
     settings: Settings,
     sessions: Sessions,
+    databases: Databases,
     worker: Worker,
     fake_moota: RunningFakeMoota,
     smtp: SmtpServer,
 ) -> None:
-    order = await Payments(sessions, settings, fake_moota).order()
+    order = await Payments(databases, settings, fake_moota).order()
     mutation = parse_mutation(fake_moota.fake.add_mutation(BANK, str(order["amount"])))
     fake_moota.fake.faults.outage(503)
     handle = await start_payment(client, settings.task_queue, mutation)

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from temporalio.exceptions import ApplicationError
 
 from mootaflow.activities.contracts import InvoiceResult
@@ -16,7 +16,7 @@ from mootaflow.activities.invoice_pdf import InvoiceData, render_invoice
 from mootaflow.domain.allocations import AllocationKind
 from mootaflow.domain.payments import PaymentStatus
 from mootaflow.domain.settings import Settings
-from mootaflow.store import allocations, invoices, orders, payments
+from mootaflow.store import allocations, invoices, orders
 from mootaflow.store.tables import Invoice, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
@@ -36,22 +36,22 @@ class Issued(NamedTuple):
     paid: PaidBy
 
 
-async def issue(session: AsyncSession, settings: Settings, mutation_id: str) -> InvoiceResult:
+def issue(session: Session, settings: Settings, mutation_id: str) -> InvoiceResult:
     """The invoice of each order the transfer completed, numbered if new and rendered if
     it has no PDF yet; the caller's commit saves them (its rollback, the numbers too).
     None completed (partially paid): the invoice comes with the transfer that does."""
-    issued = await _number(session, mutation_id)
+    issued = _number(session, mutation_id)
     _render(settings, issued)
     return _result(issued)
 
 
-async def issue_after_booking(
-    session: AsyncSession, settings: Settings, mutation_id: str
+def issue_after_booking(
+    session: Session, settings: Settings, mutation_id: str
 ) -> InvoiceResult | None:
     """`issue` in the transaction of the booking itself. None if a PDF failed to render:
     the booking and the numbers still commit, and the workflow's generate_invoice renders
     it (retrying where operators see it)."""
-    issued = await _number(session, mutation_id)
+    issued = _number(session, mutation_id)
     try:
         _render(settings, issued)
     except Exception:
@@ -74,20 +74,18 @@ def _result(issued: list[Issued]) -> InvoiceResult:
     return InvoiceResult(numbers[0] if numbers else "", numbers)
 
 
-async def _number(session: AsyncSession, mutation_id: str) -> list[Issued]:
+def _number(session: Session, mutation_id: str) -> list[Issued]:
     return [
-        Issued(await invoices.issue_invoice(session, mutation_id, order.ref, paid_at), order, paid)
-        for order, paid_at, paid in await _completed(session, mutation_id)
+        Issued(invoices.issue_invoice(session, mutation_id, order.ref, paid_at), order, paid)
+        for order, paid_at, paid in _completed(session, mutation_id)
     ]
 
 
-async def _completed(
-    session: AsyncSession, mutation_id: str
-) -> list[tuple[Order, datetime, PaidBy]]:
+def _completed(session: Session, mutation_id: str) -> list[tuple[Order, datetime, PaidBy]]:
     """The orders this transfer completed, when, and every transfer that paid each."""
     # Fresh: in a booking's transaction the row was just booked by an UPDATE.
-    payment = await payments.get_payment(session, mutation_id, fresh=True)
-    done = await orders.completed_by(session, mutation_id)
+    payment = session.get(Payment, mutation_id, populate_existing=True)
+    done = orders.completed_by(session, mutation_id)
     if payment is None or payment.status != PaymentStatus.PAID or payment.paid_at is None:
         raise ApplicationError(
             f"payment {mutation_id} completed no order",
@@ -96,11 +94,11 @@ async def _completed(
         )
     result = []
     for order in done:
-        rows = await allocations.allocations_to(session, order.ref)
+        rows = allocations.allocations_to(session, order.ref)
         transfers = []
         for row in rows:
             if row.kind == AllocationKind.ORDER:
-                transfer = await payments.get_payment(session, row.mutation_id)
+                transfer = session.get(Payment, row.mutation_id)
                 assert transfer is not None
                 transfers.append((transfer, row.amount))
         off = sum((r.amount for r in rows if r.kind == AllocationKind.WRITE_OFF), Decimal(0))

@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from temporalio.exceptions import ApplicationError
 
 from mootaflow.domain.allocations import AllocationKind
 from mootaflow.domain.payments import OrderStatus
-from mootaflow.store import allocations, invoices, orders, payments
+from mootaflow.store import allocations, invoices, orders
 from mootaflow.store.tables import Invoice, Order, Payment, Refund
 
 ORDER_PAID = "order.paid"
@@ -28,25 +28,25 @@ class Told:
     refund: Refund | None
 
 
-async def read(session: AsyncSession, mutation_id: str) -> Told:
+def read(session: Session, mutation_id: str) -> Told:
     """Raises NotInvoiced (non-retryable) when the transfer paid nothing yet."""
-    payment = await payments.get_payment(session, mutation_id)
-    rows = await allocations.allocations_of(session, mutation_id)
+    payment = session.get(Payment, mutation_id)
+    rows = allocations.allocations_of(session, mutation_id)
     paid: list[tuple[Order, Invoice]] = []
     partial: list[Order] = []
     for row in rows:
         if row.kind != AllocationKind.ORDER:
             continue
-        order = await orders.get_order(session, row.order_ref)
+        order = orders.get_order(session, row.order_ref)
         assert order is not None
-        invoice = await invoices.invoice_for_order(session, order.ref)
+        invoice = invoices.invoice_for_order(session, order.ref)
         if order.status == OrderStatus.PAID and order.paid_by_mutation_id == mutation_id:
             if invoice is not None:
                 paid.append((order, invoice))
         elif order.status == OrderStatus.PARTIALLY_PAID:
             partial.append(order)
-    refund = (
-        await session.execute(select(Refund).where(col(Refund.mutation_id) == mutation_id))
+    refund = session.execute(
+        select(Refund).where(col(Refund.mutation_id) == mutation_id)
     ).scalar_one_or_none()
     if payment is None or not (paid or partial):
         raise ApplicationError(

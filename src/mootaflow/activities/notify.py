@@ -15,6 +15,7 @@ from email.utils import formataddr
 
 import httpx
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -26,9 +27,9 @@ from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.payments import NotificationKind, finance_notice
 from mootaflow.domain.settings import Settings
 from mootaflow.domain.signature import sign
-from mootaflow.store import notifications, payments
-from mootaflow.store.db import Sessions, reading
-from mootaflow.store.tables import Invoice, Order, Payment
+from mootaflow.store import notifications
+from mootaflow.store.one_call import OneCall
+from mootaflow.store.tables import Invoice, Notification, Order, Payment
 
 log = logging.getLogger("mootaflow.activities")
 
@@ -40,8 +41,8 @@ _RECORD_ATTEMPTS = 4
 
 
 class NotifyActivities:
-    def __init__(self, sessions: Sessions, settings: Settings, http: httpx.AsyncClient) -> None:
-        self._sessions = sessions
+    def __init__(self, calls: OneCall, settings: Settings, http: httpx.AsyncClient) -> None:
+        self._calls = calls
         self._settings = settings
         self._http = http
 
@@ -49,10 +50,9 @@ class NotifyActivities:
     async def notify_customer(self, mutation_id: str) -> NotifyResult:
         """Email the customer, once: each invoice the transfer completed, or what is
         still due on a partially paid order (and any refund to come)."""
-        async with reading(self._sessions) as session:
-            if sent := await notifications.already_sent(session, CUSTOMER_EMAIL, mutation_id):
-                return NotifyResult("already_sent", sent.detail)
-            told = await ledger_events.read(session, mutation_id)
+        told = await self._calls.read_session(_to_tell, CUSTOMER_EMAIL, mutation_id)
+        if isinstance(told, Notification):
+            return NotifyResult("already_sent", told.detail)
         messages = [
             (self._invoice_email(told, order, invoice), invoice.number)
             for order, invoice in told.paid
@@ -90,10 +90,9 @@ class NotifyActivities:
         url, secret = self._settings.merchant_callback_url, self._settings.merchant_callback_secret
         if not url or not secret:
             return NotifyResult("skipped", "no merchant callback configured")
-        async with reading(self._sessions) as session:
-            if sent := await notifications.already_sent(session, MERCHANT_CALLBACK, mutation_id):
-                return NotifyResult("already_sent", sent.detail)
-            told = await ledger_events.read(session, mutation_id)
+        told = await self._calls.read_session(_to_tell, MERCHANT_CALLBACK, mutation_id)
+        if isinstance(told, Notification):
+            return NotifyResult("already_sent", told.detail)
         statuses = []
         for event, key, body in ledger_events.merchant_events(told):
             headers = {
@@ -133,14 +132,13 @@ class NotifyActivities:
         address = self._settings.finance_email
         if address is None and self._settings.smtp_host:
             return NotifyResult("skipped", "no finance email configured")
-        async with reading(self._sessions) as session:
-            if sent := await notifications.already_sent(session, kind, notice.mutation_id):
-                return NotifyResult("already_sent", sent.detail)
-            payment = await payments.get_payment(session, notice.mutation_id)
-            if payment is None:
-                raise ApplicationError(
-                    f"no payment {notice.mutation_id}", type="UnknownPayment", non_retryable=True
-                )
+        payment = await self._calls.read_session(_finance_case, kind, notice.mutation_id)
+        if isinstance(payment, Notification):
+            return NotifyResult("already_sent", payment.detail)
+        if payment is None:
+            raise ApplicationError(
+                f"no payment {notice.mutation_id}", type="UnknownPayment", non_retryable=True
+            )
         message = self._finance_email(payment, notice, address or "finance@localhost")
         try:
             where = await deliver(
@@ -190,10 +188,9 @@ class NotifyActivities:
         # little harder here (a busy SQLite's lock) before Temporal's retry does.
         for attempt in range(_RECORD_ATTEMPTS):
             try:
-                async with self._sessions.begin() as session:
-                    await notifications.record(
-                        session, kind, mutation_id, status, detail, datetime.now(UTC)
-                    )
+                await self._calls.run_session(
+                    notifications.record, kind, mutation_id, status, detail, datetime.now(UTC)
+                )
                 break
             except OperationalError:
                 if attempt == _RECORD_ATTEMPTS - 1:
@@ -256,6 +253,18 @@ class NotifyActivities:
         message["From"] = self._settings.mail_from
         message["To"] = formataddr((order.customer_name, order.customer_email))
         return message
+
+
+def _to_tell(session: Session, kind: str, mutation_id: str) -> Notification | ledger_events.Told:
+    """The notification already sent, or else what the transfer did."""
+    sent = notifications.already_sent(session, kind, mutation_id)
+    return sent or ledger_events.read(session, mutation_id)
+
+
+def _finance_case(session: Session, kind: str, mutation_id: str) -> Notification | Payment | None:
+    """The notice already sent, or else the payment to tell finance about."""
+    sent = notifications.already_sent(session, kind, mutation_id)
+    return sent or session.get(Payment, mutation_id)
 
 
 def _day(payment: Payment) -> str:

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -36,14 +36,16 @@ from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.settings import Settings
 from mootaflow.store import allocations, inbox, orders, payments
 from mootaflow.store.db import Sessions, reading
-from mootaflow.store.tables import DecisionRecord
+from mootaflow.store.one_call import OneCall
+from mootaflow.store.tables import DecisionRecord, Payment
 
 log = logging.getLogger("mootaflow.activities")
 
 
 class PaymentActivities:
-    def __init__(self, sessions: Sessions, settings: Settings, inbox: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, calls: OneCall, settings: Settings, inbox: Sessions) -> None:
+        # Each step's transaction is a function of a Session, run in one call.
+        self._calls = calls
         # The receiving tables (store/databases.py): only read here.
         self._inbox = inbox
         self._settings = settings
@@ -61,8 +63,7 @@ class PaymentActivities:
     async def record_mutation(self, mutation: Mutation) -> bool:
         """Write the payment row; True if this attempt created it."""
         source = await self._source_of(mutation)
-        async with self._sessions.begin() as session:
-            created = await payments.record_payment(session, mutation, _now(), source)
+        created = await self._calls.run_session(payments.record_payment, mutation, _now(), source)
         _log("payment recorded", mutation.mutation_id, inserted=created)
         return created
 
@@ -72,23 +73,27 @@ class PaymentActivities:
         of a finished payment is recorded as such, and is not matched again)."""
         run_id = activity.info().workflow_run_id or ""
         source = await self._source_of(mutation)
-        async with self._sessions.begin() as session:
-            opened = await payments.open_payment(session, mutation, _now(), run_id, source)
+        opened = _opened_payment(
+            await self._calls.run_session(payments.open_payment, mutation, _now(), run_id, source)
+        )
         _log_resent(opened, mutation)
-        return _opened_payment(opened)
+        return opened
 
     @activity.defn(name=contracts.MATCH_ORDER.name)
     async def match_order(self, mutation: Mutation) -> MatchOutcome:
         """Apply the matching rules to the current orders and store the outcome."""
-        # One transaction: the outcome is stored against the orders it was decided on.
-        async with self._sessions.begin() as session:
-            payment = await payments.get_payment(session, mutation.mutation_id)
-            if payment is not None and payment.status == PaymentStatus.PAID and payment.order_ref:
-                # Booked by an earlier attempt of this workflow: keep that decision.
-                return MatchOutcome("matched", payment.order_ref, None, [payment.order_ref])
-            outcome = await self._match(session, mutation)
-        _log_outcome(outcome, mutation)
+        outcome, fresh = await self._calls.run_session(self._match_once, mutation)
+        if fresh:
+            _log_outcome(outcome, mutation)
         return outcome
+
+    def _match_once(self, session: Session, mutation: Mutation) -> tuple[MatchOutcome, bool]:
+        # One transaction: the outcome is stored against the orders it was decided on.
+        payment = session.get(Payment, mutation.mutation_id)
+        if payment is not None and payment.status == PaymentStatus.PAID and payment.order_ref:
+            # Booked by an earlier attempt of this workflow: keep that decision.
+            return MatchOutcome("matched", payment.order_ref, None, [payment.order_ref]), False
+        return self._match(session, mutation), True
 
     @activity.defn(name=contracts.SETTLE_PAYMENT.name)
     async def settle_payment(self, mutation: Mutation) -> Settled:
@@ -97,60 +102,54 @@ class PaymentActivities:
         for the order is flagged already_paid in the same transaction."""
         run_id = activity.info().workflow_run_id or ""
         source = await self._source_of(mutation)
-        invoice = None
-        async with self._sessions.begin() as session:
-            opened = await payments.open_payment(session, mutation, _now(), run_id, source)
-            if opened.resent or opened.again:
-                _log_resent(opened, mutation)
-                return Settled(_opened_payment(opened))
-            outcome = await self._match(session, mutation, settled_by=run_id)
-            booking = None
-            if outcome.kind == "matched":
-                assert outcome.order_ref is not None
-                booking = await payments.mark_paid(
-                    session, mutation.mutation_id, outcome.order_ref, _now()
-                )
-                if not booking.paid:
-                    lost = MatchOutcome(
-                        "flagged", outcome.order_ref, FlagReason.ALREADY_PAID, [outcome.order_ref]
-                    )
-                    await payments.save_outcome(session, mutation.mutation_id, lost, _now())
-            if booking is not None and booking.paid:
-                # Booked: the invoice always comes next, so it comes in this transaction.
-                invoice = await invoicing.issue_after_booking(
-                    session, self._settings, mutation.mutation_id
-                )
-        _log_outcome(outcome, mutation)
-        if booking is None:
+        settled = await self._calls.run_session(self._settle, mutation, run_id, source)
+        if settled.outcome is None:
+            _log_resent(settled.opened, mutation)
+            return settled
+        _log_outcome(settled.outcome, mutation)
+        if settled.booking is not None:
+            _log_booking(settled.booking, mutation.mutation_id)
+        if settled.invoice is not None:
+            _log("invoice issued", mutation.mutation_id, invoice=settled.invoice.numbers)
+        return settled
+
+    def _settle(self, session: Session, mutation: Mutation, run_id: str, source: str) -> Settled:
+        opened = payments.open_payment(session, mutation, _now(), run_id, source)
+        if opened.resent or opened.again:
+            return Settled(_opened_payment(opened))
+        outcome = self._match(session, mutation, settled_by=run_id)
+        if outcome.kind != "matched":
             return Settled(_opened_payment(opened), outcome)
-        _log_booking(booking, mutation.mutation_id)
-        if invoice is not None:
-            _log("invoice issued", mutation.mutation_id, invoice=invoice.numbers)
+        assert outcome.order_ref is not None
+        booking = payments.mark_paid(session, mutation.mutation_id, outcome.order_ref, _now())
+        if not booking.paid:
+            lost = MatchOutcome(
+                "flagged", outcome.order_ref, FlagReason.ALREADY_PAID, [outcome.order_ref]
+            )
+            payments.save_outcome(session, mutation.mutation_id, lost, _now())
+            return Settled(_opened_payment(opened), outcome, booking)
+        # Booked: the invoice always comes next, so it comes in this transaction.
+        invoice = invoicing.issue_after_booking(session, self._settings, mutation.mutation_id)
         return Settled(_opened_payment(opened), outcome, booking, invoice)
 
-    async def _match(
-        self, session: AsyncSession, mutation: Mutation, settled_by: str | None = None
+    def _match(
+        self, session: Session, mutation: Mutation, settled_by: str | None = None
     ) -> MatchOutcome:
-        referenced = await orders.orders_by_ref_keys(
-            session, referenced_keys(mutation, self._rules)
-        )
-        same_amount = await orders.orders_with_amount(
-            session, mutation.account_number, mutation.amount
-        )
+        referenced = orders.orders_by_ref_keys(session, referenced_keys(mutation, self._rules))
+        same_amount = orders.orders_with_amount(session, mutation.account_number, mutation.amount)
         outcome = match_mutation(mutation, referenced, same_amount, self._rules)
-        await payments.save_outcome(session, mutation.mutation_id, outcome, _now(), settled_by)
+        payments.save_outcome(session, mutation.mutation_id, outcome, _now(), settled_by)
         return outcome
 
     @activity.defn(name=contracts.MARK_PAID.name)
     async def mark_paid(self, booking: BookInput) -> Booking:
         """Book the order paid by this mutation; a lost race is reported, not raised."""
-        async with self._sessions.begin() as session:
-            try:
-                result = await payments.mark_paid(
-                    session, booking.mutation_id, booking.order_ref, _now()
-                )
-            except LookupError as exc:
-                raise ApplicationError(str(exc), type="UnknownOrder", non_retryable=True) from None
+        try:
+            result = await self._calls.run_session(
+                payments.mark_paid, booking.mutation_id, booking.order_ref, _now()
+            )
+        except LookupError as exc:
+            raise ApplicationError(str(exc), type="UnknownOrder", non_retryable=True) from None
         _log_booking(result, booking.mutation_id)
         return result
 
@@ -159,29 +158,30 @@ class PaymentActivities:
         """Allocate the transfer as finance decided, in one transaction with the
         decision's audit row and the invoice of each order paid in full; a refusal is
         reported, not raised."""
-        extension = timedelta(days=self._settings.partial_payment_extend_days)
-        difference = Difference(request.difference) if request.difference else None
-        invoice = None
-        async with self._sessions.begin() as session:
-            result = await allocations.allocate(
-                session, request.mutation_id, request.lines, difference, request.by,
-                request.reason, _now(), extension,
-            )  # fmt: skip
-            recorded = False
-            if result.done and request.decision is not None:
-                await payments.record_decision(session, _decision_row(request.decision))
-                recorded = True
-            if result.done and result.completed:
-                invoice = await invoicing.issue_after_booking(
-                    session, self._settings, request.mutation_id
-                )
+        booked = await self._calls.run_session(self._allocate, request)
         _log(
-            "transfer allocated" if result.done else f"allocation refused: {result.refusal}",
+            "transfer allocated" if booked.done else f"allocation refused: {booked.refusal}",
             request.mutation_id,
             by=request.by,
-            detail=result.describe() if result.done else result.detail,
-            invoice=invoice.numbers if invoice else None,
+            detail=booked.describe() if booked.done else booked.detail,
+            invoice=booked.invoice.numbers if booked.invoice else None,
         )
+        return booked
+
+    def _allocate(self, session: Session, request: AllocateInput) -> Booked:
+        extension = timedelta(days=self._settings.partial_payment_extend_days)
+        difference = Difference(request.difference) if request.difference else None
+        result = allocations.allocate(
+            session, request.mutation_id, request.lines, difference, request.by,
+            request.reason, _now(), extension,
+        )  # fmt: skip
+        recorded = False
+        if result.done and request.decision is not None:
+            payments.record_decision(session, _decision_row(request.decision))
+            recorded = True
+        invoice = None
+        if result.done and result.completed:
+            invoice = invoicing.issue_after_booking(session, self._settings, request.mutation_id)
         fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
         return Booked(**fields, recorded=recorded, invoice=invoice)
 
@@ -190,21 +190,20 @@ class PaymentActivities:
         outcome = MatchOutcome(
             "flagged", flag.order_ref, FlagReason(flag.reason), list(flag.candidates)
         )
-        async with self._sessions.begin() as session:
-            await payments.save_outcome(session, flag.mutation_id, outcome, _now())
+        await self._calls.run_session(payments.save_outcome, flag.mutation_id, outcome, _now())
         _log("payment flagged", flag.mutation_id, reason=flag.reason, candidates=flag.candidates)
 
     @activity.defn(name=contracts.RECORD_DECISION.name)
     async def record_decision(self, decision: DecisionInput) -> None:
         """The audit row of a finance decision (once per payment)."""
-        async with self._sessions.begin() as session:
-            await payments.record_decision(session, _decision_row(decision))
+        await self._calls.run_session(payments.record_decision, _decision_row(decision))
         _log(f"decision recorded: {decision.kind}", decision.mutation_id, by=decision.by)
 
     @activity.defn(name=contracts.SET_PAYMENT_STATUS.name)
     async def set_payment_status(self, change: StatusInput) -> None:
-        async with self._sessions.begin() as session:
-            await payments.set_status(session, change.mutation_id, change.status, _now())
+        await self._calls.run_session(
+            payments.set_status, change.mutation_id, change.status, _now()
+        )
         _log(f"payment {change.status}", change.mutation_id)
 
     @activity.defn(name=contracts.GENERATE_INVOICE.name)
@@ -216,8 +215,7 @@ class PaymentActivities:
     async def _invoice(self, mutation_id: str) -> InvoiceResult:
         # Number, PDF and row in one transaction: a failure rolls the number back too
         # (gap-free, see store/invoices.py), and the retry issues it again.
-        async with self._sessions.begin() as session:
-            result = await invoicing.issue(session, self._settings, mutation_id)
+        result = await self._calls.run_session(invoicing.issue, self._settings, mutation_id)
         if result.numbers:
             _log("invoice issued", mutation_id, invoice=result.numbers)
         return result
@@ -263,10 +261,10 @@ def _opened_payment(opened: payments.Opened) -> OpenedPayment:
     )
 
 
-def _log_resent(opened: payments.Opened, mutation: Mutation) -> None:
+def _log_resent(opened: OpenedPayment, mutation: Mutation) -> None:
     if opened.resent:
         _log("payment already past matching: re-sent", mutation.mutation_id,
-             status=opened.payment.status)  # fmt: skip
+             status=opened.status)  # fmt: skip
 
 
 def _log_outcome(outcome: MatchOutcome, mutation: Mutation) -> None:

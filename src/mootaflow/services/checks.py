@@ -78,7 +78,7 @@ async def check_order(
     inbox = databases.inbox
     async with databases.sessions.begin() as session:
         await orders.expire_overdue(session, now)
-        order = await orders.get_order(session, ref)
+        order = await session.run_sync(orders.get_order, ref)
     if order is None:
         raise NotFound("not_found", f"no order {ref}")
     if order.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_PAID):

@@ -163,7 +163,7 @@ async def _fits(
     due: dict[str, Decimal] = {}
     lines = []
     for line in decision.lines():
-        order = await orders.get_order(session, line.order_ref)
+        order = await session.run_sync(orders.get_order, line.order_ref)
         if order is None:
             raise Invalid(decisions.UNKNOWN_ORDER, f"no order {line.order_ref}")
         if order.status == OrderStatus.PAID:

@@ -53,7 +53,7 @@ async def find_order(sessions: Sessions, ref: str) -> dict[str, Any]:
     """The order with its payment and invoice, expiry applied; NotFound."""
     async with sessions.begin() as session:
         await orders.expire_overdue(session, datetime.now(UTC))
-        order = await orders.get_order(session, ref)
+        order = await session.run_sync(orders.get_order, ref)
         if order is None:
             raise NotFound("not_found", f"no order {ref}")
         payment = invoice = None

@@ -77,7 +77,7 @@ async def _canonical(sessions: Sessions, where: PaymentFilter) -> PaymentFilter:
     if not where.order_ref:
         return where
     async with reading(sessions) as session:
-        order = await orders.get_order(session, where.order_ref)
+        order = await session.run_sync(orders.get_order, where.order_ref)
     return replace(where, order_ref=order.ref if order else where.order_ref.upper())
 
 

@@ -63,7 +63,7 @@ async def list_refunds(
         rows = await allocations.refunds_page(session, status, page.limit, page.after)
         views = []
         for row in rows.items:
-            order = await orders.get_order(session, row.order_ref)
+            order = await session.run_sync(orders.get_order, row.order_ref)
             payment = await payments.get_payment(session, row.mutation_id)
             views.append(
                 RefundView(

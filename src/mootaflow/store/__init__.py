@@ -6,7 +6,7 @@ what is one unit of work and several calls compose into one atomic change:
 
     async with sessions.begin() as session:   # commits on success, rolls back on error
         payment = await payments.get_payment(session, mutation_id)
-        await payments.save_outcome(session, mutation_id, outcome, now)
+        await session.run_sync(payments.save_outcome, mutation_id, outcome, now)
 
 Reads that write nothing use `db.reading(sessions)` (on SQLite it takes no write
 lock, so a reader never holds up the receiver). One function runs transactions of

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from mootaflow.domain.allocations import (
@@ -36,8 +37,8 @@ from mootaflow.store.tables import Allocation, Order, Payment, Refund
 MATCHING = "matching"
 
 
-async def allocate(
-    session: AsyncSession,
+def allocate(
+    session: Session,
     mutation_id: str,
     lines: Sequence[Line],
     difference: Difference | None,
@@ -50,14 +51,14 @@ async def allocate(
 
     Idempotent: a transfer already allocated reports what its allocation did.
     """
-    payment = await session.get(Payment, mutation_id, with_for_update=True, populate_existing=True)
+    payment = session.get(Payment, mutation_id, with_for_update=True, populate_existing=True)
     if payment is None:
         raise LookupError(f"no payment for mutation {mutation_id}")
-    if (earlier := await _earlier(session, mutation_id)) is not None:
+    if (earlier := _earlier(session, mutation_id)) is not None:
         return earlier
     locked: dict[str, Order] = {}
     for ref in sorted({line.order_ref for line in lines}):
-        order = await _locked_order(session, ref)
+        order = _locked_order(session, ref)
         if order is None:
             return Allocated(False, refusal="unknown_order", detail=f"order {ref} does not exist")
         locked[ref] = order
@@ -79,7 +80,7 @@ async def allocate(
         return Allocated(False, refusal="does_not_add_up", detail=str(exc))
     _store(session, payment, by_ref, made, by, reason, at, partial_extension)
     first = canonical[0].order_ref
-    await session.execute(
+    session.execute(
         update(Payment)
         .where(col(Payment.mutation_id) == mutation_id)
         .values(
@@ -90,7 +91,7 @@ async def allocate(
 
 
 def _store(
-    session: AsyncSession,
+    session: Session,
     payment: Payment,
     orders: dict[str, Order],
     made: Plan,
@@ -131,12 +132,12 @@ def _store(
                            created_at=at))  # fmt: skip
 
 
-async def _earlier(session: AsyncSession, mutation_id: str) -> Allocated | None:
-    rows = await allocations_of(session, mutation_id)
+def _earlier(session: Session, mutation_id: str) -> Allocated | None:
+    rows = allocations_of(session, mutation_id)
     if not rows:
         return None
     refs = {r.order_ref for r in rows if r.kind == AllocationKind.ORDER}
-    result = await session.execute(select(Order).where(col(Order.ref).in_(refs)))
+    result = session.execute(select(Order).where(col(Order.ref).in_(refs)))
     orders = list(result.scalars())
     total = {kind: sum((r.amount for r in rows if r.kind == kind), Decimal(0))
              for kind in (AllocationKind.REFUND, AllocationKind.SURPLUS)}  # fmt: skip
@@ -153,20 +154,20 @@ async def _earlier(session: AsyncSession, mutation_id: str) -> Allocated | None:
     )
 
 
-async def _locked_order(session: AsyncSession, ref: str) -> Order | None:
+def _locked_order(session: Session, ref: str) -> Order | None:
     # Usually our own reference, exactly: one read. Else the merchant's or a loose
     # spelling, found first and then locked.
-    order = await session.get(Order, ref, with_for_update=True, populate_existing=True)
+    order = session.get(Order, ref, with_for_update=True, populate_existing=True)
     if order is not None:
         return order
-    found = await get_order(session, ref)
+    found = get_order(session, ref)
     if found is None:
         return None
-    return await session.get(Order, found.ref, with_for_update=True, populate_existing=True)
+    return session.get(Order, found.ref, with_for_update=True, populate_existing=True)
 
 
-async def allocations_of(session: AsyncSession, mutation_id: str) -> list[Allocation]:
-    result = await session.execute(
+def allocations_of(session: Session, mutation_id: str) -> list[Allocation]:
+    result = session.execute(
         select(Allocation)
         .where(col(Allocation.mutation_id) == mutation_id)
         .order_by(col(Allocation.id))
@@ -174,8 +175,8 @@ async def allocations_of(session: AsyncSession, mutation_id: str) -> list[Alloca
     return list(result.scalars())
 
 
-async def allocations_to(session: AsyncSession, order_ref: str) -> list[Allocation]:
-    result = await session.execute(
+def allocations_to(session: Session, order_ref: str) -> list[Allocation]:
+    result = session.execute(
         select(Allocation)
         .where(col(Allocation.order_ref) == order_ref)
         .order_by(col(Allocation.id))

@@ -9,7 +9,8 @@ PostgreSQL locks are per row and both are the one database.
 Both files carry the one schema (the same Alembic history, so a migration never
 has two versions); each table's rows live in one of them. Which one a store
 function writes is the caller's choice: `Databases.inbox` for the tables above,
-`Databases.sessions` for the rest.
+`Databases.sessions` for the rest (or `Databases.calls`, the worker's steps: a
+transaction in one call, store/one_call.py).
 """
 
 from collections.abc import AsyncIterator
@@ -29,6 +30,7 @@ from mootaflow.store.db import (
     table_of,
     upgrade_schema,
 )
+from mootaflow.store.one_call import OneCall
 from mootaflow.store.tables import (
     Delivery,
     InboxMutation,
@@ -52,13 +54,26 @@ class Databases:
     # The receiving tables'; the same engine and sessions when there is one database.
     inbox_engine: AsyncEngine
     inbox: Sessions
+    # Transactions on the main database in one call each (the worker's steps).
+    calls: OneCall
 
     @classmethod
-    def of(cls, engine: AsyncEngine, inbox_engine: AsyncEngine | None = None) -> "Databases":
+    def of(
+        cls,
+        engine: AsyncEngine,
+        inbox_engine: AsyncEngine | None = None,
+        lock_timeout_seconds: float = PoolLimits().timeout_seconds,
+    ) -> "Databases":
         sessions = session_factory(engine)
+        calls = OneCall(engine, lock_timeout_seconds)
         if inbox_engine is None or inbox_engine is engine:
-            return cls(engine, sessions, engine, sessions)
-        return cls(engine, sessions, inbox_engine, session_factory(inbox_engine))
+            return cls(engine, sessions, engine, sessions, calls)
+        return cls(engine, sessions, inbox_engine, session_factory(inbox_engine), calls)
+
+    async def close(self) -> None:
+        await self.calls.close()
+        for engine in self.engines:
+            await engine.dispose()
 
     @property
     def split(self) -> bool:
@@ -70,10 +85,12 @@ class Databases:
 
 
 def create_engines(settings: Settings, pool: PoolLimits | None = None) -> Databases:
-    engine = create_engine(settings.database_url, pool)
+    limits = pool or PoolLimits()
+    engine = create_engine(settings.database_url, limits)
     if settings.receiving_database_url == settings.database_url:
-        return Databases.of(engine)
-    return Databases.of(engine, create_engine(settings.receiving_database_url, pool))
+        return Databases.of(engine, lock_timeout_seconds=limits.timeout_seconds)
+    inbox = create_engine(settings.receiving_database_url, limits)
+    return Databases.of(engine, inbox, limits.timeout_seconds)
 
 
 async def upgrade_schemas(databases: Databases) -> None:
@@ -96,8 +113,7 @@ async def open_databases(
         await upgrade_schemas(databases)
         yield databases
     finally:
-        for engine in databases.engines:
-            await engine.dispose()
+        await databases.close()
 
 
 async def move_receiving_rows(main: AsyncEngine, inbox: AsyncEngine) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from mootaflow.domain.settings import Settings
@@ -88,7 +89,7 @@ def configure_sqlite(engine: Engine, lock_timeout: float) -> None:
 
 
 _READ_ONLY_OPTION = "mootaflow_read_only"
-_READ_ONLY: dict[str, Any] = {_READ_ONLY_OPTION: True}
+READ_ONLY: dict[str, Any] = {_READ_ONLY_OPTION: True}
 
 
 @asynccontextmanager
@@ -96,7 +97,7 @@ async def reading(sessions: "Sessions") -> AsyncIterator[AsyncSession]:
     """A session in a read-only transaction (SQLite: takes no write lock); nothing is
     committed."""
     async with sessions() as session:
-        await session.connection(execution_options=_READ_ONLY)
+        await session.connection(execution_options=READ_ONLY)
         yield session
 
 
@@ -150,17 +151,19 @@ def _run_alembic(connection: Connection, direction: str, revision: str) -> None:
 
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
-        await connection.execution_options(**_READ_ONLY)
+        await connection.execution_options(**READ_ONLY)
         await connection.execute(text("SELECT 1"))
 
 
-def insert_ignore(where: AsyncSession | Connection, model: type[SQLModel], key: str) -> Insert:
+def insert_ignore(
+    where: AsyncSession | Session | Connection, model: type[SQLModel], key: str
+) -> Insert:
     """INSERT ... ON CONFLICT (key) DO NOTHING, for the dialects we support."""
     return dialect_insert(where, model).on_conflict_do_nothing(index_elements=[key])
 
 
 def dialect_insert(
-    where: AsyncSession | Connection, model: type[SQLModel]
+    where: AsyncSession | Session | Connection, model: type[SQLModel]
 ) -> sqlite.Insert | postgresql.Insert:
     """The dialect's INSERT, which has ON CONFLICT clauses, for the dialects we support."""
     bind = where if isinstance(where, Connection) else where.get_bind()

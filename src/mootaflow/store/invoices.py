@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from mootaflow.domain.moota import JAKARTA
@@ -15,22 +16,20 @@ def invoice_number(month: str, sequence: int) -> str:
     return f"INV-{month}-{sequence:05d}"
 
 
-async def issue_invoice(
-    session: AsyncSession, mutation_id: str, order_ref: str, paid_at: datetime
-) -> Invoice:
+def issue_invoice(session: Session, mutation_id: str, order_ref: str, paid_at: datetime) -> Invoice:
     """The order's invoice, allocating the next number of its month if it has none.
 
     Counter bump and invoice row share one transaction: a failure rolls both
     back, so numbers never skip; the unique order reference makes a retry return
     the invoice already issued. `mutation_id` is the transfer that completed it.
     """
-    existing = await _by_order(session, order_ref)
+    existing = invoice_for_order(session, order_ref)
     if existing is not None:
         return existing
     month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
     # The month's first number, or the next one: one statement, which locks the row.
     counter = dialect_insert(session, InvoiceCounter).values(month=month, last_number=1)
-    bumped = await session.execute(
+    bumped = session.execute(
         counter.on_conflict_do_update(
             index_elements=["month"],
             set_={"last_number": col(InvoiceCounter.last_number) + 1},
@@ -54,12 +53,8 @@ async def invoice_for_mutation(session: AsyncSession, mutation_id: str) -> Invoi
     return await _by_mutation(session, mutation_id)
 
 
-async def invoice_for_order(session: AsyncSession, order_ref: str) -> Invoice | None:
-    return await _by_order(session, order_ref)
-
-
-async def _by_order(session: AsyncSession, order_ref: str) -> Invoice | None:
-    result = await session.execute(select(Invoice).where(col(Invoice.order_ref) == order_ref))
+def invoice_for_order(session: Session, order_ref: str) -> Invoice | None:
+    result = session.execute(select(Invoice).where(col(Invoice.order_ref) == order_ref))
     return result.scalars().first()
 
 

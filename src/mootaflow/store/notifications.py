@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from mootaflow.store.tables import Notification
@@ -13,16 +14,16 @@ def notification_key(kind: str, mutation_id: str) -> str:
     return f"{kind}:{mutation_id}"
 
 
-async def already_sent(session: AsyncSession, kind: str, mutation_id: str) -> Notification | None:
-    row = await session.get(Notification, notification_key(kind, mutation_id))
+def already_sent(session: Session, kind: str, mutation_id: str) -> Notification | None:
+    row = session.get(Notification, notification_key(kind, mutation_id))
     return row if row is not None and row.status == "sent" else None
 
 
-async def record(
-    session: AsyncSession, kind: str, mutation_id: str, status: str, detail: str, at: datetime
+def record(
+    session: Session, kind: str, mutation_id: str, status: str, detail: str, at: datetime
 ) -> None:
     key = notification_key(kind, mutation_id)
-    row = await session.get(Notification, key)
+    row = session.get(Notification, key)
     if row is None:
         session.add(
             Notification(

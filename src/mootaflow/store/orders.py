@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from mootaflow.domain.matching import OrderFacts
@@ -127,11 +128,11 @@ async def _held_amounts(
     return set(result.scalars())
 
 
-async def get_order(session: AsyncSession, ref: str) -> Order | None:
+def get_order(session: Session, ref: str) -> Order | None:
     """By our reference (separators and case tolerated) or by the merchant's."""
     if len(ref) > 64 or not ref.isprintable():
         return None  # no stored reference looks like this (and NUL would upset PostgreSQL)
-    result = await session.execute(
+    result = session.execute(
         select(Order).where((col(Order.ref_key) == ref_key(ref)) | (col(Order.merchant_ref) == ref))
     )
     return result.scalars().first()
@@ -151,18 +152,16 @@ async def _expire_overdue(session: AsyncSession, now: datetime, account: str | N
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def orders_by_ref_keys(session: AsyncSession, keys: Sequence[str]) -> list[OrderFacts]:
+def orders_by_ref_keys(session: Session, keys: Sequence[str]) -> list[OrderFacts]:
     if not keys:
         return []
-    result = await session.execute(select(Order).where(col(Order.ref_key).in_(keys)))
+    result = session.execute(select(Order).where(col(Order.ref_key).in_(keys)))
     return [facts(order) for order in result.scalars()]
 
 
-async def orders_with_amount(
-    session: AsyncSession, account_number: str, amount: object
-) -> list[OrderFacts]:
+def orders_with_amount(session: Session, account_number: str, amount: object) -> list[OrderFacts]:
     """Orders asking for `amount`, and partially paid ones still owing exactly that."""
-    result = await session.execute(
+    result = session.execute(
         select(Order).where(
             col(Order.account_number) == account_number,
             or_(
@@ -177,9 +176,9 @@ async def orders_with_amount(
     return [facts(order) for order in result.scalars()]
 
 
-async def completed_by(session: AsyncSession, mutation_id: str) -> list[Order]:
+def completed_by(session: Session, mutation_id: str) -> list[Order]:
     """The orders whose last rupiah (or accepted shortfall) came from this mutation."""
-    result = await session.execute(
+    result = session.execute(
         select(Order).where(col(Order.paid_by_mutation_id) == mutation_id).order_by(col(Order.ref))
     )
     return list(result.scalars())

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Insert, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from mootaflow.domain.allocations import Difference, Line
@@ -25,15 +26,15 @@ from mootaflow.store.tables import (
 )
 
 
-async def record_payment(
-    session: AsyncSession, mutation: Mutation, at: datetime, source: str = WEBHOOK
+def record_payment(
+    session: Session, mutation: Mutation, at: datetime, source: str = WEBHOOK
 ) -> bool:
     """Insert the payment row once; True if this call created it."""
-    result = await session.execute(_new_payment(session, mutation, at, source))
+    result = session.execute(_new_payment(session, mutation, at, source))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _new_payment(session: AsyncSession, mutation: Mutation, at: datetime, source: str) -> Insert:
+def _new_payment(session: Session, mutation: Mutation, at: datetime, source: str) -> Insert:
     """The insert-or-ignore of a payment's row. Its source (webhook or reconcile) is
     the inbox row's (`inbox.source_of`, in the receiving database)."""
     return insert_ignore(session, Payment, "mutation_id").values(
@@ -59,25 +60,25 @@ class Opened:
     again: bool = False
 
 
-async def open_payment(
-    session: AsyncSession, mutation: Mutation, at: datetime, run_id: str, source: str = WEBHOOK
+def open_payment(
+    session: Session, mutation: Mutation, at: datetime, run_id: str, source: str = WEBHOOK
 ) -> Opened:
     """Insert the payment row once and say where it stands, in one transaction.
 
     A run finding the payment past matching records itself in `payment_resend`
     (once per run, so a retried attempt adds nothing), unless it settled it itself.
     """
-    inserted = await session.execute(_new_payment(session, mutation, at, source))
+    inserted = session.execute(_new_payment(session, mutation, at, source))
     created = bool(inserted.rowcount)  # type: ignore[attr-defined]
-    payment = await session.get(Payment, mutation.mutation_id, populate_existing=True)
+    payment = session.get(Payment, mutation.mutation_id, populate_existing=True)
     assert payment is not None
     # A payment this call created has no decision yet.
-    decision = None if created else await session.get(DecisionRecord, mutation.mutation_id)
+    decision = None if created else session.get(DecisionRecord, mutation.mutation_id)
     past_matching = payment.status not in _BEFORE_MATCHING
     again = past_matching and payment.settled_run_id == run_id
     resent = past_matching and not again
     if resent:
-        await session.execute(
+        session.execute(
             insert_ignore(session, PaymentResend, "run_id").values(
                 run_id=run_id,
                 mutation_id=mutation.mutation_id,
@@ -104,8 +105,8 @@ async def get_payment(
     return await session.get(Payment, mutation_id, populate_existing=fresh)
 
 
-async def save_outcome(
-    session: AsyncSession,
+def save_outcome(
+    session: Session,
     mutation_id: str,
     outcome: MatchOutcome,
     at: datetime,
@@ -114,7 +115,7 @@ async def save_outcome(
     """Store the match outcome, unless the payment is already booked (a late retry);
     `settled_by`: the run settling it in one step (settle_payment)."""
     run = {"settled_run_id": settled_by} if settled_by else {}
-    await session.execute(
+    session.execute(
         update(Payment)
         .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID)
         .values(
@@ -129,9 +130,7 @@ async def save_outcome(
     )
 
 
-async def mark_paid(
-    session: AsyncSession, mutation_id: str, order_ref: str, at: datetime
-) -> Booking:
+def mark_paid(session: Session, mutation_id: str, order_ref: str, at: datetime) -> Booking:
     """Book the order paid by this mutation (all of the transfer to it).
 
     Idempotent (a second call for the same pair reports the first booking), and
@@ -140,14 +139,14 @@ async def mark_paid(
     from what the order owes is booked in full with the difference accepted: the
     path of approvals sent before finance chose what happens to a difference.
     """
-    order = await session.get(Order, order_ref, with_for_update=True, populate_existing=True)
+    order = session.get(Order, order_ref, with_for_update=True, populate_existing=True)
     if order is None:
         raise LookupError(f"order {order_ref} does not exist")
     if order.paid_by_mutation_id is not None:
         if order.paid_by_mutation_id == mutation_id:
             return Booking(True, order_ref, order.paid_at)  # booked by an earlier attempt
         return Booking(False, order_ref, paid_by=order.paid_by_mutation_id)
-    done = await allocations.allocate(
+    done = allocations.allocate(
         session, mutation_id, [Line(order_ref)], Difference.ACCEPT, allocations.MATCHING,
         "booked in full", at, timedelta(),
     )  # fmt: skip
@@ -160,18 +159,18 @@ async def mark_paid(
     return Booking(True, order_ref, at)
 
 
-async def set_status(session: AsyncSession, mutation_id: str, status: str, at: datetime) -> None:
+def set_status(session: Session, mutation_id: str, status: str, at: datetime) -> None:
     """Final states of a flagged payment (rejected, unresolved); never un-pays one."""
-    await session.execute(
+    session.execute(
         update(Payment)
         .where(col(Payment.mutation_id) == mutation_id, col(Payment.status) != PaymentStatus.PAID)
         .values(status=status, updated_at=at)
     )
 
 
-async def record_decision(session: AsyncSession, decision: DecisionRecord) -> None:
+def record_decision(session: Session, decision: DecisionRecord) -> None:
     values = decision.model_dump()
-    await session.execute(insert_ignore(session, DecisionRecord, "mutation_id").values(values))
+    session.execute(insert_ignore(session, DecisionRecord, "mutation_id").values(values))
 
 
 async def get_decision(session: AsyncSession, mutation_id: str) -> DecisionRecord | None:

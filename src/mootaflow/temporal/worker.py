@@ -64,8 +64,8 @@ def activities(
 ) -> list[Callable[..., Any]]:
     """Every activity the workflows call (by the names in activities/contracts.py)."""
     sessions = databases.sessions
-    payment = PaymentActivities(sessions, settings, databases.inbox)
-    notify = NotifyActivities(sessions, settings, http)
+    payment = PaymentActivities(databases.calls, settings, databases.inbox)
+    notify = NotifyActivities(databases.calls, settings, http)
     # Every table the purge deletes from is a receiving one (store/databases.py).
     retention = RetentionActivities(databases.inbox)
     # Retries of Moota's API calls are Temporal's (workflows/retries.py), not the client's.
