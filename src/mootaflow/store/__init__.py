@@ -19,4 +19,9 @@ The receiver's writes (`inbox.save_accepted`, `mark_started`, `mark_start_failed
 `insert_listed`) are plain functions of a `Connection`, the same rule: the caller
 runs them, whole, with `one_call.OneCall.run` (its own transaction, one call), or
 inside its own transaction with `one_call.in_session`.
+
+The payment steps' SQL (payments, allocations, invoices, notifications, the matching
+reads) are plain functions of an ORM `Session`: the worker runs each step's
+transaction, whole, with `OneCall.run_session` (or `read_session`), and an async
+caller inside its own with `session.run_sync(fn, ...)`, as the example above does.
 """

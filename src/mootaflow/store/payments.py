@@ -98,11 +98,8 @@ async def resends(session: AsyncSession, mutation_id: str) -> list[PaymentResend
     return list(result.scalars())
 
 
-async def get_payment(
-    session: AsyncSession, mutation_id: str, fresh: bool = False
-) -> Payment | None:
-    """`fresh`: read again even if the session holds the row (changed by an UPDATE)."""
-    return await session.get(Payment, mutation_id, populate_existing=fresh)
+async def get_payment(session: AsyncSession, mutation_id: str) -> Payment | None:
+    return await session.get(Payment, mutation_id)
 
 
 def save_outcome(
