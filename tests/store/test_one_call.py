@@ -1,12 +1,16 @@
-"""OneCall: a transaction written as a plain function commits when it returns, rolls
-back when it raises, and on SQLite runs whole on one thread of its own."""
+"""OneCall: a transaction written as a plain function (of a Connection or an ORM Session)
+commits when it returns, rolls back when it raises, and on SQLite runs whole on one
+thread of its own; a read takes no write lock and commits nothing."""
 
+import asyncio
+import sqlite3
 import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, event, func, insert, select
+from sqlalchemy.orm import Session
 
 from mootaflow.store.db import Sessions, table_of
 from mootaflow.store.one_call import OneCall
@@ -73,3 +77,53 @@ async def test_every_statement_of_a_call_runs_on_the_one_thread_its_database_use
     else:
         assert len(threads) >= 2  # the insert and the count
         assert set(threads) == {loop_thread}, threads
+
+
+def add_account_row(session: Session, bank_id: str, fail: bool = False) -> str:
+    session.add(MootaAccount(bank_id=bank_id, account_number="1234567890", updated_at=NOW))
+    if fail:
+        raise RuntimeError("the function failed after its add")
+    return bank_id
+
+
+async def test_a_session_function_commits_on_return_and_rolls_back_on_a_raise(
+    one_call: OneCall, sessions: Sessions
+) -> None:
+    assert await one_call.run_session(add_account_row, "bank-e") == "bank-e"
+    with pytest.raises(RuntimeError, match="failed after its add"):
+        await one_call.run_session(add_account_row, "bank-f", fail=True)
+    assert await stored(sessions) == ["bank-e"]
+
+
+def bank_ids(session: Session) -> list[str]:
+    return [row.bank_id for row in session.scalars(select(MootaAccount))]
+
+
+def read_then_add(session: Session) -> list[str]:
+    found = bank_ids(session)
+    add_account_row(session, "bank-h")
+    session.flush()  # written in the read's transaction, which is never committed
+    return found
+
+
+async def test_a_read_commits_nothing(one_call: OneCall, sessions: Sessions) -> None:
+    await one_call.run_session(add_account_row, "bank-g")
+    assert await one_call.read_session(read_then_add) == ["bank-g"]
+    assert await stored(sessions) == ["bank-g"]
+
+
+async def test_a_read_on_sqlite_waits_for_no_writer(one_call: OneCall) -> None:
+    url = one_call.sync_engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    await one_call.run_session(add_account_row, "bank-i")
+    assert url.database is not None
+    # Another process's write transaction holds SQLite's one write lock meanwhile.
+    holder = sqlite3.connect(url.database, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        # A read that took the write lock would wait the busy timeout (seconds) here.
+        assert await asyncio.wait_for(one_call.read_session(bank_ids), 1) == ["bank-i"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
