@@ -29,13 +29,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from bench.e2e_parts import (
-    Baseline,
-    BenchOrder,
-    create_orders,
-    signed,
-    start_baseline,
-)
+from bench.e2e_parts import Baseline, BenchOrder, create_orders, signed, start_baseline
 from bench.loadclient import LoadClient
 from bench.loadgen import percentile
 from bench.noop_workflow import NoopPaymentWorkflow

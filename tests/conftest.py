@@ -184,14 +184,28 @@ def inbox_sessions(inbox_engine: AsyncEngine, engine: AsyncEngine, sessions: Ses
 
 
 @pytest.fixture
+async def inbox_one_call(
+    inbox_engine: AsyncEngine, engine: AsyncEngine, one_call: OneCall, settings: Settings
+) -> AsyncIterator[OneCall]:
+    """`one_call` on the receiving tables' database."""
+    if inbox_engine is engine:
+        yield one_call
+        return
+    writes = OneCall(inbox_engine, settings.database_pool_timeout_seconds)
+    yield writes
+    await writes.close()
+
+
+@pytest.fixture
 def databases(
     engine: AsyncEngine,
     sessions: Sessions,
     inbox_engine: AsyncEngine,
     inbox_sessions: Sessions,
     one_call: OneCall,
+    inbox_one_call: OneCall,
 ) -> Databases:
-    return Databases(engine, sessions, inbox_engine, inbox_sessions, one_call)
+    return Databases(engine, sessions, inbox_engine, inbox_sessions, one_call, inbox_one_call)
 
 
 @pytest.fixture

@@ -143,7 +143,8 @@ async def test_payments_outlive_hours_of_database_outage(
                 assert invoice is not None and invoice.pdf is not None
                 assert (state.order_ref, state.invoice_number) == (order.ref, invoice.number)
     finally:
-        await own.calls.close()
+        for calls in {own.calls, own.inbox_calls}:
+            await calls.close()
         await engine.dispose()
 
 

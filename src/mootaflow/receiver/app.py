@@ -42,7 +42,6 @@ from mootaflow.receiver.webhook import moota_webhook
 from mootaflow.services.checks import check_client
 from mootaflow.store.databases import open_databases
 from mootaflow.store.db import PoolLimits, describe_error
-from mootaflow.store.one_call import OneCall
 from mootaflow.temporal.client import LazyClient, connect
 
 log = logging.getLogger("mootaflow.receiver")
@@ -59,10 +58,9 @@ def create_app(settings: Settings) -> Starlette:
             temporal = LazyClient(connect_temporal)
             # The receiving side (inbox writer, starts, redrive) uses the inbox database:
             # its write lock is one no worker step takes (store/databases.py).
-            writes = OneCall(databases.inbox_engine, settings.database_pool_timeout_seconds)
-            starts = StartPool(settings, writes, temporal)
+            starts = StartPool(settings, databases.inbox_calls, temporal)
             redrive = Redrive(settings, databases.inbox, temporal, starts)
-            writer = InboxWriter(writes)
+            writer = InboxWriter(databases.inbox_calls)
             moota = check_client(settings)
             await writer.start()
             starts.start()
@@ -82,7 +80,6 @@ def create_app(settings: Settings) -> Starlette:
                 await redrive.stop()
                 await starts.stop()
                 await writer.stop()
-                await writes.close()
                 if moota is not None:
                     await moota.aclose()
 

@@ -9,8 +9,8 @@ PostgreSQL locks are per row and both are the one database.
 Both files carry the one schema (the same Alembic history, so a migration never
 has two versions); each table's rows live in one of them. Which one a store
 function writes is the caller's choice: `Databases.inbox` for the tables above,
-`Databases.sessions` for the rest (or `Databases.calls`, the worker's steps: a
-transaction in one call, store/one_call.py).
+`Databases.sessions` for the rest; `inbox_calls` and `calls` run a transaction on
+each in one call (store/one_call.py: the receiver's writes, the worker's steps).
 """
 
 from collections.abc import AsyncIterator
@@ -54,8 +54,10 @@ class Databases:
     # The receiving tables'; the same engine and sessions when there is one database.
     inbox_engine: AsyncEngine
     inbox: Sessions
-    # Transactions on the main database in one call each (the worker's steps).
+    # Transactions in one call each: on the main database (the worker's steps) and on
+    # the receiving one (the receiver's writes); the same when there is one database.
     calls: OneCall
+    inbox_calls: OneCall
 
     @classmethod
     def of(
@@ -67,11 +69,14 @@ class Databases:
         sessions = session_factory(engine)
         calls = OneCall(engine, lock_timeout_seconds)
         if inbox_engine is None or inbox_engine is engine:
-            return cls(engine, sessions, engine, sessions, calls)
-        return cls(engine, sessions, inbox_engine, session_factory(inbox_engine), calls)
+            return cls(engine, sessions, engine, sessions, calls, calls)
+        inbox = session_factory(inbox_engine)
+        inbox_calls = OneCall(inbox_engine, lock_timeout_seconds)
+        return cls(engine, sessions, inbox_engine, inbox, calls, inbox_calls)
 
     async def close(self) -> None:
-        await self.calls.close()
+        for calls in {self.calls, self.inbox_calls}:
+            await calls.close()
         for engine in self.engines:
             await engine.dispose()
 

@@ -43,8 +43,8 @@ async def in_session(
 
 
 class OneCall:
-    """Runs `fn(connection, *args)` in a transaction of `engine`'s database, committed
-    when `fn` returns and rolled back when it raises."""
+    """Runs `fn(connection, *args)` (or `fn(session, *args)`) in a transaction of
+    `engine`'s database, committed when `fn` returns and rolled back when it raises."""
 
     def __init__(self, engine: AsyncEngine, lock_timeout_seconds: float) -> None:
         self._engine = engine
@@ -73,7 +73,7 @@ class OneCall:
             with sync.begin() as connection:
                 return fn(connection, *args, **kwargs)
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, transaction)
+        return await self._on_thread(transaction)
 
     async def run_session(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
@@ -91,7 +91,7 @@ class OneCall:
             with Session(sync, expire_on_commit=False) as session, session.begin():
                 return fn(session, *args, **kwargs)
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, transaction)
+        return await self._on_thread(transaction)
 
     async def read_session(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
@@ -109,7 +109,10 @@ class OneCall:
                 session.connection(execution_options=READ_ONLY)
                 return fn(session, *args, **kwargs)
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, read)
+        return await self._on_thread(read)
+
+    async def _on_thread(self, call: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call)
 
     @property
     def sync_engine(self) -> Engine:
@@ -118,5 +121,5 @@ class OneCall:
 
     async def close(self) -> None:
         if self._sync is not None and self._thread is not None:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._sync.dispose)
+            await self._on_thread(self._sync.dispose)
             self._thread.shutdown()
