@@ -1,15 +1,15 @@
 """OneCall: a transaction written as a plain function (of a Connection or an ORM Session)
 commits when it returns, rolls back when it raises, and on SQLite runs whole on one
-thread of its own; a read takes no write lock and commits nothing."""
+thread of its own; a read waits for no writer and commits nothing."""
 
 import asyncio
-import sqlite3
 import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, func, insert, select
+from sqlalchemy import Connection, event, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from mootaflow.store.db import Sessions, table_of
@@ -112,18 +112,14 @@ async def test_a_read_commits_nothing(one_call: OneCall, sessions: Sessions) -> 
     assert await stored(sessions) == ["bank-g"]
 
 
-async def test_a_read_on_sqlite_waits_for_no_writer(one_call: OneCall) -> None:
-    url = one_call.sync_engine.url
-    if url.get_backend_name() != "sqlite":
-        pytest.skip("PostgreSQL readers never wait for writers")
+async def test_a_read_waits_for_no_writer(one_call: OneCall, engine: AsyncEngine) -> None:
     await one_call.run_session(add_account_row, "bank-i")
-    assert url.database is not None
-    # Another process's write transaction holds SQLite's one write lock meanwhile.
-    holder = sqlite3.connect(url.database, isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    # Another transaction holds the writers' lock meanwhile: SQLite's one write lock
+    # (BEGIN IMMEDIATE), or on PostgreSQL a table lock every writer waits for.
+    async with engine.begin() as writer:
+        if writer.dialect.name == "postgresql":
+            await writer.execute(text("LOCK TABLE moota_account IN EXCLUSIVE MODE"))
+        else:
+            await writer.execute(text("SELECT 1"))
         # A read that took the write lock would wait the busy timeout (seconds) here.
         assert await asyncio.wait_for(one_call.read_session(bank_ids), 1) == ["bank-i"]
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
