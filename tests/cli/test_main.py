@@ -1,13 +1,21 @@
 """The `mootaflow` command as a user runs it: clear messages, exit codes, no tracebacks."""
 
+import argparse
 import asyncio
+import gc
 import json
 import os
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import pytest
+import uvicorn
+import uvloop
 from sqlalchemy import select
 
+from mootaflow.cli import main as cli
 from mootaflow.domain.settings import Settings
 from mootaflow.store.db import Sessions
 from mootaflow.store.tables import InboxMutation
@@ -158,3 +166,34 @@ async def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None
     os.close(write)
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert "Traceback" not in stderr.decode()
+
+
+def test_the_receiver_and_the_worker_freeze_what_start_up_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What each process would serve with: the collector's permanent generation by then.
+    frozen: dict[str, int] = {}
+
+    def serve(app: object, **options: object) -> None:
+        frozen["receiver"] = gc.get_freeze_count()
+
+    def run(work: Coroutine[Any, Any, None]) -> None:
+        work.close()
+        frozen["worker"] = gc.get_freeze_count()
+
+    monkeypatch.setattr(uvicorn, "run", serve)
+    monkeypatch.setattr(uvloop, "run", run)
+    settings = Settings(env="dev")
+    try:
+        no_options = argparse.Namespace(host=None, port=None)
+        starts: dict[str, Callable[[], int]] = {
+            "receiver": lambda: cli._receiver(no_options, settings),
+            "worker": lambda: cli._worker(settings),
+        }
+        for name, start in starts.items():
+            gc.unfreeze()
+            assert start() == 0
+            # Frozen before serving: full collections no longer walk start-up's objects.
+            assert frozen[name] > 10_000, frozen
+    finally:
+        gc.unfreeze()

@@ -27,10 +27,12 @@ from mootaflow.temporal.devserver import dev_server_command
 from mootaflow.temporal.setup import MIN_RETENTION, ensure_namespace
 
 _STARTUP_TIMEOUT = 60.0
-# One machine for everything: the Temporal dev server, like the worker
-# (MOOTAFLOW_WORKER_NICE), gives way to the receiver, whose acknowledgements Moota
-# waits for while the starts and the payments behind them can wait their turn.
-TEMPORAL_NICE = 10
+# One machine for everything: the Temporal dev server and the worker
+# (MOOTAFLOW_WORKER_NICE) give way to the receiver, whose acknowledgements Moota
+# waits for while the starts and the payments behind them can wait their turn. The
+# lowest priority: at 10 a busy worker still delayed acknowledgements (bench/ack.py,
+# README "Benchmarks"); either way they get every CPU the receiver leaves idle.
+BACKGROUND_NICE = 19
 
 
 @dataclass
@@ -48,9 +50,7 @@ class DevStack:
         env["MOOTAFLOW_ENV"] = "dev"
         env["MOOTAFLOW_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.temporal_port}"
         env.setdefault("MOOTAFLOW_LOG_FORMAT", "console")
-        # One machine for everything: the receiver's acknowledgements before the
-        # worker's backlog (bench/ack.py: ack p99 a fifth lower at 100/s, see the README).
-        env.setdefault("MOOTAFLOW_WORKER_NICE", "10")
+        env.setdefault("MOOTAFLOW_WORKER_NICE", str(BACKGROUND_NICE))
         if self.fake_moota_port is not None:
             env["MOOTAFLOW_MOOTA_API_URL"] = f"http://127.0.0.1:{self.fake_moota_port}/api/v2"
             env["MOOTAFLOW_MOOTA_API_TOKEN"] = FAKE_MOOTA_TOKEN
@@ -98,7 +98,7 @@ class DevStack:
                 self.var / "temporal.db", port=self.temporal_port, ui_port=self.ui_port
             ),
             temporal_log,
-            nice=TEMPORAL_NICE,
+            nice=BACKGROUND_NICE,
         )
         try:
             print(f"Starting Temporal dev server (log: {temporal_log}) ...", flush=True)

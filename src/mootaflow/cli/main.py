@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -91,8 +92,10 @@ def _receiver(args: argparse.Namespace, settings: Settings) -> int:
     from mootaflow.receiver.app import create_app
 
     settings.require_production_secrets()
+    app = create_app(settings)
+    freeze_startup_objects()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host or settings.receiver_host,
         port=args.port or settings.receiver_port,
         # We decide ourselves whom to believe about the client address (trusted_proxies).
@@ -118,12 +121,25 @@ def _worker(settings: Settings) -> int:
 
     if settings.worker_nice:
         os.nice(settings.worker_nice)
+    freeze_startup_objects()
 
     # uvloop, as uvicorn gives the receiver: each database statement of an activity
     # hops to an aiosqlite thread and back, and uvloop makes the hops cheaper (about
     # 5% of the worker's CPU per payment, bench/e2e.py).
     uvloop.run(run())
     return 0
+
+
+def freeze_startup_objects() -> None:
+    """Put what start-up made (modules, classes, their tables) out of the collector's reach.
+
+    It lives as long as the process, yet each full collection walked all of it with the
+    GIL held: 65-150 ms, every few seconds under load, while no request or activity ran
+    (bench/ack.py at 300/s: ack p99 60-250 ms against 50-70 ms frozen). Objects made
+    later are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _db(settings: Settings) -> int:

@@ -154,7 +154,7 @@ class Settings(BaseSettings):
     worker_max_activities: int = Field(default=10, ge=1, le=1000)
     worker_shutdown_seconds: float = Field(default=60.0, gt=0, le=3600)
     # How much the worker lowers its own CPU priority (Unix nice increment). Where the
-    # receiver shares the CPUs (`mootaflow dev` sets 10), acknowledgements go first:
+    # receiver shares the CPUs (`mootaflow dev` sets 19), acknowledgements go first:
     # the worker needs throughput, a webhook's answer latency.
     worker_nice: int = Field(default=0, ge=0, le=19)
     # Prometheus endpoint of the worker (Temporal SDK metrics and mootaflow's own);
