@@ -134,7 +134,7 @@ def freeze_startup_objects() -> None:
     """Put what start-up made (modules, classes, their tables) out of the collector's reach.
 
     It lives as long as the process, yet each full collection walked all of it with the
-    GIL held: 65-150 ms, every few seconds under load, while no request or activity ran
+    GIL held: 65-150 ms, several times a minute under load, while no request or activity ran
     (bench/ack.py at 300/s: ack p99 60-250 ms against 50-70 ms frozen). Objects made
     later are collected as before.
     """
