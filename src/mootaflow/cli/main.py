@@ -134,9 +134,9 @@ def freeze_startup_objects() -> None:
     """Put what start-up made (modules, classes, their tables) out of the collector's reach.
 
     It lives as long as the process, yet each full collection walked all of it with the
-    GIL held: 65-150 ms, several times a minute under load, while no request or activity ran
-    (bench/ack.py at 300/s: ack p99 60-250 ms against 50-70 ms frozen). Objects made
-    later are collected as before.
+    GIL held: 65-150 ms, several times a minute under load, while no request or activity
+    ran. At 300/s that made the acknowledgements' p99 220-260 ms instead of 55-70 ms
+    (README, Benchmarks). Objects made later are collected as before.
     """
     gc.collect()
     gc.freeze()
