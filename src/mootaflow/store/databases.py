@@ -75,10 +75,14 @@ class Databases:
         return cls(engine, sessions, inbox_engine, inbox, calls, inbox_calls)
 
     async def close(self) -> None:
-        for calls in {self.calls, self.inbox_calls}:
-            await calls.close()
+        await self.close_calls()
         for engine in self.engines:
             await engine.dispose()
+
+    async def close_calls(self) -> None:
+        """Close the one-call runners only (for engines this object does not own)."""
+        for calls in {self.calls, self.inbox_calls}:
+            await calls.close()
 
     @property
     def split(self) -> bool:
