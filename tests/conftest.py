@@ -139,6 +139,9 @@ def settings(database_url: str, temporal_address: str, task_queue: str, tmp_path
         redrive_interval_seconds=0.2,
         outbox_dir=tmp_path / "outbox",
         seller_name="Toko Contoh",
+        # Every workflow test runs in Temporal's sandbox: CI refuses non-deterministic
+        # workflow code before a release does without the sandbox.
+        worker_sandbox=True,
     )
 
 

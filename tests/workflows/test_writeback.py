@@ -17,6 +17,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.workflows.payment import PaymentWorkflow
+from mootaflow.workflows.payment_types import PaymentState
 from tests.support.fakemoota import RunningFakeMoota, running_fake_moota
 from tests.support.reconcile import with_moota
 from tests.support.smtp import SmtpServer
@@ -81,7 +82,7 @@ async def test_a_flagged_payment_is_tagged_then_retagged_when_rejected(
     state = await settled(client, mutation.workflow_id)
     assert state.status == PaymentStatus.AWAITING_APPROVAL
     await tags_become(fake_moota, mutation.mutation_id, ["flagged", "no_match"])
-    handle = client.get_workflow_handle_for(PaymentWorkflow.run, mutation.workflow_id)
+    handle = client.get_workflow_handle(mutation.workflow_id, result_type=PaymentState)
     decision = {"by": "Sari", "reason": "refund"}
     outcome = await handle.execute_update("reject", decision, result_type=DecisionOutcome)
     assert outcome.result == "rejected"

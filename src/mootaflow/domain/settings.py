@@ -157,6 +157,11 @@ class Settings(BaseSettings):
     # receiver shares the CPUs (`mootaflow dev` sets 19), acknowledgements go first:
     # the worker needs throughput, a webhook's answer latency.
     worker_nice: int = Field(default=0, ge=0, le=19)
+    # Run workflows in Temporal's sandbox, which imports the workflow modules again for
+    # each run and refuses what breaks determinism (datetime.now, random, I/O): 10-15 ms
+    # of the worker's CPU per payment. The code it checks ships with the release, so
+    # the checks belong before it: the test suite runs every workflow with it on.
+    worker_sandbox: bool = False
     # Prometheus endpoint of the worker (Temporal SDK metrics and mootaflow's own);
     # unset: none.
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Interceptor, Worker
+from temporalio.worker import Interceptor, UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 import mootaflow
 from mootaflow.activities.database_errors import DatabaseErrors
@@ -101,6 +102,12 @@ def activities(
     ]
 
 
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """Temporal's sandbox with MOOTAFLOW_WORKER_SANDBOX (the tests' setting), else none:
+    the workflow modules hold constants only, so runs share nothing through them."""
+    return SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -113,6 +120,7 @@ def build_worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(workflows),
+        workflow_runner=workflow_runner(settings),
         activities=activities(client, settings, databases, http),
         # Outermost first: attempts are counted with the outcome the server sees.
         interceptors=[ActivityMetrics(), DatabaseErrors(), *interceptors],
@@ -157,7 +165,8 @@ def compile_workflow_code() -> None:
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     check_capacity(settings)
-    await asyncio.to_thread(compile_workflow_code)
+    if settings.worker_sandbox:
+        await asyncio.to_thread(compile_workflow_code)
     runtime = metrics_runtime(settings)
     client = await connect_with_retry(settings, stop, runtime)
     if client is None:
