@@ -158,9 +158,9 @@ class Settings(BaseSettings):
     # the worker needs throughput, a webhook's answer latency.
     worker_nice: int = Field(default=0, ge=0, le=19)
     # Run workflows in Temporal's sandbox, which imports the workflow modules again for
-    # each run and refuses what breaks determinism (datetime.now, random, I/O): 10-15 ms
-    # of the worker's CPU per payment. The code it checks ships with the release, so
-    # the checks belong before it: the test suite runs every workflow with it on.
+    # each run and refuses what breaks determinism (datetime.now, random, I/O): about a
+    # quarter of the worker's CPU per payment. The code it checks ships with the
+    # release, so the checks belong before it: the test suite runs every workflow in it.
     worker_sandbox: bool = False
     # Prometheus endpoint of the worker (Temporal SDK metrics and mootaflow's own);
     # unset: none.

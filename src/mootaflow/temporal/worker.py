@@ -154,10 +154,11 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
 def compile_workflow_code() -> None:
     """Bytecode for the package, written once at start-up.
 
-    The workflow sandbox re-imports the workflow modules for every run. Without
-    bytecode on disk (an editable install run with PYTHONDONTWRITEBYTECODE, as
-    `mootaflow dev` often is) every run compiled their source again: 5% of the
-    worker's CPU in the profile (docs/bench/). A read-only install keeps what it has.
+    The workflow sandbox (MOOTAFLOW_WORKER_SANDBOX) re-imports the workflow modules
+    for every run. Without bytecode on disk (an editable install run with
+    PYTHONDONTWRITEBYTECODE, as `mootaflow dev` often is) every run compiled their
+    source again: 5% of the worker's CPU in the profile (docs/bench/). A read-only
+    install keeps what it has.
     """
     with contextlib.suppress(OSError):
         compileall.compile_dir(Path(mootaflow.__file__).parent, quiet=1)
