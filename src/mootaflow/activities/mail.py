@@ -1,12 +1,60 @@
-"""Sending an email: over SMTP when configured, else as an .eml file in the outbox."""
+"""An email: built, then sent over SMTP when configured, else written as an .eml file
+in the outbox."""
 
 import re
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 
 import aiosmtplib
 
 from mootaflow.domain.settings import Settings
+
+# Non-ASCII text (names, a bank's description) quoted-printable: what is ASCII stays
+# readable in the .eml file.
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP
+
+
+def compose(
+    sender: str,
+    to: str,
+    subject: str,
+    message_id: str,
+    text: str,
+    pdf: tuple[bytes, str] | None = None,
+) -> Message:
+    """A plain-text email, with a PDF (its bytes, its file name) attached if given.
+
+    Built from the stdlib's `compat32` MIME classes, with names and subject encoded
+    here: `EmailMessage` parses every header through its registry, 3.4 ms of the
+    worker's CPU per invoice email against 0.7 ms (docs/bench/profiles).
+    """
+    body = MIMEText(text, "plain", "us-ascii" if text.isascii() else _UTF8)  # type: ignore[arg-type]
+    message: Message = body
+    if pdf is not None:
+        message = MIMEMultipart()
+        message.attach(body)
+        data, filename = pdf
+        attachment = MIMEApplication(data, "pdf")
+        attachment.add_header("Content-Disposition", "attachment", filename=filename)
+        message.attach(attachment)
+    message["From"] = _address(sender)
+    message["To"] = _address(to)
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
+    message["Message-ID"] = message_id
+    return message
+
+
+def _address(text: str) -> str:
+    """`Name <address>` with a non-ASCII name encoded (RFC 2047)."""
+    name, address = parseaddr(text)
+    return formataddr((name, address)) if address else text
 
 
 class PermanentMailError(Exception):
@@ -17,7 +65,7 @@ class TransientMailError(Exception):
     """The mail server is down or said 'try later' (4xx); retry."""
 
 
-async def deliver(settings: Settings, message: EmailMessage, name: str) -> str:
+async def deliver(settings: Settings, message: Message, name: str) -> str:
     """Send `message`; returns where it went (server reply or outbox path)."""
     if not settings.smtp_host:
         return str(write_to_outbox(settings.outbox_dir, message, name))
@@ -49,7 +97,7 @@ async def deliver(settings: Settings, message: EmailMessage, name: str) -> str:
     return reply
 
 
-def write_to_outbox(folder: Path, message: EmailMessage, name: str) -> Path:
+def write_to_outbox(folder: Path, message: Message, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.eml"
     # Written whole then renamed: a crash never leaves half a message.

@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import formataddr
 
 import httpx
@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from mootaflow.activities import contracts, ledger_events
 from mootaflow.activities.contracts import FinanceNotice, NotifyResult
-from mootaflow.activities.mail import PermanentMailError, TransientMailError, deliver
+from mootaflow.activities.mail import PermanentMailError, TransientMailError, compose, deliver
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.payments import NotificationKind, finance_notice
@@ -155,18 +155,15 @@ class NotifyActivities:
             ) from None
         return await self._record(kind, notice.mutation_id, "sent", where)
 
-    def _finance_email(self, payment: Payment, notice: FinanceNotice, to: str) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = self._settings.mail_from
-        message["To"] = to
+    def _finance_email(self, payment: Payment, notice: FinanceNotice, to: str) -> Message:
         prefix = f"Reminder {notice.reminder}: " if notice.reminder else ""
-        message["Subject"] = (
-            f"{prefix}payment of {format_rupiah(payment.amount)} needs a decision "
-            f"({payment.flag_reason})"
-        )
-        message["Message-ID"] = f"<finance.{notice.reminder}.{payment.mutation_id}@mootaflow>"
         candidates = ", ".join(json.loads(payment.candidates)) or "none"
-        message.set_content(
+        return compose(
+            self._settings.mail_from,
+            to,
+            f"{prefix}payment of {format_rupiah(payment.amount)} needs a decision "
+            f"({payment.flag_reason})",
+            f"<finance.{notice.reminder}.{payment.mutation_id}@mootaflow>",
             f"A payment waits for a decision.\n\n"
             f"  reason       {payment.flag_reason}\n"
             f"  amount       {format_rupiah(payment.amount)}\n"
@@ -179,9 +176,8 @@ class NotifyActivities:
             f"Decide with:\n"
             f"  mootaflow approve {payment.mutation_id} --by NAME [--order ORDER_REF]\n"
             f"  mootaflow reject {payment.mutation_id} --by NAME --reason TEXT\n"
-            f"or POST /api/payments/{payment.mutation_id}/approve (or /reject).\n"
+            f"or POST /api/payments/{payment.mutation_id}/approve (or /reject).\n",
         )
-        return message
 
     async def _record(self, kind: str, mutation_id: str, status: str, detail: str) -> NotifyResult:
         # Once sent, a failed record means the retried activity sends again: try a
@@ -206,53 +202,45 @@ class NotifyActivities:
         )
         return NotifyResult(status, detail)
 
-    def _invoice_email(
-        self, told: ledger_events.Told, order: Order, invoice: Invoice
-    ) -> EmailMessage:
+    def _invoice_email(self, told: ledger_events.Told, order: Order, invoice: Invoice) -> Message:
         payment = told.payment
-        assert order.customer_email is not None and invoice.pdf is not None
-        message = self._to_customer(order)
-        message["Subject"] = f"Payment received: {format_rupiah(payment.amount)} ({order.ref})"
-        # Stable per invoice, so a receiving system can recognise a repeat.
-        message["Message-ID"] = f"<{invoice.number}.{payment.mutation_id}@mootaflow>"
-        message.set_content(
+        assert invoice.pdf is not None
+        return compose(
+            self._settings.mail_from,
+            self._customer(order),
+            f"Payment received: {format_rupiah(payment.amount)} ({order.ref})",
+            # Stable per invoice, so a receiving system can recognise a repeat.
+            f"<{invoice.number}.{payment.mutation_id}@mootaflow>",
             f"Hello {order.customer_name or 'customer'},\n\n"
             f"We received your payment of {format_rupiah(payment.amount)} on {_day(payment)} "
             f"for order {order.ref}.\n"
             f"{_refund_line(told)}"
             f"Your invoice {invoice.number} is attached.\n\n"
-            f"Thank you,\n{self._settings.seller_name}\n"
+            f"Thank you,\n{self._settings.seller_name}\n",
+            pdf=(invoice.pdf, f"{invoice.number}.pdf"),
         )
-        message.add_attachment(
-            invoice.pdf, maintype="application", subtype="pdf", filename=f"{invoice.number}.pdf"
-        )
-        return message
 
-    def _partial_email(self, told: ledger_events.Told, order: Order) -> EmailMessage:
+    def _partial_email(self, told: ledger_events.Told, order: Order) -> Message:
         payment = told.payment
-        message = self._to_customer(order)
-        message["Subject"] = (
-            f"Part payment received: {format_rupiah(order.amount_due)} still due ({order.ref})"
-        )
-        message["Message-ID"] = f"<partial.{order.ref}.{payment.mutation_id}@mootaflow>"
         until = order.expires_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M WIB")
-        message.set_content(
+        return compose(
+            self._settings.mail_from,
+            self._customer(order),
+            f"Part payment received: {format_rupiah(order.amount_due)} still due ({order.ref})",
+            f"<partial.{order.ref}.{payment.mutation_id}@mootaflow>",
             f"Hello {order.customer_name or 'customer'},\n\n"
             f"We received {format_rupiah(payment.amount)} on {_day(payment)} "
             f"towards order {order.ref} ({format_rupiah(order.amount)}).\n"
             f"Still due: {format_rupiah(order.amount_due)}, by {until}.\n"
             f"Please transfer it to account {order.account_number} and mention {order.ref}.\n"
             f"Your invoice follows once the order is paid in full.\n\n"
-            f"Thank you,\n{self._settings.seller_name}\n"
+            f"Thank you,\n{self._settings.seller_name}\n",
         )
-        return message
 
-    def _to_customer(self, order: Order) -> EmailMessage:
+    @staticmethod
+    def _customer(order: Order) -> str:
         assert order.customer_email is not None
-        message = EmailMessage()
-        message["From"] = self._settings.mail_from
-        message["To"] = formataddr((order.customer_name, order.customer_email))
-        return message
+        return formataddr((order.customer_name, order.customer_email))
 
 
 def _to_tell(session: Session, kind: str, mutation_id: str) -> Notification | ledger_events.Told:
