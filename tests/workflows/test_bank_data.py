@@ -44,10 +44,10 @@ async def payment_of(receiver: RunningReceiver, mutation_id: str) -> dict[str, A
 
 
 async def test_bca_date_only_transfer_a_minute_after_the_order_is_paid_by_amount(
-    receiver: RunningReceiver, client: Client, worker: Worker
+    receiver: RunningReceiver, client: Client, worker: Worker, smtp: SmtpServer
 ) -> None:
     # The report: Rp 250.xyz paid a minute after the order, BCA says the day only.
-    order = await bca_order(receiver)
+    order = await bca_order(receiver, customer_email="budi@example.com")
     item = moota_item(amount=order["amount"], created_at=jakarta_now(timedelta(minutes=1)))
     assert item["date"].endswith(" 00:00:00")
     [state] = await pay(receiver, client, item)
@@ -55,6 +55,11 @@ async def test_bca_date_only_transfer_a_minute_after_the_order_is_paid_by_amount
     shown = await payment_of(receiver, item["mutation_id"])
     assert shown["date_only"] is True
     assert shown["seen_by_moota_at"] is not None
+    # The customer is told the day the bank gave, not a midnight it did not.
+    [email] = smtp.sink.to("budi@example.com")
+    body = email.get_body(("plain",))
+    assert body is not None
+    assert f"on {item['date'][:10]} for order" in body.get_content()
 
 
 async def test_bca_date_only_transfer_naming_the_order_is_paid_by_reference(

@@ -256,7 +256,10 @@ def _finance_case(session: Session, kind: str, mutation_id: str) -> Notification
 
 
 def _day(payment: Payment) -> str:
-    return payment.mutation_date.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M WIB")
+    """When the bank says the money arrived: the day alone where that is all it gives
+    (BCA and others), not its midnight."""
+    local = payment.mutation_date.astimezone(JAKARTA)
+    return local.strftime("%Y-%m-%d" if payment.date_only else "%Y-%m-%d %H:%M WIB")
 
 
 def _refund_line(told: ledger_events.Told) -> str:
