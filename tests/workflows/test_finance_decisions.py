@@ -26,6 +26,7 @@ from tests.support.local import FailInWorker
 from tests.support.moota import body_of, mutation, post_signed
 from tests.support.pause import PauseAfter
 from tests.support.servers import RunningReceiver, running_receiver
+from tests.support.slow_validator import SlowValidator
 from tests.support.temporal import count_runs, settled
 
 SARI = {"Authorization": "Bearer sari-finance-token"}
@@ -44,9 +45,8 @@ def settings(settings: Settings) -> Settings:
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, settings: Settings, databases: Databases, pause: PauseAfter | None = None
+    client: Client, settings: Settings, databases: Databases, *interceptors: Interceptor
 ) -> AsyncIterator[None]:
-    interceptors = [pause] if pause else []
     async with (
         httpx.AsyncClient() as http,
         build_worker(client, settings, databases, http, interceptors=interceptors),
@@ -157,6 +157,36 @@ async def test_no_worker_answers_503_with_retry_after_and_nothing_is_applied(
             "rejected",
         )
         assert (await asyncio.wait_for(handle.result(), 30)).status == "rejected"
+
+
+async def test_a_decision_a_slow_worker_takes_after_the_wait_is_answered_not_503(
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
+) -> None:
+    """The workflow task started before the decision expired, so the workflow accepts
+    it, but the worker answers after the API stopped waiting: the API must not say
+    "not applied, send it again" about a decision that was applied."""
+    item = mutation(amount=4322)
+    async with running_worker(client, settings, databases):
+        [state] = await pay(receiver, client, item)
+        assert state.status == "awaiting_approval"
+
+    # Each validator takes 1.5 s (under the SDK's 2 s deadlock detector); the API
+    # waits 0.5 s for acceptance.
+    quick = settings.model_copy(update={"decision_accept_seconds": 0.5})
+    async with (
+        running_receiver(quick) as receiver,
+        running_worker(client, settings, databases, SlowValidator(1.5)),
+    ):
+        url = f"/api/payments/{item['mutation_id']}/reject"
+        answered = await receiver.http.post(url, json={"reason": "test"}, headers=SARI)
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["result"] == "rejected"
+        again = await receiver.http.post(url, json={"reason": "test"}, headers=SARI)
+        assert (again.status_code, again.json()["error"]) == (409, "already_decided")
 
 
 @pytest.mark.parametrize("attempt", ["in the worker", "through the server"])

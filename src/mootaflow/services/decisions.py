@@ -7,7 +7,9 @@ database, then sent to the payment's workflow as an Update, whose answer is the 
   history; its handler answers booked (with the invoice), rejected, or why not.
 - No worker takes the decision within MOOTAFLOW_DECISION_ACCEPT_SECONDS: Unavailable. The
   decision carries that deadline, so a worker coming back later refuses it rather
-  than apply what its sender was told did not happen.
+  than apply what its sender was told did not happen. A busy worker whose workflow
+  task started before the deadline may still take it: that task is waited for (at
+  most its timeout) before anyone is told it was not applied.
 - A workflow that already ended (a payment left unresolved, a run from before an
   outage) is started again with the decision (update-with-start): the new run
   resumes the payment without matching it again.
@@ -15,6 +17,7 @@ database, then sent to the payment's workflow as an Update, whose answer is the 
 
 import asyncio
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -41,6 +44,7 @@ from mootaflow.domain.decisions import (
     InvalidDecision,
     Kind,
     parse_decision,
+    read_request,
 )
 from mootaflow.domain.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from mootaflow.domain.matching import FlagReason
@@ -65,6 +69,9 @@ REFUSAL_ERRORS: dict[str, type[ServiceError]] = {
     decisions.BOOKING_FAILED: Conflict,
     decisions.EXPIRED: Unavailable,
 }
+# How long to ask again for an Update that no running workflow task can still accept:
+# one accepted meanwhile is found at once.
+_ALREADY_DECIDED_WAIT = 1.0
 # Longest note or reason a person may write.
 MAX_TEXT = 500
 
@@ -203,6 +210,8 @@ async def _send(
         search_attributes=search_attributes.at_start(mutation),
         static_summary=summary(mutation),
     )
+    # Ours, so the Update can be found again if we stop waiting before its fate is known.
+    update_id = str(uuid.uuid4())
     try:
         async with asyncio.timeout(settings.decision_accept_seconds):
             # By name: the Updates are called like the decisions (and the signals).
@@ -211,6 +220,7 @@ async def _send(
             ] = await client.start_update_with_start_workflow(
                 kind,
                 payload,
+                id=update_id,
                 start_workflow_operation=start,
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 result_type=DecisionOutcome,
@@ -218,15 +228,60 @@ async def _send(
             return handle
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # (The SDK turns the cancellation by our timeout into its own error.)
-        raise _unavailable(
-            settings,
-            f"no worker took the decision within {settings.decision_accept_seconds:g} s; "
-            "it was not applied and will not be: send it again",
-        ) from None
+        pass
     except WorkflowUpdateFailedError as failed:
         raise _refused(failed) from None
     except RPCError as exc:
         raise _unavailable(settings, f"could not reach Temporal: {exc}") from None
+    taken = await _taken_late(client, payment.workflow_id, kind, payload, update_id)
+    if taken is None:
+        raise _unavailable(
+            settings,
+            f"no worker took the decision within {settings.decision_accept_seconds:g} s; "
+            "it was not applied and will not be: send it again",
+        )
+    return taken
+
+
+async def _taken_late(
+    client: Client, workflow_id: str, kind: Kind, payload: dict[str, Any], update_id: str
+) -> WorkflowUpdateHandle[DecisionOutcome] | None:
+    """The Update, if a workflow task accepted it after we stopped waiting; None if none
+    did and none will (the sender may then be told it was not applied).
+
+    The workflow refuses a decision past its `expires_at` by the time its workflow task
+    started, so only a task that started before then can still accept it: a busy
+    worker may finish that task after our wait ended. Wait for that task, at most for
+    its timeout (after which its answer no longer counts); ask again for the Update by
+    its id (accepted already: the server answers at once). Any other task refuses it.
+    """
+    workflow = client.get_workflow_handle(workflow_id)
+    try:
+        raw = (await workflow.describe()).raw_description
+    except RPCError:
+        raw = None
+    wait = _ALREADY_DECIDED_WAIT
+    if raw is not None:
+        task = raw.pending_workflow_task
+        started = task.started_time.ToDatetime(UTC) if task.HasField("started_time") else None
+        if started is not None and not decisions.expired(read_request(kind, payload), started):
+            timeout = raw.execution_config.default_workflow_task_timeout.ToTimedelta()
+            wait = timeout.total_seconds() + _ALREADY_DECIDED_WAIT
+    try:
+        async with asyncio.timeout(wait):
+            return await workflow.start_update(
+                kind,
+                payload,
+                id=update_id,
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=DecisionOutcome,
+            )
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+        return None
+    except WorkflowUpdateFailedError as failed:
+        if isinstance(failed.cause, ApplicationError) and failed.cause.type == decisions.EXPIRED:
+            return None
+        raise _refused(failed) from None
 
 
 def refusal_error(
