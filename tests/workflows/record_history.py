@@ -76,12 +76,16 @@ class Recorder:
         return int(order.amount)
 
     async def start(
-        self, item: dict[str, Any], policy: ApprovalPolicy | None = None, write_back: bool = True
+        self,
+        item: dict[str, Any],
+        policy: ApprovalPolicy | None = None,
+        write_back: bool = True,
+        merchant_callback: bool = True,
     ) -> WorkflowHandle[PaymentWorkflow, PaymentState]:
         parsed = parse_mutation(item)
         return await self.client.start_workflow(
             PaymentWorkflow.run,
-            PaymentInput(parsed, policy or ApprovalPolicy(), write_back),
+            PaymentInput(parsed, policy or ApprovalPolicy(), write_back, merchant_callback),
             id=parsed.workflow_id,
             task_queue=self.settings.task_queue,
             search_attributes=sa.at_start(parsed),
@@ -124,6 +128,25 @@ async def flagged_approved_by_update(r: Recorder) -> list[WorkflowHandle[Any, An
     await _refused(handle.execute_update("approve", {"note": "no approver"}))
     # (Since patch allocations a short transfer needs its difference; the v2 and v3
     # files were recorded before that.)
+    await handle.execute_update(
+        "approve", {"by": "Sari", "difference": "accept"}, result_type=DecisionOutcome
+    )
+    return [handle]
+
+
+async def quiet_paid(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    """Started without the write-back and without a merchant callback (as `mootaflow
+    dev` runs): the run asks the worker for neither."""
+    ref = await r.order(162000)
+    item = mutation(amount=await r.amount_of(ref))
+    return [await r.start(item, write_back=False, merchant_callback=False)]
+
+
+async def quiet_flagged_approved(r: Recorder) -> list[WorkflowHandle[Any, Any]]:
+    ref = await r.order(164000)
+    item = mutation(amount=await r.amount_of(ref) - 100, note=ref)
+    handle = await r.start(item, write_back=False, merchant_callback=False)
+    await r.waiting(handle)
     await handle.execute_update(
         "approve", {"by": "Sari", "difference": "accept"}, result_type=DecisionOutcome
     )
@@ -356,6 +379,10 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "settle_booked_accept_shortfall": accept_shortfall,
     "settle_booked_three_orders": three_orders,
     "settle_booked_partial_then_completed": partial_then_completed,
+    # A run started without a merchant callback does not ask for one (no patch: the
+    # input says so, and inputs from before the field read as on).
+    "settle_quiet_paid": quiet_paid,
+    "settle_quiet_flagged_approved": quiet_flagged_approved,
 }
 
 

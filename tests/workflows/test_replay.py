@@ -123,6 +123,13 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
         assert steps[: 2 + len(own)] == ["settle_payment", "allocate", *own], name
         assert set(steps[2 + len(own) :]) == notices, name
     local = set(HISTORIES.glob("local_*.json")) | set(HISTORIES.glob("settle_*.json"))
+    # A run started without a merchant callback tells the customer and asks the worker
+    # for no callback; every other run that tells the customer asks for one.
+    for path in local:
+        steps = local_steps(path)
+        if "notify_customer" in steps:
+            quiet = path.stem.startswith("settle_quiet_")
+            assert ("notify_merchant" in steps) is not quiet, path.name
     for path in set(HISTORIES.glob("*.json")) - local:
         assert "core_local_activity" not in markers(path), path.name
     for path in set(HISTORIES.glob("*.json")) - set(HISTORIES.glob("settle_*.json")):

@@ -358,6 +358,10 @@ class Settings(BaseSettings):
         return list(self.api_keys)
 
     @property
+    def merchant_callback_enabled(self) -> bool:
+        return bool(self.merchant_callback_url and self.merchant_callback_secret)
+
+    @property
     def write_back_enabled(self) -> bool:
         """Write-back runs when a token is set, unless turned off."""
         return self.moota_api_token is not None and self.moota_write_back is not False

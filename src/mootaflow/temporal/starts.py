@@ -30,7 +30,12 @@ def approval_policy(settings: Settings) -> ApprovalPolicy:
 
 def payment_input(mutation: Mutation, settings: Settings) -> PaymentInput:
     """A run's input: the mutation, and the settings it keeps for its whole life."""
-    return PaymentInput(mutation, approval_policy(settings), settings.write_back_enabled)
+    return PaymentInput(
+        mutation,
+        approval_policy(settings),
+        settings.write_back_enabled,
+        settings.merchant_callback_enabled,
+    )
 
 
 def summary(mutation: Mutation) -> str:

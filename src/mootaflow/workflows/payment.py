@@ -72,6 +72,7 @@ class PaymentWorkflow(LegacyFlow):
         self._transfer = mutation.amount
         self._policy = payment.approval
         self._write_back_on = payment.write_back
+        self._merchant_callback_on = payment.merchant_callback
         self._amount = f"{format_rupiah(mutation.amount)} to {mutation.account_number}"
         if not self._v2:
             await self._open_v1(mutation)

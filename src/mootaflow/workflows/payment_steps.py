@@ -66,6 +66,7 @@ class PaymentSteps:
         self._pending: list[Pending] = []
         self._writing_back: asyncio.Task[None] | None = None
         self._write_back_on = True
+        self._merchant_callback_on = True
         # Patch settle-at-once: one step to settle, one upsert per change of status.
         self._at_once = False
         self._order_shown: str | None = None
@@ -166,10 +167,7 @@ class PaymentSteps:
         # The customer and the merchant learn what was paid, what is still due
         # and what will be refunded (the activities read it from the ledger).
         self._write_back()
-        await asyncio.gather(
-            self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER),
-            self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT),
-        )
+        await self._tell_customer_and_merchant()
         return True
 
     async def _after_paid(
@@ -184,12 +182,18 @@ class PaymentSteps:
         if pending is not None:
             # Booked and invoiced: that is the answer; notifications may take days.
             self._answer(pending, "booked")
-        # Independent of each other: neither waits for the other's outages.
         self._write_back()
-        await asyncio.gather(
-            self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER),
-            self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT),
-        )
+        await self._tell_customer_and_merchant()
+
+    async def _tell_customer_and_merchant(self) -> None:
+        # Independent of each other: neither waits for the other's outages.
+        notices = [self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER)]
+        if self._merchant_callback_on:
+            notices.append(self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT))
+        else:
+            # No callback configured when the run started: what notify_merchant answers.
+            self._state.notifications[NotificationKind.MERCHANT_CALLBACK] = "skipped"
+        await asyncio.gather(*notices)
 
     def _write_back(self) -> None:
         """Bring the note and tags on Moota to the payment's state, beside the rest:

@@ -30,6 +30,9 @@ class PaymentInput:
     # when the run starts: off, the run does not ask for the write-back at all.
     # Inputs from before the field existed read as on, and ask as they did.
     write_back: bool = True
+    # Whether a merchant callback is configured, fixed the same way: off, the run does
+    # not ask the worker to send nothing (inputs from before the field read as on).
+    merchant_callback: bool = True
 
 
 @dataclass
