@@ -379,8 +379,8 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     "settle_booked_accept_shortfall": accept_shortfall,
     "settle_booked_three_orders": three_orders,
     "settle_booked_partial_then_completed": partial_then_completed,
-    # A run started without a merchant callback does not ask for one (no patch: the
-    # input says so, and inputs from before the field read as on).
+    # Patch quiet-merchant: a run started without a merchant callback does not ask
+    # for one.
     "settle_quiet_paid": quiet_paid,
     "settle_quiet_flagged_approved": quiet_flagged_approved,
 }

@@ -40,6 +40,19 @@ async def test_recorded_history_replays(path: Path) -> None:
     assert result.replay_failure is None
 
 
+async def test_a_quiet_run_an_older_worker_began_replays_as_it_ran() -> None:
+    """A worker from before patch quiet-merchant ignores the input's merchant_callback
+    and asks for the callback; the worker taking over its run must replay that."""
+    events = json.loads((HISTORIES / "settle_invoiced_paid.json").read_text())
+    payload = events["events"][0]["workflowExecutionStartedEventAttributes"]["input"]
+    [argument] = payload["payloads"]
+    started = json.loads(base64.b64decode(argument["data"]))
+    started["merchant_callback"] = False
+    argument["data"] = base64.b64encode(json.dumps(started).encode()).decode()
+    history = WorkflowHistory.from_json("older-worker", json.dumps(events))
+    assert (await replayer().replay_workflow(history)).replay_failure is None
+
+
 def test_every_branch_has_a_recorded_history() -> None:
     recorded = {path.stem for path in HISTORIES.glob("*.json")}
     # Runs started before decisions-v2 (recorded then, never re-recorded).
@@ -92,6 +105,8 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
     for path in HISTORIES.glob("settle_*.json"):
         base = {patches.DECISIONS_V2, patches.SETTLE_AT_ONCE, patches.LOCAL_FIRST}
         later = {patches.MOOTA_WRITE_BACK, patches.ALLOCATIONS, patches.REMINDERS_CALLED_OFF}
+        if path.stem.startswith("settle_quiet_"):
+            later.add(patches.QUIET_MERCHANT)
         assert base <= patch_ids(path) <= base | later, path.name
         steps = local_steps(path)
         assert steps[0] == "settle_payment", path.name

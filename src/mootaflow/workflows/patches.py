@@ -52,3 +52,10 @@ REMINDERS_CALLED_OFF = "reminders-called-off"
 # status updates its search attributes (status, order, flag reason) in one upsert.
 # Decided once per run, before its first step.
 SETTLE_AT_ONCE = "settle-at-once"
+
+# Issue 16 (introduced 2026-11): a run started without a merchant callback configured
+# (PaymentInput.merchant_callback false) does not ask the worker for one. A patch
+# although the input decides: a worker from before it ignores the field and asks, and
+# a run it began must replay so on the worker that takes it over. Checked only in such
+# runs, so a run with a callback records no marker.
+QUIET_MERCHANT = "quiet-merchant"

@@ -188,7 +188,7 @@ class PaymentSteps:
     async def _tell_customer_and_merchant(self) -> None:
         # Independent of each other: neither waits for the other's outages.
         notices = [self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER)]
-        if self._merchant_callback_on:
+        if self._merchant_callback_on or not workflow.patched(patches.QUIET_MERCHANT):
             notices.append(self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT))
         else:
             # No callback configured when the run started: what notify_merchant answers.

@@ -31,7 +31,8 @@ class PaymentInput:
     # Inputs from before the field existed read as on, and ask as they did.
     write_back: bool = True
     # Whether a merchant callback is configured, fixed the same way: off, the run does
-    # not ask the worker to send nothing (inputs from before the field read as on).
+    # not ask the worker to send nothing (inputs from before the field read as on;
+    # patch quiet-merchant).
     merchant_callback: bool = True
 
 
