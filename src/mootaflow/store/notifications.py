@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from mootaflow.store.db import dialect_insert
 from mootaflow.store.tables import Notification
 
 
@@ -22,21 +23,16 @@ def already_sent(session: Session, kind: str, mutation_id: str) -> Notification 
 def record(
     session: Session, kind: str, mutation_id: str, status: str, detail: str, at: datetime
 ) -> None:
-    key = notification_key(kind, mutation_id)
-    row = session.get(Notification, key)
-    if row is None:
-        session.add(
-            Notification(
-                key=key,
-                kind=kind,
-                mutation_id=mutation_id,
-                status=status,
-                detail=detail[:1000],
-                updated_at=at,
-            )
+    """What the notification did; once sent it stays sent. One statement."""
+    values = {"status": status, "detail": detail[:1000], "updated_at": at}
+    row = dialect_insert(session, Notification).values(
+        key=notification_key(kind, mutation_id), kind=kind, mutation_id=mutation_id, **values
+    )
+    session.execute(
+        row.on_conflict_do_update(
+            index_elements=["key"], set_=values, where=col(Notification.status) != "sent"
         )
-    elif row.status != "sent":
-        row.status, row.detail, row.updated_at = status, detail[:1000], at
+    )
 
 
 async def for_mutation(session: AsyncSession, mutation_id: str) -> list[Notification]:
