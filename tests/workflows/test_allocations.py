@@ -29,7 +29,7 @@ from tests.support.flows import create_order, pay, transfer
 from tests.support.moota import mutation, php_body_of, post_signed
 from tests.support.servers import RunningReceiver
 from tests.support.smtp import SmtpServer
-from tests.support.temporal import settled
+from tests.support.temporal import settled, wait_for_workflow
 
 SARI = {"Authorization": "Bearer sari-finance-token"}
 BUDI = {"Authorization": "Bearer budi-finance-token"}
@@ -54,7 +54,10 @@ async def flagged(receiver: RunningReceiver, client: Client, **fields: Any) -> s
     item = mutation(**fields)
     sent = await post_signed(receiver.http, php_body_of(item))
     assert sent.status_code == 200, sent.text
-    handle = client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}")
+    workflow_id = f"moota-mutation-{item['mutation_id']}"
+    # Acknowledged first, started a moment later (persist, then ack, then start).
+    await wait_for_workflow(client, workflow_id)
+    handle = client.get_workflow_handle(workflow_id)
     async with asyncio.timeout(30):
         while (await handle.query(PaymentWorkflow.status)).status != "awaiting_approval":
             await asyncio.sleep(0.1)
