@@ -71,7 +71,7 @@ REFUSAL_ERRORS: dict[str, type[ServiceError]] = {
 }
 # How long to ask again for an Update that no running workflow task can still accept:
 # one accepted meanwhile is found at once.
-_ALREADY_DECIDED_WAIT = 1.0
+_ASK_AGAIN_SECONDS = 1.0
 # Longest note or reason a person may write.
 MAX_TEXT = 500
 
@@ -233,7 +233,11 @@ async def _send(
         raise _refused(failed) from None
     except RPCError as exc:
         raise _unavailable(settings, f"could not reach Temporal: {exc}") from None
-    taken = await _taken_late(client, payment.workflow_id, kind, payload, update_id)
+    try:
+        taken = await _taken_late(client, payment.workflow_id, kind, payload, update_id)
+    except RPCError as exc:
+        # Whether a worker took it is unknown: say so, not that it was not applied.
+        raise _unavailable(settings, f"could not reach Temporal: {exc}") from None
     if taken is None:
         raise _unavailable(
             settings,
@@ -254,19 +258,16 @@ async def _taken_late(
     worker may finish that task after our wait ended. Wait for that task, at most for
     its timeout (after which its answer no longer counts); ask again for the Update by
     its id (accepted already: the server answers at once). Any other task refuses it.
+    Raises RPCError when Temporal cannot say.
     """
     workflow = client.get_workflow_handle(workflow_id)
-    try:
-        raw = (await workflow.describe()).raw_description
-    except RPCError:
-        raw = None
-    wait = _ALREADY_DECIDED_WAIT
-    if raw is not None:
-        task = raw.pending_workflow_task
-        started = task.started_time.ToDatetime(UTC) if task.HasField("started_time") else None
-        if started is not None and not decisions.expired(read_request(kind, payload), started):
-            timeout = raw.execution_config.default_workflow_task_timeout.ToTimedelta()
-            wait = timeout.total_seconds() + _ALREADY_DECIDED_WAIT
+    raw = (await workflow.describe()).raw_description
+    task = raw.pending_workflow_task
+    started = task.started_time.ToDatetime(UTC) if task.HasField("started_time") else None
+    wait = _ASK_AGAIN_SECONDS
+    if started is not None and not decisions.expired(read_request(kind, payload), started):
+        timeout = raw.execution_config.default_workflow_task_timeout.ToTimedelta()
+        wait += timeout.total_seconds()
     try:
         async with asyncio.timeout(wait):
             return await workflow.start_update(
