@@ -87,9 +87,11 @@ class NotifyActivities:
         transfer completed, `order.partially_paid` per order it left owing, `refund.due`
         for a refund it made due. Each carries its own Idempotency-Key, so a retry that
         sends an event again is recognised as a repeat."""
-        url, secret = self._settings.merchant_callback_url, self._settings.merchant_callback_secret
-        if not url or not secret:
+        # The rule the run's input was set by (temporal/starts.py), read again here.
+        if not self._settings.merchant_callback_enabled:
             return NotifyResult("skipped", "no merchant callback configured")
+        url, secret = self._settings.merchant_callback_url, self._settings.merchant_callback_secret
+        assert url is not None and secret is not None
         told = await self._calls.read_session(_to_tell, MERCHANT_CALLBACK, mutation_id)
         if isinstance(told, Notification):
             return NotifyResult("already_sent", told.detail)

@@ -359,6 +359,7 @@ class Settings(BaseSettings):
 
     @property
     def merchant_callback_enabled(self) -> bool:
+        """Callbacks are sent when both the URL and its signing secret are set."""
         return bool(self.merchant_callback_url and self.merchant_callback_secret)
 
     @property

@@ -213,30 +213,27 @@ async def _send(
     # Ours, so the Update can be found again if we stop waiting before its fate is known.
     update_id = str(uuid.uuid4())
     try:
-        async with asyncio.timeout(settings.decision_accept_seconds):
-            # By name: the Updates are called like the decisions (and the signals).
-            handle: WorkflowUpdateHandle[
-                DecisionOutcome
-            ] = await client.start_update_with_start_workflow(
-                kind,
-                payload,
-                id=update_id,
-                start_workflow_operation=start,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=DecisionOutcome,
-            )
-            return handle
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        # (The SDK turns the cancellation by our timeout into its own error.)
-        pass
+        try:
+            async with asyncio.timeout(settings.decision_accept_seconds):
+                # By name: the Updates are called like the decisions (and the signals).
+                handle: WorkflowUpdateHandle[
+                    DecisionOutcome
+                ] = await client.start_update_with_start_workflow(
+                    kind,
+                    payload,
+                    id=update_id,
+                    start_workflow_operation=start,
+                    wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                    result_type=DecisionOutcome,
+                )
+                return handle
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            # (The SDK turns the cancellation by our timeout into its own error.)
+            taken = await _taken_late(client, payment.workflow_id, kind, payload, update_id)
     except WorkflowUpdateFailedError as failed:
         raise _refused(failed) from None
     except RPCError as exc:
-        raise _unavailable(settings, f"could not reach Temporal: {exc}") from None
-    try:
-        taken = await _taken_late(client, payment.workflow_id, kind, payload, update_id)
-    except RPCError as exc:
-        # Whether a worker took it is unknown: say so, not that it was not applied.
+        # Also while asking whether a worker took it late: unknown, so not "not applied".
         raise _unavailable(settings, f"could not reach Temporal: {exc}") from None
     if taken is None:
         raise _unavailable(
@@ -258,7 +255,7 @@ async def _taken_late(
     worker may finish that task after our wait ended. Wait for that task, at most for
     its timeout (after which its answer no longer counts); ask again for the Update by
     its id (accepted already: the server answers at once). Any other task refuses it.
-    Raises RPCError when Temporal cannot say.
+    Raises RPCError when Temporal cannot say, and the workflow's other refusals.
     """
     workflow = client.get_workflow_handle(workflow_id)
     raw = (await workflow.describe()).raw_description
@@ -282,7 +279,7 @@ async def _taken_late(
     except WorkflowUpdateFailedError as failed:
         if isinstance(failed.cause, ApplicationError) and failed.cause.type == decisions.EXPIRED:
             return None
-        raise _refused(failed) from None
+        raise
 
 
 def refusal_error(
