@@ -383,6 +383,23 @@ CASES: dict[str, Callable[[Recorder], Awaitable[list[WorkflowHandle[Any, Any]]]]
     # for one.
     "settle_quiet_paid": quiet_paid,
     "settle_quiet_flagged_approved": quiet_flagged_approved,
+    # Patch baseline-2026-11: one marker for all of the above; a decision received by
+    # Update is applied in the task that accepts it.
+    "base_paid": paid,
+    "base_paid_without_write_back": paid_without_write_back,
+    "base_paid_twice": paid_twice,
+    "base_ignored_debit": ignored_debit,
+    "base_flagged_approved_by_update": flagged_approved_by_update,
+    "base_flagged_rejected_by_signal": flagged_rejected_by_signal,
+    "base_unresolved_then_decided": unresolved_then_decided,
+    "base_decision_held_before_the_wait": decision_held_before_the_wait,
+    "base_resent_finished": resent_finished,
+    "base_accept_shortfall": accept_shortfall,
+    "base_partial_then_completed": partial_then_completed,
+    "base_three_orders": three_orders,
+    "base_reminders_called_off": decided_while_finance_is_told,
+    "base_quiet_paid": quiet_paid,
+    "base_quiet_flagged_approved": quiet_flagged_approved,
 }
 
 

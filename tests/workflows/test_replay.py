@@ -12,6 +12,7 @@ an existing file to make this pass.
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowHistory
@@ -100,6 +101,7 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
             base.add(patches.REMINDERS_CALLED_OFF)
         assert base <= patch_ids(path) <= base | later, path.name
         assert "core_local_activity" in markers(path), path.name
+    settle_or_later = {*HISTORIES.glob("settle_*.json"), *HISTORIES.glob("base_*.json")}
     # Since settle-at-once a fresh payment is opened, matched and booked in one step,
     # and each change of status is one upsert (status, order and flag reason together).
     for path in HISTORIES.glob("settle_*.json"):
@@ -113,6 +115,11 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
         assert not {"open_payment", "match_order"} & set(steps), path.name
         if path.stem == "settle_paid":
             assert upserts(path) == [{"PaymentStatus", "OrderRef"}]
+    # Since baseline-2026-11 a run records one patch marker for all of the above.
+    for path in HISTORIES.glob("base_*.json"):
+        assert patch_ids(path) == {patches.BASELINE_2026_11}, path.name
+        assert local_steps(path)[0] == "settle_payment", path.name
+    assert upserts(HISTORIES / "base_paid.json") == [{"PaymentStatus", "OrderRef"}]
     # Since settle_payment issues the invoice of the order it pays, a payment paid on
     # arrival takes no invoice step; histories recorded before take theirs.
     notices = {"notify_customer", "notify_merchant"}
@@ -137,17 +144,20 @@ def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
         own = ["record_decision", "generate_invoice"] if before else []
         assert steps[: 2 + len(own)] == ["settle_payment", "allocate", *own], name
         assert set(steps[2 + len(own) :]) == notices, name
-    local = set(HISTORIES.glob("local_*.json")) | set(HISTORIES.glob("settle_*.json"))
-    # A run started without a merchant callback tells the customer and asks the worker
-    # for no callback; every other run that tells the customer asks for one.
+    local = {*HISTORIES.glob("local_*.json"), *settle_or_later}
+    # Since quiet-merchant a run started without a merchant callback tells the customer
+    # and asks the worker for no callback; every other run that tells the customer
+    # asks for one.
     for path in local:
         steps = local_steps(path)
         if "notify_customer" in steps:
-            quiet = path.stem.startswith("settle_quiet_")
+            quiet = patches.QUIET_MERCHANT in patch_ids(path) or (
+                path.stem.startswith("base_") and not started_with(path)["merchant_callback"]
+            )
             assert ("notify_merchant" in steps) is not quiet, path.name
     for path in set(HISTORIES.glob("*.json")) - local:
         assert "core_local_activity" not in markers(path), path.name
-    for path in set(HISTORIES.glob("*.json")) - set(HISTORIES.glob("settle_*.json")):
+    for path in set(HISTORIES.glob("*.json")) - settle_or_later:
         assert "settle_payment" not in local_steps(path), path.name
 
 
@@ -166,7 +176,11 @@ def local_steps(path: Path) -> list[str]:
 def upserts(path: Path) -> list[set[str]]:
     """The search attributes of each of the run's own upserts, in order (not the SDK's
     TemporalChangeVersion, one per patch)."""
-    found = [
+    return [names for names in all_upserts(path) if names != {"TemporalChangeVersion"}]
+
+
+def all_upserts(path: Path) -> list[set[str]]:
+    return [
         set(
             event["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"][
                 "indexedFields"
@@ -175,7 +189,14 @@ def upserts(path: Path) -> list[set[str]]:
         for event in json.loads(path.read_text())["events"]
         if "upsertWorkflowSearchAttributesEventAttributes" in event
     ]
-    return [names for names in found if names != {"TemporalChangeVersion"}]
+
+
+def started_with(path: Path) -> dict[str, Any]:
+    """The run's input (PaymentInput, as JSON)."""
+    started = json.loads(path.read_text())["events"][0]
+    payload = started["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+    found: dict[str, Any] = json.loads(base64.b64decode(payload["data"]))
+    return found
 
 
 def markers(path: Path) -> set[str]:
@@ -194,3 +215,19 @@ async def test_fresh_history_replays(client: Client, task_queue: str, worker: Wo
     await handle.result()
     result = await replayer().replay_workflow(await handle.fetch_history())
     assert result.replay_failure is None
+
+
+async def test_a_fresh_run_takes_one_patch_marker(
+    client: Client, task_queue: str, worker: Worker, tmp_path: Path
+) -> None:
+    """What the current code records: one patch marker (baseline-2026-11) and one
+    TemporalChangeVersion upsert, however many patched paths the run takes."""
+    parsed = parse_mutation(mutation())
+    handle = await start_payment(client, task_queue, parsed)
+    await settled(client, parsed.workflow_id)  # flagged no_match, waiting for finance
+    await handle.execute_update("reject", {"by": "Sari", "reason": "test"})
+    await handle.result()
+    path = tmp_path / "fresh.json"
+    path.write_text((await handle.fetch_history()).to_json())
+    assert patch_ids(path) == {patches.BASELINE_2026_11}
+    assert all_upserts(path).count({"TemporalChangeVersion"}) == 1

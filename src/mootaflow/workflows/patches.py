@@ -59,3 +59,25 @@ SETTLE_AT_ONCE = "settle-at-once"
 # a run it began must replay so on the worker that takes it over. Checked only in such
 # runs, so a run with a callback records no marker.
 QUIET_MERCHANT = "quiet-merchant"
+
+# Issue 16 (introduced 2026-11): a run that takes this patch takes the path of every
+# patch in IN_BASELINE_2026_11 without asking for it. Each `workflow.patched` call records a
+# marker and, from the SDK, an upsert of the TemporalChangeVersion search attribute
+# (a visibility write on the server): four of each for a payment paid on arrival,
+# six for one finance approved. Now one of each. Decided once per run, when the
+# workflow object is created.
+BASELINE_2026_11 = "baseline-2026-11"
+
+# The patches a BASELINE_2026_11 run takes without a marker. A patch added later is
+# never in here: runs that started before it must still replay without it.
+IN_BASELINE_2026_11 = frozenset(
+    {
+        DECISIONS_V2,
+        MOOTA_WRITE_BACK,
+        ALLOCATIONS,
+        LOCAL_FIRST,
+        REMINDERS_CALLED_OFF,
+        SETTLE_AT_ONCE,
+        QUIET_MERCHANT,
+    }
+)

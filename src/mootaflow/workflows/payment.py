@@ -60,8 +60,9 @@ class PaymentWorkflow(LegacyFlow):
     def __init__(self) -> None:
         super().__init__()
         # Decided once, before any handler runs: the validators (which may not
-        # record markers) and the signal handlers need it from the first task on.
-        self._v2 = workflow.patched(patches.DECISIONS_V2)
+        # record markers) and the signal handlers need them from the first task on.
+        self._baseline = workflow.patched(patches.BASELINE_2026_11)
+        self._v2 = self._patched(patches.DECISIONS_V2)
         # The transfer's amount, once the run has its input: approvals must fit in it.
         self._transfer: Decimal | None = None
 
@@ -77,7 +78,7 @@ class PaymentWorkflow(LegacyFlow):
         if not self._v2:
             await self._open_v1(mutation)
             await self._match_and_settle(mutation)
-        elif workflow.patched(patches.SETTLE_AT_ONCE):
+        elif self._patched(patches.SETTLE_AT_ONCE):
             self._at_once = True
             settled: Settled = await self._step(steps.SETTLE_PAYMENT, mutation, retries.DATABASE)
             if settled.outcome is None:

@@ -69,6 +69,8 @@ class PaymentSteps:
         self._merchant_callback_on = True
         # Patch settle-at-once: one step to settle, one upsert per change of status.
         self._at_once = False
+        # Patch baseline-2026-11 (set by PaymentWorkflow): see _patched.
+        self._baseline = False
         self._order_shown: str | None = None
 
     async def _apply(self, pending: Pending) -> bool:
@@ -82,10 +84,13 @@ class PaymentSteps:
         except InvalidDecision as exc:
             self._answer_refused(pending, decisions.INVALID, str(exc))
             return False
-        if pending.via == "update" and workflow.patched(patches.LOCAL_FIRST):
+        if pending.via == "update" and self._patched(patches.LOCAL_FIRST):
             # End the workflow task here: an Update is accepted (what the API waits
             # for, MOOTAFLOW_DECISION_ACCEPT_SECONDS) when its task completes, and the
-            # steps that apply the decision run in the worker, within the task.
+            # steps that apply the decision run in the worker, within the task. Not
+            # only for speed: a task that fails to complete (an activity finished
+            # meanwhile, the run ending in it: UnhandledCommand) loses its acceptance,
+            # and the steps it ran (booked, emailed) would belong to no decision.
             await workflow.sleep(_ACCEPTED_FIRST)
         if decision.kind == "reject":
             await self._record(decision)
@@ -100,7 +105,7 @@ class PaymentSteps:
             self._write_back()
             return True
         assert decision.order_ref is not None
-        if workflow.patched(patches.ALLOCATIONS):
+        if self._patched(patches.ALLOCATIONS):
             return await self._allocate(pending, decision)
         try:
             booked = await self._step(
@@ -188,7 +193,7 @@ class PaymentSteps:
     async def _tell_customer_and_merchant(self) -> None:
         # Independent of each other: neither waits for the other's outages.
         notices = [self._notify(NotificationKind.CUSTOMER_EMAIL, steps.NOTIFY_CUSTOMER)]
-        if self._merchant_callback_on or not workflow.patched(patches.QUIET_MERCHANT):
+        if self._merchant_callback_on or not self._patched(patches.QUIET_MERCHANT):
             notices.append(self._notify(NotificationKind.MERCHANT_CALLBACK, steps.NOTIFY_MERCHANT))
         else:
             # No callback configured when the run started: what notify_merchant answers.
@@ -202,9 +207,9 @@ class PaymentSteps:
 
         One at a time: a write-back still retrying (Moota down) is superseded by the
         next one, never raced by it."""
-        if not workflow.patched(patches.MOOTA_WRITE_BACK):
+        if not self._patched(patches.MOOTA_WRITE_BACK):
             return
-        if not self._write_back_on and workflow.patched(patches.LOCAL_FIRST):
+        if not self._write_back_on and self._patched(patches.LOCAL_FIRST):
             # Off when the run started (no Moota token): nothing to ask the worker.
             self._state.notifications[NotificationKind.MOOTA_WRITE_BACK] = "off"
             return
@@ -248,7 +253,7 @@ class PaymentSteps:
             result = await self._step(steps.NOTIFY_FINANCE, notice, retries.FINANCE_NOTICE)
             self._state.notifications[name] = result.status
         except ActivityError as error:
-            if isinstance(error.cause, CancelledError) and workflow.patched(
+            if isinstance(error.cause, CancelledError) and self._patched(
                 patches.REMINDERS_CALLED_OFF
             ):
                 # Decided while the notice was being sent: the reminders end here.
@@ -271,9 +276,16 @@ class PaymentSteps:
         )
 
     async def _step(self, activity: ActivityRef[In, Out], arg: In, step: retries.Step) -> Out:
-        if step.local_first and workflow.patched(patches.LOCAL_FIRST):
+        if step.local_first and self._patched(patches.LOCAL_FIRST):
             return await retries.execute_local_first(activity, arg, step)
         return await retries.execute(activity, arg, step)
+
+    def _patched(self, patch_id: str) -> bool:
+        """workflow.patched, but a baseline-2026-11 run takes the patches folded into
+        it without asking (each ask costs a marker and a search attribute upsert)."""
+        if self._baseline and patch_id in patches.IN_BASELINE_2026_11:
+            return True
+        return workflow.patched(patch_id)
 
     def _answer(self, pending: Pending, result: Literal["booked", "rejected"]) -> None:
         request, state = pending.request, self._state
