@@ -1,12 +1,19 @@
 """compose: what a mail client reads back from the bytes sent, names and text in any
-script; ASCII stays readable in the .eml file."""
+script; ASCII stays readable in the .eml file. Mailer: connections kept for the next
+message, against a real SMTP server."""
 
+import asyncio
 import email
 import email.policy
-from email.message import EmailMessage
+from collections.abc import Iterator
+from email.message import EmailMessage, Message
 from pathlib import Path
 
-from mootaflow.activities.mail import compose, write_to_outbox
+import pytest
+
+from mootaflow.activities.mail import Mailer, compose, write_to_outbox
+from mootaflow.domain.settings import Settings
+from tests.support.smtp import SmtpServer
 
 PDF = b"%PDF-1.3 invoice"
 
@@ -61,3 +68,69 @@ def test_ascii_text_stays_readable_in_the_outbox(tmp_path: Path) -> None:
     message = compose("mootaflow <payments@localhost>", "finance@localhost", "a", "<f@m>", text)
     path = write_to_outbox(tmp_path, message, "finance-1")
     assert text in path.read_text()
+
+
+def message_to(address: str) -> Message:
+    return compose("Toko <payments@toko.example>", address, "Hi", f"<{address}>", "Hello\n")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailer(smtp: SmtpServer) -> Mailer:
+    return Mailer(
+        Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none")
+    )
+
+
+async def test_messages_one_after_another_share_one_connection(
+    mailer: Mailer, smtp: SmtpServer
+) -> None:
+    for n in range(3):
+        await mailer.deliver(message_to(f"budi{n}@example.com"), name=f"m{n}")
+    assert [len(smtp.sink.to(f"budi{n}@example.com")) for n in range(3)] == [1, 1, 1]
+    assert smtp.sink.sessions == 1
+
+
+async def test_messages_sent_at_once_each_take_a_connection(
+    mailer: Mailer, smtp: SmtpServer
+) -> None:
+    await asyncio.gather(
+        *(mailer.deliver(message_to(f"sari{n}@example.com"), name=f"m{n}") for n in range(3))
+    )
+    assert len(smtp.sink.messages) == 3
+    assert smtp.sink.sessions == 3
+    # And the next ones reuse them.
+    await mailer.deliver(message_to("budi@example.com"), name="next")
+    assert smtp.sink.sessions == 3
+
+
+async def test_a_connection_the_server_closed_is_not_used_again(
+    mailer: Mailer, smtp: SmtpServer
+) -> None:
+    await mailer.deliver(message_to("budi@example.com"), name="first")
+    smtp.stop()  # closes its connections, as a restart or an idle timeout does
+    smtp.start()
+    await asyncio.sleep(0.05)  # the close reaches the client
+    await mailer.deliver(message_to("sari@example.com"), name="second")
+    assert smtp.sink.to("sari@example.com")
+    assert smtp.sink.sessions == 2
+
+
+async def test_an_idle_connection_is_closed(
+    mailer: Mailer, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Mailer, "KEEP_SECONDS", 0.2)
+    await mailer.deliver(message_to("budi@example.com"), name="first")
+    assert smtp.sink.open == 1
+    async with asyncio.timeout(5):
+        while smtp.sink.open:
+            await asyncio.sleep(0.05)
+    await mailer.deliver(message_to("sari@example.com"), name="again")
+    assert smtp.sink.sessions == 2

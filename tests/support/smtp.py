@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
 
+import asyncio
 import email
 import email.policy
 from email.message import EmailMessage
@@ -20,6 +21,21 @@ class Sink:
         self.refused: set[str] = set()
         self.deferred: set[str] = set()
         self.deferrals = 0
+        # Sessions a client opened (EHLO) so far, and connections open now.
+        self.sessions = 0
+        self.open = 0
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -43,6 +59,23 @@ class Sink:
         return [m for m in self.messages if address in str(m["To"])]
 
 
+class _Counting(SMTP):
+    """aiosmtpd's server, counting its open connections in the sink."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.event_handler.open += 1
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self.event_handler.open -= 1
+        super().connection_lost(error)
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _Counting(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpServer:
     def __init__(self) -> None:
         self.sink = Sink()
@@ -50,7 +83,7 @@ class SmtpServer:
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self._controller = _Controller(self.sink, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self) -> None:

@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from mootaflow.activities import contracts, ledger_events
 from mootaflow.activities.contracts import FinanceNotice, NotifyResult
-from mootaflow.activities.mail import PermanentMailError, TransientMailError, compose, deliver
+from mootaflow.activities.mail import Mailer, PermanentMailError, TransientMailError, compose
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.moota import JAKARTA
 from mootaflow.domain.payments import NotificationKind, finance_notice
@@ -45,6 +45,7 @@ class NotifyActivities:
         self._calls = calls
         self._settings = settings
         self._http = http
+        self._mail = Mailer(settings)
 
     @activity.defn(name=contracts.NOTIFY_CUSTOMER.name)
     async def notify_customer(self, mutation_id: str) -> NotifyResult:
@@ -67,7 +68,7 @@ class NotifyActivities:
         where = []
         for message, name in messages:
             try:
-                where.append(await deliver(self._settings, message, name=name))
+                where.append(await self._mail.deliver(message, name=name))
             except PermanentMailError as exc:
                 await self._record(CUSTOMER_EMAIL, mutation_id, "failed", str(exc))
                 raise ApplicationError(
@@ -143,8 +144,8 @@ class NotifyActivities:
             )
         message = self._finance_email(payment, notice, address or "finance@localhost")
         try:
-            where = await deliver(
-                self._settings, message, name=f"finance-{notice.mutation_id}-{notice.reminder}"
+            where = await self._mail.deliver(
+                message, name=f"finance-{notice.mutation_id}-{notice.reminder}"
             )
         except PermanentMailError as exc:
             await self._record(kind, notice.mutation_id, "failed", str(exc))
