@@ -64,7 +64,7 @@ QUIET_MERCHANT = "quiet-merchant"
 # patch in IN_BASELINE_2026_11 without asking for it. Each `workflow.patched` call records a
 # marker and, from the SDK, an upsert of the TemporalChangeVersion search attribute
 # (a visibility write on the server): four of each for a payment paid on arrival,
-# six for one finance approved. Now one of each. Decided once per run, when the
+# five for one finance approved. Now one of each. Decided once per run, when the
 # workflow object is created.
 BASELINE_2026_11 = "baseline-2026-11"
 
