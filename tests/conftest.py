@@ -7,7 +7,7 @@ so tests never see each other's rows or workflows.
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -36,6 +36,7 @@ from mootaflow.temporal.devserver import temporal_binary
 from mootaflow.temporal.worker import build_worker
 from mootaflow.workflows import search_attributes
 from tests.support.servers import RunningReceiver, running_receiver
+from tests.support.smtp import SmtpServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "moota"
 TEST_SECRET = "test-webhook-secret"
@@ -242,3 +243,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(config.stash[_EXIT])
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback, one per test."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

@@ -5,7 +5,6 @@ message, against a real SMTP server."""
 import asyncio
 import email
 import email.policy
-from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from pathlib import Path
 
@@ -72,14 +71,6 @@ def test_ascii_text_stays_readable_in_the_outbox(tmp_path: Path) -> None:
 
 def message_to(address: str) -> Message:
     return compose("Toko <payments@toko.example>", address, "Hi", f"<{address}>", "Hello\n")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

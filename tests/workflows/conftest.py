@@ -1,6 +1,7 @@
-"""The payment path end to end: a real SMTP server and a real merchant endpoint too."""
+"""The payment path end to end: a real SMTP server (tests/conftest.py) and a real merchant
+endpoint too."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -10,14 +11,6 @@ from tests.support.smtp import SmtpServer
 
 MERCHANT_SECRET = "merchant-callback-secret"
 FINANCE_EMAIL = "finance@toko.example"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
