@@ -52,6 +52,12 @@ def provenance(*documents: dict[str, Any] | None) -> str:
 
 
 # The ack results: `mootaflow dev` as users run it, and the bench's own stack.
+# The same series on the bench's own stack: a colour each, none of the above.
+BENCH_STACK_COLOURS = {
+    "mootaflow receiver": "tab:cyan",
+    "start_workflow (bare)": "tab:brown",
+    "minimal HMAC endpoint": "tab:olive",
+}
 ACK_RESULTS = {"ack-dev-batch1": "dev", "ack-bench-batch1": "bench stack"}
 
 
@@ -84,7 +90,7 @@ def ack_chart(
         base = name.split(": ", 1)[-1].split(" (")[0]
         colour = COLOURS.get(base, "tab:gray")
         if name.startswith("bench stack"):
-            colour = "tab:cyan" if base == "mootaflow receiver" else "tab:olive"
+            colour = BENCH_STACK_COLOURS.get(base, "tab:gray")
         ax.plot(rates, [p[3] for p in points], "o-", color=colour, label=f"{name} p99")
         ax.plot(rates, [p[1] for p in points], "s--", color=colour, alpha=0.6, label=f"{name} p50")
     ax.axhline(5000, color="black", linestyle=":", linewidth=1)
