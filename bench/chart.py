@@ -51,13 +51,13 @@ def provenance(*documents: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-# The ack results: `mootaflow dev` as users run it, and the bench's own stack.
 # The same series on the bench's own stack: a colour each, none of the above.
 BENCH_STACK_COLOURS = {
     "mootaflow receiver": "tab:cyan",
     "start_workflow (bare)": "tab:brown",
     "minimal HMAC endpoint": "tab:olive",
 }
+# The ack results: `mootaflow dev` as users run it, and the bench's own stack.
 ACK_RESULTS = {"ack-dev-batch1": "dev", "ack-bench-batch1": "bench stack"}
 
 

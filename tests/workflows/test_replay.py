@@ -78,7 +78,8 @@ def patch_ids(path: Path) -> set[str]:
 def test_old_histories_take_the_old_path_and_new_ones_the_new() -> None:
     """The patch markers decide the path: v2 histories carry decisions-v2, v3 ones
     moota-write-back as well, alloc ones allocations too, local ones local-first (and
-    local activity markers, which no older history has), settle ones settle-at-once."""
+    local activity markers, which no older history has), settle ones settle-at-once,
+    base ones baseline-2026-11 alone (it stands for all of those)."""
     for path in HISTORIES.glob("payment_*.json"):
         assert patch_ids(path) == set(), path.name
     for path in HISTORIES.glob("v2_*.json"):

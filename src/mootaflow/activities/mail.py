@@ -74,7 +74,7 @@ class Mailer:
 
     A connection stays open for the next message, up to KEEP_SECONDS idle: opening
     one (connect, the banner, EHLO, with STARTTLS and AUTH when configured, then
-    QUIT) cost as much of the worker's CPU as the message itself (README,
+    QUIT) was about half of what SMTP cost the worker per email (README,
     Benchmarks). Messages sent at the same time each take their own connection.
     """
 
