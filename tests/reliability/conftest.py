@@ -1,5 +1,6 @@
-"""Reliability tests use the same real SMTP server and merchant endpoint as tests/workflows."""
+"""Reliability tests use the same real SMTP server (tests/conftest.py) and merchant
+endpoint as tests/workflows."""
 
-from tests.workflows.conftest import merchant, settings, smtp
+from tests.workflows.conftest import merchant, settings
 
-__all__ = ["merchant", "settings", "smtp"]
+__all__ = ["merchant", "settings"]
