@@ -208,27 +208,20 @@ def markers(path: Path) -> set[str]:
     }
 
 
-async def test_fresh_history_replays(client: Client, task_queue: str, worker: Worker) -> None:
+async def test_fresh_history_replays(
+    client: Client, task_queue: str, worker: Worker, tmp_path: Path
+) -> None:
+    """A run of the current code replays, and records one patch marker (baseline-2026-11)
+    and one TemporalChangeVersion upsert, however many patched paths it takes."""
     parsed = parse_mutation(mutation())
     handle = await start_payment(client, task_queue, parsed)
     await settled(client, parsed.workflow_id)  # flagged no_match, waiting for finance
     await handle.signal(PaymentWorkflow.reject, {"by": "Sari", "reason": "test"})
     await handle.result()
-    result = await replayer().replay_workflow(await handle.fetch_history())
+    history = await handle.fetch_history()
+    result = await replayer().replay_workflow(history)
     assert result.replay_failure is None
-
-
-async def test_a_fresh_run_takes_one_patch_marker(
-    client: Client, task_queue: str, worker: Worker, tmp_path: Path
-) -> None:
-    """What the current code records: one patch marker (baseline-2026-11) and one
-    TemporalChangeVersion upsert, however many patched paths the run takes."""
-    parsed = parse_mutation(mutation())
-    handle = await start_payment(client, task_queue, parsed)
-    await settled(client, parsed.workflow_id)  # flagged no_match, waiting for finance
-    await handle.execute_update("reject", {"by": "Sari", "reason": "test"})
-    await handle.result()
     path = tmp_path / "fresh.json"
-    path.write_text((await handle.fetch_history()).to_json())
+    path.write_text(history.to_json())
     assert patch_ids(path) == {patches.BASELINE_2026_11}
     assert all_upserts(path).count({"TemporalChangeVersion"}) == 1
