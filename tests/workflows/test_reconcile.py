@@ -28,6 +28,7 @@ from mootaflow.store.db import Sessions
 from mootaflow.store.tables import InboxMutation, MootaAccount, ReconcilePass
 from mootaflow.temporal.reconcile import RECONCILE_SCHEDULE_ID, ensure_reconcile_schedule
 from mootaflow.temporal.worker import build_worker
+from mootaflow.workflows import retries
 from tests.support.fakemoota import RunningFakeMoota, running_fake_moota
 from tests.support.reconcile import count, reconcile, start_reconcile, with_moota
 
@@ -219,7 +220,10 @@ async def test_the_schedule_follows_the_settings(client: Client, settings: Setti
     handle = client.get_schedule_handle(RECONCILE_SCHEDULE_ID)
     described = await handle.describe()
     assert described.schedule.spec.intervals[0].every == timedelta(minutes=15)
-    assert described.schedule.action.task_queue == settings.task_queue  # type: ignore[attr-defined]
+    action = described.schedule.action
+    assert action.task_queue == settings.task_queue  # type: ignore[attr-defined]
+    # A run that cannot end (its queue renamed) would make the schedule skip the rest.
+    assert action.execution_timeout == retries.RECONCILE_RUN  # type: ignore[attr-defined]
 
     faster = settings.model_copy(update={"reconcile_interval_minutes": 5})
     assert await ensure_reconcile_schedule(client, faster) == "updated"

@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from mootaflow.domain.settings import Settings
 from mootaflow.temporal.schedules import ensure_schedule
+from mootaflow.workflows import retries
 from mootaflow.workflows.reconcile import ReconcileInput, ReconcileWorkflow
 
 RECONCILE_SCHEDULE_ID = "mootaflow-reconcile"
@@ -38,6 +39,7 @@ def reconcile_schedule(settings: Settings) -> Schedule:
             ReconcileInput(),
             id="mootaflow-reconcile-run",
             task_queue=settings.task_queue,
+            execution_timeout=retries.RECONCILE_RUN,
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(

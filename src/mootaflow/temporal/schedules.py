@@ -14,18 +14,22 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from mootaflow.workflows import retries
 from mootaflow.workflows.retention import RetentionInput, RetentionWorkflow
 
 RETENTION_SCHEDULE_ID = "mootaflow-retention"
 
 
-def retention_schedule(retention_days: int, task_queue: str) -> Schedule:
+def retention_schedule(
+    retention_days: int, task_queue: str, run_timeout: timedelta = retries.RETENTION_RUN
+) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
             RetentionWorkflow.run,
             RetentionInput(retention_days),
             id="mootaflow-retention-purge",
             task_queue=task_queue,
+            execution_timeout=run_timeout,
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(days=1))]),
     )

@@ -214,6 +214,15 @@ RECONCILE_FINISH = Step(
     schedule_to_close=MOOTA_API.schedule_to_close,
 )
 
+# Bounds on whole scheduled runs. Both schedules skip an action while the last one
+# runs, so a run that can never end (its task queue renamed by a deploy while it
+# waited: no worker polls it) would skip every later one. A retention run ends
+# within a day, before the next; its purge step's 20 hours fit inside.
+RETENTION_RUN = timedelta(hours=23)
+# A reconcile run cut short loses nothing: the next resumes each pass at the page
+# saved last. Six hours covers several accounts' passes of an hour each.
+RECONCILE_RUN = timedelta(hours=6)
+
 ALL = (
     DATABASE,
     INVOICE,
