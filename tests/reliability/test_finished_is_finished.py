@@ -116,7 +116,7 @@ async def test_resend_of_a_finished_payment_is_recorded_and_not_matched_again(
     async with sessions.begin() as session:
         found: dict[str, list[str]] = {}
         for item in (rejected, ignored, late):
-            rows = await payments.resends(session, item["mutation_id"])
+            rows = await session.run_sync(payments.resends, item["mutation_id"])
             found[item["mutation_id"]] = [row.status for row in rows]
         invoices = (await session.execute(select(func.count()).select_from(Invoice))).scalar_one()
     assert found[rejected["mutation_id"]] == ["rejected"]

@@ -16,7 +16,7 @@ async def record(sessions: Sessions, status: str, detail: str, minutes: int) -> 
 
 async def shown(sessions: Sessions) -> list[tuple[str, str, datetime]]:
     async with sessions() as session:
-        rows = await notifications.for_mutation(session, "m1")
+        rows = await session.run_sync(notifications.for_mutation, "m1")
     return [(row.status, row.detail, row.updated_at) for row in rows]
 
 

@@ -125,7 +125,7 @@ async def test_open_payment_creates_once_and_records_later_runs_of_a_finished_on
             payments.open_payment, parsed, NOW, "run-2"
         )  # a retried attempt
         third = await session.run_sync(payments.open_payment, parsed, NOW, "run-3")
-        rows = await payments.resends(session, parsed.mutation_id)
+        rows = await session.run_sync(payments.resends, parsed.mutation_id)
     assert (later.resent, later.payment.status, again.resent, third.resent) == (
         True,
         "rejected",

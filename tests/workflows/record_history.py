@@ -32,6 +32,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.services.decisions import submit_decision
 from mootaflow.store.databases import create_engines, upgrade_schemas
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import OneCall
 from mootaflow.store.orders import CodeRange, create_order
 from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.temporal.devserver import temporal_binary
@@ -53,6 +54,7 @@ class Recorder:
     client: Client
     settings: Settings
     sessions: Sessions
+    reads: OneCall
     # Holds one chosen workflow after its match, to stage a booking race.
     pause: PauseAfter
 
@@ -98,7 +100,7 @@ class Recorder:
     async def decide(self, kind: Kind, mutation_id: str, text: str) -> None:
         """As the API decides: database checks, then an Update (with start if ended)."""
         await submit_decision(
-            self.sessions,
+            self.reads,
             self.client,
             self.settings,
             kind,
@@ -430,7 +432,7 @@ async def main(names: list[str]) -> None:
             databases = create_engines(settings)
             await upgrade_schemas(databases)
             pause = PauseAfter("match_order", workflow_id="none yet")
-            recorder = Recorder(env.client, settings, databases.sessions, pause)
+            recorder = Recorder(env.client, settings, databases.sessions, databases.calls, pause)
             async with (
                 httpx.AsyncClient() as http,
                 build_worker(env.client, settings, databases, http, [pause]),

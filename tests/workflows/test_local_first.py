@@ -99,7 +99,7 @@ async def test_a_settle_whose_answer_was_lost_is_not_taken_for_a_resend(
         ("worker", "generate_invoice"),
     ]
     async with reading(databases.sessions) as session:
-        assert await payments.resends(session, item["mutation_id"]) == []
+        assert await session.run_sync(payments.resends, item["mutation_id"]) == []
     replayed = await Replayer(
         workflows=[PaymentWorkflow], data_converter=DATA_CONVERTER
     ).replay_workflow(await handle.fetch_history())

@@ -68,7 +68,8 @@ async def test_permanently_refused_recipient_fails_visibly_and_payment_stays_pai
     assert state.notifications["merchant_callback"] == "sent"
     assert smtp.sink.messages == []
     async with sessions.begin() as session:
-        rows = {n.kind: n for n in await notifications.for_mutation(session, item["mutation_id"])}
+        sent = await session.run_sync(notifications.for_mutation, item["mutation_id"])
+    rows = {n.kind: n for n in sent}
     assert rows["customer_email"].status == "failed"
     # One attempt only (in the worker): a permanent refusal is not retried.
     taken = await steps_taken(client.get_workflow_handle(f"moota-mutation-{item['mutation_id']}"))

@@ -6,13 +6,14 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from mootaflow.cli.orders import with_sessions
+from mootaflow.cli.orders import with_databases, with_sessions
 from mootaflow.domain.errors import ServiceError, Unavailable
 from mootaflow.domain.money import format_rupiah
 from mootaflow.domain.payments import PaymentStatus
 from mootaflow.domain.settings import Settings
 from mootaflow.services.decisions import Answer, submit_decision
 from mootaflow.services.payments import all_waiting
+from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
 from mootaflow.temporal.client import connect
 
@@ -67,15 +68,15 @@ def decide(
 ) -> int:
     """Send the decision and wait for its outcome, as the API does."""
 
-    async def send(sessions: Sessions) -> Answer:
+    async def send(databases: Databases) -> Answer:
         client = await connect(settings)
         return await submit_decision(
-            sessions, client, settings, kind, mutation_id, by, order_ref=order_ref, text=text,
-            difference=difference, allocations=allocations,
+            databases.calls, client, settings, kind, mutation_id, by, order_ref=order_ref,
+            text=text, difference=difference, allocations=allocations,
         )  # fmt: skip
 
     try:
-        answer = asyncio.run(with_sessions(settings, send))
+        answer = asyncio.run(with_databases(settings, send))
     except ServiceError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return UNAVAILABLE if isinstance(error, Unavailable) else REFUSED

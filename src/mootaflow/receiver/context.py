@@ -10,6 +10,7 @@ from mootaflow.domain.settings import Settings
 from mootaflow.receiver.state import app_state
 from mootaflow.store.databases import Databases
 from mootaflow.store.db import Sessions
+from mootaflow.store.one_call import OneCall
 from mootaflow.temporal.client import LazyClient
 
 
@@ -19,6 +20,11 @@ def settings_of(request: Request) -> Settings:
 
 def sessions_of(request: Request) -> Sessions:
     return app_state(request)["sessions"]
+
+
+def reads_of(request: Request) -> OneCall:
+    """Reads of the main database in one call each (store/one_call.py)."""
+    return app_state(request)["databases"].calls
 
 
 def inbox_sessions_of(request: Request) -> Sessions:

@@ -18,6 +18,7 @@ from mootaflow.receiver.auth import require_finance
 from mootaflow.receiver.body import json_object
 from mootaflow.receiver.context import (
     inbox_sessions_of,
+    reads_of,
     sessions_of,
     settings_of,
     temporal_client,
@@ -84,10 +85,10 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
         order_ref = None
         text = reject_reason(body.get("reason"))
     mutation_id = request.path_params["mutation_id"]
-    sessions = sessions_of(request)
+    reads = reads_of(request)
     client = await temporal_client(request)
     answer = await submit_decision(
-        sessions,
+        reads,
         client,
         settings_of(request),
         kind,
@@ -98,7 +99,7 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
         difference=difference,
         allocations=allocations,
     )
-    payment = await payment_service.payment_details(sessions, mutation_id)
+    payment = await payment_service.payment_details(reads, mutation_id)
     if answer.outcome is None:
         # Taken by the workflow, which is still booking it: durable, it will complete.
         body = {"result": "accepted", "workflow_id": answer.workflow_id, "payment": payment}

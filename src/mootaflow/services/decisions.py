@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -51,7 +51,7 @@ from mootaflow.domain.matching import FlagReason
 from mootaflow.domain.payments import OrderStatus
 from mootaflow.domain.settings import Settings
 from mootaflow.store import orders, payments
-from mootaflow.store.db import Sessions, reading
+from mootaflow.store.one_call import OneCall
 from mootaflow.store.tables import Payment
 from mootaflow.temporal.starts import payment_input, summary
 from mootaflow.workflows import search_attributes
@@ -85,7 +85,7 @@ class Answer:
 
 
 async def submit_decision(
-    sessions: Sessions,
+    reads: OneCall,
     client: Client,
     settings: Settings,
     kind: Kind,
@@ -103,7 +103,9 @@ async def submit_decision(
     (approvals) say what happens to money that does not pay one order exactly.
     """
     extra = {"difference": difference, "allocations": allocations} if kind == "approve" else {}
-    payment, payload = await _checked(sessions, kind, mutation_id, by, order_ref, text, extra)
+    payment, payload = await reads.read_session(
+        _checked, kind, mutation_id, by, order_ref, text, extra
+    )
     expires = datetime.now(UTC) + timedelta(seconds=settings.decision_accept_seconds)
     payload["expires_at"] = expires.isoformat()
     handle = await _send(client, settings, kind, payment, payload)
@@ -120,8 +122,8 @@ async def submit_decision(
     return Answer(payment.workflow_id, outcome)
 
 
-async def _checked(
-    sessions: Sessions,
+def _checked(
+    session: Session,
     kind: Kind,
     mutation_id: str,
     by: str,
@@ -130,47 +132,44 @@ async def _checked(
     extra: dict[str, Any],
 ) -> tuple[Payment, dict[str, Any]]:
     """What the database can refuse at once; else the payment and the Update's payload."""
-    async with reading(sessions) as session:
-        payment = await payments.get_payment(session, mutation_id)
-        if payment is None:
-            raise NotFound("not_found", f"no payment for mutation {mutation_id}")
-        if (decided := await payments.get_decision(session, mutation_id)) is not None:
-            verb = "approved" if decided.kind == "approve" else "rejected"
-            raise Conflict(
-                decisions.ALREADY_DECIDED,
-                f"payment {mutation_id} was already {verb} by {decided.decided_by}",
-                decided_by=decided.decided_by,
-                decided_at=decided.decided_at.isoformat(),
-            )
-        if payment.status not in decisions.DECIDABLE:
-            raise Conflict(
-                decisions.NOT_AWAITING,
-                f"payment {mutation_id} is {payment.status}, not awaiting a decision",
-            )
-        if kind == "approve":
-            payload: dict[str, Any] = {"by": by, "note": text, "order_ref": order_ref}
-            payload |= {name: value for name, value in extra.items() if value is not None}
-        else:
-            payload = {"by": by, "reason": text}
-        reason = FlagReason(payment.flag_reason) if payment.flag_reason else FlagReason.NO_MATCH
-        try:
-            decision = parse_decision(kind, payload, reason, payment.order_ref)
-        except InvalidDecision as exc:
-            raise Invalid(decisions.INVALID, str(exc)) from None
-        if decision.kind == "approve":
-            await _fits(session, payment, decision, payload)
+    payment, decided = payments.payment_and_decision(session, mutation_id)
+    if payment is None:
+        raise NotFound("not_found", f"no payment for mutation {mutation_id}")
+    if decided is not None:
+        verb = "approved" if decided.kind == "approve" else "rejected"
+        raise Conflict(
+            decisions.ALREADY_DECIDED,
+            f"payment {mutation_id} was already {verb} by {decided.decided_by}",
+            decided_by=decided.decided_by,
+            decided_at=decided.decided_at.isoformat(),
+        )
+    if payment.status not in decisions.DECIDABLE:
+        raise Conflict(
+            decisions.NOT_AWAITING,
+            f"payment {mutation_id} is {payment.status}, not awaiting a decision",
+        )
+    if kind == "approve":
+        payload: dict[str, Any] = {"by": by, "note": text, "order_ref": order_ref}
+        payload |= {name: value for name, value in extra.items() if value is not None}
+    else:
+        payload = {"by": by, "reason": text}
+    reason = FlagReason(payment.flag_reason) if payment.flag_reason else FlagReason.NO_MATCH
+    try:
+        decision = parse_decision(kind, payload, reason, payment.order_ref)
+    except InvalidDecision as exc:
+        raise Invalid(decisions.INVALID, str(exc)) from None
+    if decision.kind == "approve":
+        _fits(session, payment, decision, payload)
     return payment, payload
 
 
-async def _fits(
-    session: AsyncSession, payment: Payment, decision: Decision, payload: dict[str, Any]
-) -> None:
+def _fits(session: Session, payment: Payment, decision: Decision, payload: dict[str, Any]) -> None:
     """The orders exist, are not paid, and the amounts add up (as the orders stand now:
     the workflow's allocation checks again under row locks)."""
     due: dict[str, Decimal] = {}
     lines = []
     for line in decision.lines():
-        order = await session.run_sync(orders.get_order, line.order_ref)
+        order = orders.get_order(session, line.order_ref)
         if order is None:
             raise Invalid(decisions.UNKNOWN_ORDER, f"no order {line.order_ref}")
         if order.status == OrderStatus.PAID:

@@ -14,9 +14,10 @@ from mootaflow.domain.errors import NotFound
 from mootaflow.domain.paging import Page, PageRequest
 from mootaflow.services.timeline import Event, timeline
 from mootaflow.services.views import payment_view, when
-from mootaflow.store import invoices, listing, notifications, orders, payments
+from mootaflow.store import listing, orders, payments
 from mootaflow.store.db import Sessions, reading
 from mootaflow.store.listing import PaymentFilter
+from mootaflow.store.one_call import OneCall
 from mootaflow.store.tables import DecisionRecord, Invoice, Order, Payment, QuarantinedMutation
 
 # How far from a flagged amount an open order may be to be shown as "near":
@@ -25,9 +26,9 @@ NEAR_AT_LEAST = Decimal(1000)
 NEAR_SHARE = Decimal("0.02")
 
 
-async def payment_details(sessions: Sessions, mutation_id: str) -> dict[str, Any]:
+async def payment_details(reads: OneCall, mutation_id: str) -> dict[str, Any]:
     """The payment with its invoice, notifications, decision and re-sends; NotFound."""
-    story = await payment_story(sessions, mutation_id)
+    story = await payment_story(reads, mutation_id)
     return story.view
 
 
@@ -39,17 +40,17 @@ class Story:
     invoice: Invoice | None
 
 
-async def payment_story(sessions: Sessions, mutation_id: str) -> Story:
-    async with reading(sessions) as session:
-        payment = await payments.get_payment(session, mutation_id)
-        if payment is None:
-            raise NotFound("not_found", f"no payment for mutation {mutation_id}")
-        invoice = await invoices.invoice_for_mutation(session, mutation_id)
-        sent = await notifications.for_mutation(session, mutation_id)
-        decision = await payments.get_decision(session, mutation_id)
-        resends = await payments.resends(session, mutation_id)
-    view = payment_view(payment, invoice, sent, decision, resends)
-    return Story(payment, view, timeline(payment, decision, invoice, sent, resends), invoice)
+async def payment_story(reads: OneCall, mutation_id: str) -> Story:
+    # One call on the database's own thread (store/one_call.py): half the CPU of the
+    # same five reads through the async session, on every approval's answer.
+    found = await reads.read_session(payments.payment_record, mutation_id)
+    if found is None:
+        raise NotFound("not_found", f"no payment for mutation {mutation_id}")
+    payment, invoice, sent = found.payment, found.invoice, found.notifications
+    view = payment_view(payment, invoice, sent, found.decision, found.resends)
+    return Story(
+        payment, view, timeline(payment, found.decision, invoice, sent, found.resends), invoice
+    )
 
 
 async def search(sessions: Sessions, where: PaymentFilter, page: PageRequest) -> Page[Payment]:

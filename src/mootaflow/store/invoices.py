@@ -50,14 +50,14 @@ async def get_invoice(session: AsyncSession, number: str) -> Invoice | None:
 
 
 async def invoice_for_mutation(session: AsyncSession, mutation_id: str) -> Invoice | None:
-    return await _by_mutation(session, mutation_id)
+    return await session.run_sync(invoice_of_mutation, mutation_id)
+
+
+def invoice_of_mutation(session: Session, mutation_id: str) -> Invoice | None:
+    result = session.execute(select(Invoice).where(col(Invoice.mutation_id) == mutation_id))
+    return result.scalars().first()
 
 
 def invoice_for_order(session: Session, order_ref: str) -> Invoice | None:
     result = session.execute(select(Invoice).where(col(Invoice.order_ref) == order_ref))
-    return result.scalars().first()
-
-
-async def _by_mutation(session: AsyncSession, mutation_id: str) -> Invoice | None:
-    result = await session.execute(select(Invoice).where(col(Invoice.mutation_id) == mutation_id))
     return result.scalars().first()

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -35,8 +34,8 @@ def record(
     )
 
 
-async def for_mutation(session: AsyncSession, mutation_id: str) -> list[Notification]:
-    result = await session.execute(
+def for_mutation(session: Session, mutation_id: str) -> list[Notification]:
+    result = session.execute(
         select(Notification).where(col(Notification.mutation_id) == mutation_id)
     )
     return list(result.scalars())

@@ -15,11 +15,13 @@ from mootaflow.domain.matching import MatchOutcome
 from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.reconcile import WEBHOOK
-from mootaflow.store import allocations
+from mootaflow.store import allocations, invoices, notifications
 from mootaflow.store.db import insert_ignore
 from mootaflow.store.tables import (
     DecisionRecord,
+    Invoice,
     MutationColumns,
+    Notification,
     Order,
     Payment,
     PaymentResend,
@@ -89,13 +91,43 @@ def open_payment(
     return Opened(created, payment, decision, resent, again)
 
 
-async def resends(session: AsyncSession, mutation_id: str) -> list[PaymentResend]:
-    result = await session.execute(
+def resends(session: Session, mutation_id: str) -> list[PaymentResend]:
+    result = session.execute(
         select(PaymentResend)
         .where(col(PaymentResend.mutation_id) == mutation_id)
         .order_by(col(PaymentResend.resent_at))
     )
     return list(result.scalars())
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """A payment with every row about it that finance is shown."""
+
+    payment: Payment
+    invoice: Invoice | None
+    notifications: list[Notification]
+    decision: DecisionRecord | None
+    resends: list[PaymentResend]
+
+
+def payment_record(session: Session, mutation_id: str) -> PaymentRecord | None:
+    payment, decision = payment_and_decision(session, mutation_id)
+    if payment is None:
+        return None
+    return PaymentRecord(
+        payment,
+        invoices.invoice_of_mutation(session, mutation_id),
+        notifications.for_mutation(session, mutation_id),
+        decision,
+        resends(session, mutation_id),
+    )
+
+
+def payment_and_decision(
+    session: Session, mutation_id: str
+) -> tuple[Payment | None, DecisionRecord | None]:
+    return session.get(Payment, mutation_id), session.get(DecisionRecord, mutation_id)
 
 
 async def get_payment(session: AsyncSession, mutation_id: str) -> Payment | None:

@@ -26,7 +26,7 @@ from mootaflow.receiver.console.session import (
     set_flash,
     signin_token,
 )
-from mootaflow.receiver.context import sessions_of, settings_of, temporal_client
+from mootaflow.receiver.context import reads_of, sessions_of, settings_of, temporal_client
 from mootaflow.services import refunds
 from mootaflow.services.decisions import decision_text, reject_reason, submit_decision
 
@@ -130,7 +130,7 @@ async def _decide(request: Request, kind: Literal["approve", "reject"]) -> Respo
             difference, allocations = None, None
         client = await temporal_client(request)
         answer = await submit_decision(
-            sessions_of(request),
+            reads_of(request),
             client,
             settings,
             kind,

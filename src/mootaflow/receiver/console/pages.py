@@ -15,7 +15,7 @@ from mootaflow.domain.paging import PageRequest
 from mootaflow.domain.payments import PaymentStatus
 from mootaflow.receiver.console.render import page, redirect
 from mootaflow.receiver.console.session import current_session
-from mootaflow.receiver.context import inbox_sessions_of, sessions_of, settings_of
+from mootaflow.receiver.context import inbox_sessions_of, reads_of, sessions_of, settings_of
 from mootaflow.receiver.reports import csv_response, summary_days
 from mootaflow.services import params, refunds, reports
 from mootaflow.services import payments as payment_service
@@ -129,7 +129,8 @@ async def payment(request: Request) -> Response:
     session = current_session(request)
     sessions = sessions_of(request)
     settings = settings_of(request)
-    story = await payment_service.payment_story(sessions, request.path_params["mutation_id"])
+    mutation_id = request.path_params["mutation_id"]
+    story = await payment_service.payment_story(reads_of(request), mutation_id)
     waiting = None
     if story.payment.status in decision_rules.DECIDABLE and story.view["decision"] is None:
         waiting = await payment_service.waiting_one(sessions, story.payment)
