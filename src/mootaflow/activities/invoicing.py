@@ -83,8 +83,8 @@ def _number(session: Session, mutation_id: str) -> list[Issued]:
 
 def _completed(session: Session, mutation_id: str) -> list[tuple[Order, datetime, PaidBy]]:
     """The orders this transfer completed, when, and every transfer that paid each."""
-    # Fresh: in a booking's transaction the row was just booked by an UPDATE.
-    payment = session.get(Payment, mutation_id, populate_existing=True)
+    # In a booking's transaction, the row allocate booked (store/allocations.py).
+    payment = session.get(Payment, mutation_id)
     done = orders.completed_by(session, mutation_id)
     if payment is None or payment.status != PaymentStatus.PAID or payment.paid_at is None:
         raise ApplicationError(

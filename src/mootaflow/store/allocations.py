@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -79,14 +79,12 @@ def allocate(
     except DoesNotAddUp as exc:
         return Allocated(False, refusal="does_not_add_up", detail=str(exc))
     _store(session, payment, by_ref, made, by, reason, at, partial_extension)
-    first = canonical[0].order_ref
-    session.execute(
-        update(Payment)
-        .where(col(Payment.mutation_id) == mutation_id)
-        .values(
-            status=PaymentStatus.PAID, order_ref=first, flag_reason=None, paid_at=at, updated_at=at
-        )
-    )
+    # Set on the locked row itself, so the invoice's reads in this transaction see it
+    # as booked without reading it again.
+    payment.status, payment.order_ref, payment.flag_reason = (
+        PaymentStatus.PAID, canonical[0].order_ref, None,
+    )  # fmt: skip
+    payment.paid_at, payment.updated_at = at, at
     return Allocated(True, made.completed, made.partial, made.refund, made.surplus)
 
 
