@@ -23,6 +23,7 @@ from typing import Any
 from bench.e2e_flagged import flagged_baseline, flagged_mootaflow
 from bench.e2e_parts import (
     Baseline,
+    CpuMeter,
     create_orders,
     ratio,
     send_webhooks,
@@ -33,7 +34,7 @@ from bench.e2e_parts import (
 from bench.loadgen import open_loop, report
 from bench.noop_workflow import NoopPaymentWorkflow
 from bench.payloads import transfer
-from bench.probe import cpu_seconds, wait_quiet
+from bench.probe import wait_quiet
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
 from bench.stack import Stack, bench_stack, run_bench
@@ -49,7 +50,7 @@ async def paid_mootaflow(stack: Stack, sink: SmtpSink, count: int, rate: float) 
     orders = await create_orders(stack.database_url, count, who)
     bodies = [transfer(f"paid-{run}-{i}", o.amount) for i, o in enumerate(orders)]
     print(f"== mootaflow, paid: {count} payments at {rate:g}/s", flush=True)
-    cpu_before = {name: cpu_seconds(pid) for name, pid in stack.pids.items()}
+    cpu = CpuMeter(stack.pids)
     first, acks = await send_webhooks(stack.webhook_url, "mootaflow webhooks", bodies, rate)
 
     async def emails() -> int:
@@ -57,19 +58,15 @@ async def paid_mootaflow(stack: Stack, sink: SmtpSink, count: int, rate: float) 
 
     received = await wait_for("customer emails", count, emails)
     last = max(sink.sink.arrived(who), default=first)
-    # Each process's CPU from the first webhook to the last email, per payment: steadier
-    # than payments/s on a shared machine, since it does not count time spent waiting.
-    cpu = {
-        name: round(1000 * (cpu_seconds(pid) - cpu_before[name]) / max(received, 1), 1)
-        for name, pid in stack.pids.items()
-    }
-    print(f"  CPU per payment (ms): {cpu}", flush=True)
+    # Each process's CPU from the first webhook to the last email, per payment.
+    used = cpu.per_item_ms(received)
+    print(f"  CPU per payment (ms): {used}", flush=True)
     # After the last webhook: how long the backlog took to drain (a burst's tail).
     drain = round(max(last - first - count / rate, 0.0), 2)
     return {
         **throughput(count, received, first, last),
         "drain_seconds": drain,
-        "cpu_ms_per_payment": cpu,
+        "cpu_ms_per_payment": used,
         "acks": asdict(acks),
     }
 

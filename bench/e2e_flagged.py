@@ -20,7 +20,14 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from bench.e2e_parts import Baseline, create_orders, send_webhooks, throughput, wait_for
+from bench.e2e_parts import (
+    Baseline,
+    CpuMeter,
+    create_orders,
+    send_webhooks,
+    throughput,
+    wait_for,
+)
 from bench.loadclient import LoadClient
 from bench.loadgen import open_loop, report
 from bench.noop_workflow import AWAITING, NoopFlaggedWorkflow
@@ -83,8 +90,8 @@ async def flagged_mootaflow(
         for i, o in enumerate(orders)
     ]
     started: list[float] = []
-
     retried: list[int] = []
+    cpu = CpuMeter(stack.pids)
 
     async def approve(i: int) -> bool:
         if i == 0:
@@ -109,9 +116,13 @@ async def flagged_mootaflow(
 
     received = await wait_for("customer emails", count, emails)
     last = max(sink.sink.arrived(prefix), default=started[0])
+    # Each process's CPU from the first approval to the last email, per approval.
+    used = cpu.per_item_ms(received)
+    print(f"  CPU per approval (ms): {used}", flush=True)
     # Top level: phase 2, the figure compared with the baseline.
     return {
         **throughput(count, received, started[0], last),
+        "cpu_ms_per_approval": used,
         "phase1": phase1,
         "acks": asdict(acks),
         "approvals": asdict(answers),

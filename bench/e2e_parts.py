@@ -17,6 +17,7 @@ from temporalio.client import Client
 from bench.loadclient import LoadClient
 from bench.loadgen import Figures, open_loop, report
 from bench.payloads import ACCOUNT
+from bench.probe import cpu_seconds
 from bench.stack import Stack, spawn
 from mootaflow.domain.orders import NewOrder
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
@@ -118,6 +119,21 @@ def throughput(count: int, completed: int, first: float, last: float) -> dict[st
         "seconds": round(seconds, 2),
         "per_second": round(completed / seconds, 2) if seconds > 0 else None,
     }
+
+
+class CpuMeter:
+    """Each stack process's CPU from now on, per item done: steadier than items/s on a
+    shared machine, since it does not count time spent waiting."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self._pids = pids
+        self._before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+    def per_item_ms(self, done: int) -> dict[str, float]:
+        return {
+            name: round(1000 * (cpu_seconds(pid) - self._before[name]) / max(done, 1), 1)
+            for name, pid in self._pids.items()
+        }
 
 
 def ratio(ours: float | None, baseline: float | None) -> float | None:

@@ -2,12 +2,14 @@
 count, and how their charts read results with parts missing."""
 
 import json
+import os
+import time
 from decimal import Decimal
 
 from aiosmtpd.smtp import Envelope
 from bench.chart import e2e_paths
 from bench.e2e_flagged import approval
-from bench.e2e_parts import ratio, throughput
+from bench.e2e_parts import CpuMeter, ratio, throughput
 from bench.latency import summary
 from bench.payloads import transfer
 from bench.smtp_sink import Sink, SmtpSink
@@ -42,6 +44,16 @@ def test_ratio_and_throughput():
     figures = throughput(count=10, completed=8, first=100.0, last=104.0)
     assert figures == {"count": 10, "completed": 8, "seconds": 4.0, "per_second": 2.0}
     assert throughput(count=1, completed=0, first=5.0, last=5.0)["per_second"] is None
+
+
+def test_cpu_meter_counts_a_process_cpu_per_item():
+    meter = CpuMeter({"bench": os.getpid()})
+    busy_until = time.process_time() + 0.2
+    while time.process_time() < busy_until:
+        pass
+    # 200 ms over 10 items, counted in the kernel's 10 ms ticks (and this process's
+    # other threads, if any ran).
+    assert 19 <= meter.per_item_ms(10)["bench"] <= 100
 
 
 def test_latency_summary():
