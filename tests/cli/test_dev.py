@@ -15,7 +15,13 @@ from mootaflow.cli.dev import BACKGROUND_NICE
 from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment_types import PaymentState
-from tests.support.processes import MOOTAFLOW, clean_env, free_port, run_mootaflow
+from tests.support.processes import (
+    MOOTAFLOW,
+    clean_env,
+    free_port,
+    read_to_end,
+    run_mootaflow,
+)
 from tests.support.temporal import wait_for_workflow
 
 
@@ -56,9 +62,9 @@ class DevStack:
         """Ctrl-C, as a user would; returns the exit code and everything printed."""
         assert self.process is not None and self.process.stdout is not None
         self.process.send_signal(signal.SIGINT)
-        output = await asyncio.wait_for(self.process.stdout.read(), 60)
+        output = await read_to_end(self.process.stdout, 60)
         code = await asyncio.wait_for(self.process.wait(), 60)
-        return code, output.decode(errors="replace")
+        return code, output
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -14,7 +14,13 @@ from mootaflow.domain.settings import DEV_API_KEY
 from mootaflow.fakemoota import DEFAULT_TOKEN
 from mootaflow.mootaapi import MootaClient
 from mootaflow.temporal.client import DATA_CONVERTER
-from tests.support.processes import MOOTAFLOW, clean_env, free_port, run_mootaflow
+from tests.support.processes import (
+    MOOTAFLOW,
+    clean_env,
+    free_port,
+    read_to_end,
+    run_mootaflow,
+)
 from tests.support.temporal import settled
 
 
@@ -113,7 +119,7 @@ async def test_dev_with_a_fake_moota_pays_an_order_from_a_dummy_mutation(tmp_pat
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
         assert process.stdout is not None
-        output = (await asyncio.wait_for(process.stdout.read(), 60)).decode(errors="replace")
+        output = await read_to_end(process.stdout, 60)
         code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0, output
     assert "Traceback" not in output

@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 MOOTAFLOW = [sys.executable, "-m", "mootaflow.cli.main"]
 
 
@@ -45,3 +47,15 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+async def read_to_end(stream: asyncio.StreamReader, seconds: float) -> str:
+    """What `stream` gives until it closes; on timeout, fails showing what came."""
+    output = b""
+    try:
+        async with asyncio.timeout(seconds):
+            while chunk := await stream.read(65536):
+                output += chunk
+    except TimeoutError:
+        pytest.fail(f"still open after {seconds:g} s; so far:\n{output.decode(errors='replace')}")
+    return output.decode(errors="replace")
