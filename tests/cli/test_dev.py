@@ -48,6 +48,8 @@ class DevStack:
             # Its own process group: a failed test kills dev's children too, or they
             # hold its output pipe open and the test hangs instead of failing.
             start_new_session=True,
+            # As a script's background job starts it: Ctrl-C (SIGINT) must still stop it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
         async with httpx.AsyncClient() as http, asyncio.timeout(90):
             while True:

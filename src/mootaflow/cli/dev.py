@@ -89,7 +89,10 @@ class DevStack:
             )
             return 1
         # `kill` or a service manager sends SIGTERM: stop the children as for Ctrl-C.
+        # SIGINT too, explicitly: started in the background by a script, the process
+        # inherits SIGINT ignored, and Python then leaves it ignored.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         self.var.mkdir(parents=True, exist_ok=True)
         temporal_log = self.var / "temporal.log"
         self.spawn(
