@@ -4,6 +4,7 @@ Moota to a paid order, with the worker and receiver pointed at the fake's API.""
 import asyncio
 import contextlib
 import json
+import os
 import signal
 from pathlib import Path
 
@@ -42,6 +43,8 @@ async def test_dev_with_a_fake_moota_pays_an_order_from_a_dummy_mutation(tmp_pat
         env=clean_env(),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        # Its own process group, killed whole if it does not stop (see the end).
+        start_new_session=True,
     )
     env = clean_env(MOOTAFLOW_RECEIVER_PORT=str(port))
     fake_url = f"http://127.0.0.1:{fake_port}"
@@ -119,8 +122,14 @@ async def test_dev_with_a_fake_moota_pays_an_order_from_a_dummy_mutation(tmp_pat
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
         assert process.stdout is not None
-        output = await read_to_end(process.stdout, 60)
-        code = await asyncio.wait_for(process.wait(), 60)
+        try:
+            output = await read_to_end(process.stdout, 60)
+            code = await asyncio.wait_for(process.wait(), 60)
+        except BaseException:
+            # A stack that did not stop leaves none of its children running.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
     assert code == 0, output
     assert "Traceback" not in output
     assert f"fake Moota      {fake_url}/api/v2  (token {DEFAULT_TOKEN}" in output
