@@ -19,6 +19,7 @@ from tests.support.processes import (
     MOOTAFLOW,
     clean_env,
     free_port,
+    kill_group,
     read_to_end,
     run_mootaflow,
 )
@@ -70,8 +71,7 @@ class DevStack:
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+            kill_group(self.process)
             await self.process.wait()
 
 

@@ -4,7 +4,6 @@ Moota to a paid order, with the worker and receiver pointed at the fake's API.""
 import asyncio
 import contextlib
 import json
-import os
 import signal
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.support.processes import (
     MOOTAFLOW,
     clean_env,
     free_port,
+    kill_group,
     read_to_end,
     run_mootaflow,
 )
@@ -127,8 +127,7 @@ async def test_dev_with_a_fake_moota_pays_an_order_from_a_dummy_mutation(tmp_pat
             code = await asyncio.wait_for(process.wait(), 60)
         except BaseException:
             # A stack that did not stop leaves none of its children running.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+            kill_group(process)
             raise
     assert code == 0, output
     assert "Traceback" not in output

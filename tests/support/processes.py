@@ -1,7 +1,9 @@
 """Running the real `mootaflow` command in a subprocess, without blocking the event loop."""
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import sys
 from dataclasses import dataclass
@@ -47,6 +49,12 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def kill_group(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL the process started with start_new_session, and every child of it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 async def read_to_end(stream: asyncio.StreamReader, seconds: float) -> str:

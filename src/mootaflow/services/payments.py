@@ -46,11 +46,11 @@ async def payment_story(reads: OneCall, mutation_id: str) -> Story:
     found = await reads.read_session(payments.payment_record, mutation_id)
     if found is None:
         raise NotFound("not_found", f"no payment for mutation {mutation_id}")
-    payment, invoice, sent = found.payment, found.invoice, found.notifications
-    view = payment_view(payment, invoice, sent, found.decision, found.resends)
-    return Story(
-        payment, view, timeline(payment, found.decision, invoice, sent, found.resends), invoice
-    )
+    payment, invoice, sent, decision, resends = (
+        found.payment, found.invoice, found.notifications, found.decision, found.resends,
+    )  # fmt: skip
+    view = payment_view(payment, invoice, sent, decision, resends)
+    return Story(payment, view, timeline(payment, decision, invoice, sent, resends), invoice)
 
 
 async def search(sessions: Sessions, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
