@@ -31,6 +31,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from bench import receiver_account
 from bench.loadclient import LoadClient
 from bench.loadgen import Figures, open_loop, percentile, report
 from bench.payloads import MOOTA, SHAPES, delivery, mutation_id
@@ -236,6 +237,7 @@ async def run_phases(
                 )
                 run = uuid.uuid4().hex[:8]
                 profiling = target.profiler(f"{shape}-{rate:g}per-s", duration)
+                before = await receiver_account.scrape(target.webhook_url)
                 shaped[shape] = await bench_webhook(
                     f"mootaflow receiver ({shape})",
                     target.webhook_url,
@@ -249,8 +251,13 @@ async def run_phases(
                 if profiling is not None:
                     await asyncio.to_thread(profiling.wait)
                 report([shaped[shape]])
+                own = receiver_account.account(
+                    before, await receiver_account.scrape(target.webhook_url)
+                )
+                print(receiver_account.describe(own), flush=True)
+                after[shape] = {"receiver_account": own}
                 sent = [(i, size) for i in range(shaped[shape].sent)]
-                after[shape] = await settle(target, client, run, sent)
+                after[shape].update(await settle(target, client, run, sent))
             print(f"== {rate:g}/s: bare start_workflow", flush=True)
             bare = await bench_start_workflow(client, rate, duration)
             report([bare])

@@ -4,10 +4,12 @@ answer (new mutations, duplicates), on a real database."""
 import asyncio
 import dataclasses
 import hashlib
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import Engine, event, select
 from sqlmodel import col
 
@@ -97,3 +99,39 @@ async def test_a_stopped_writer_refuses_instead_of_losing(one_call: OneCall) -> 
     await writer.stop()
     with pytest.raises(ReceiverStopping):
         await writer.save(incoming(mutation()))
+
+
+def transaction_parts() -> dict[str, tuple[float, float]]:
+    """(count, sum) of each part of the inbox transactions observed so far."""
+    sample = REGISTRY.get_sample_value
+    return {
+        part: (
+            sample("mootaflow_inbox_transaction_seconds_count", {"part": part}) or 0.0,
+            sample("mootaflow_inbox_transaction_seconds_sum", {"part": part}) or 0.0,
+        )
+        for part in ("begin", "statements", "commit")
+    }
+
+
+async def test_each_transaction_is_timed_by_part_and_a_slow_commit_shows_as_commit(
+    one_call: OneCall,
+) -> None:
+    @event.listens_for(one_call.sync_engine, "commit")
+    def _slow_disk(connection: Any) -> None:
+        time.sleep(0.05)  # as a sync that waits for a busy disk
+
+    before = transaction_parts()
+    writer = InboxWriter(one_call)
+    await writer.start()
+    try:
+        for _ in range(3):
+            await writer.save(incoming(mutation()))
+    finally:
+        await writer.stop()
+    after = transaction_parts()
+
+    counts = {part: after[part][0] - before[part][0] for part in after}
+    seconds = {part: after[part][1] - before[part][1] for part in after}
+    assert counts == {"begin": 3, "statements": 3, "commit": 3}
+    assert seconds["commit"] >= 3 * 0.05
+    assert seconds["statements"] < 3 * 0.05

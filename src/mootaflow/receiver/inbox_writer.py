@@ -10,7 +10,12 @@ a batch.
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Sequence
 
+from sqlalchemy import Connection
+
+from mootaflow.receiver import metrics
 from mootaflow.store import inbox
 from mootaflow.store.one_call import OneCall
 
@@ -72,8 +77,9 @@ class InboxWriter:
         return batch
 
     async def _write(self, batch: list[tuple[inbox.Incoming, asyncio.Future[inbox.Saved]]]) -> None:
+        timed = _TimedTransaction()
         try:
-            saved = await self._writes.run(inbox.save_accepted, [incoming for incoming, _ in batch])
+            saved = await self._writes.run(timed.save, [incoming for incoming, _ in batch])
         except asyncio.CancelledError:
             self._waiting[:0] = batch  # stop() answers them
             raise
@@ -87,6 +93,27 @@ class InboxWriter:
             if not future.done():
                 future.set_exception(exc)
             return
+        timed.observe()
         for (_, future), result in zip(batch, saved, strict=True):
             if not future.done():  # the client may have gone; the rows stay saved
                 future.set_result(result)
+
+
+class _TimedTransaction:
+    """`save_accepted` with the time of each part of its transaction."""
+
+    def __init__(self) -> None:
+        self.called = time.perf_counter()
+        self.began = self.ended = self.called
+
+    def save(self, connection: Connection, batch: Sequence[inbox.Incoming]) -> list[inbox.Saved]:
+        self.began = time.perf_counter()  # on the writes' thread, in the transaction
+        saved = inbox.save_accepted(connection, batch)
+        self.ended = time.perf_counter()
+        return saved
+
+    def observe(self) -> None:
+        parts = metrics.INBOX_TRANSACTION_SECONDS
+        parts.labels("begin").observe(self.began - self.called)
+        parts.labels("statements").observe(self.ended - self.began)
+        parts.labels("commit").observe(time.perf_counter() - self.ended)

@@ -18,10 +18,21 @@ MUTATIONS = Counter(
     "Mutations in accepted deliveries by outcome (new, duplicate, quarantined).",
     ["outcome"],
 )
+ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 ACK_SECONDS = Histogram(
     "mootaflow_webhook_ack_seconds",
     "Time from request start to the acknowledgement of an accepted delivery.",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    buckets=ACK_BUCKETS,
+)
+PART_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5)
+# What an acknowledgement waits for: its inbox transaction, in three parts. `commit`
+# is where the disk's sync shows (README, Benchmarks: the ack's tail under load).
+INBOX_TRANSACTION_SECONDS = Histogram(
+    "mootaflow_inbox_transaction_seconds",
+    "The webhook's inbox transactions by part: begin (hand-over and BEGIN, with any "
+    "wait for the write lock), statements, commit (COMMIT, with the disk's sync).",
+    ["part"],
+    buckets=PART_BUCKETS,
 )
 WORKFLOW_STARTS = Counter(
     "mootaflow_workflow_starts",
