@@ -60,13 +60,15 @@ async def paid_mootaflow(stack: Stack, sink: SmtpSink, count: int, rate: float) 
     last = max(sink.sink.arrived(who), default=first)
     # Each process's CPU from the first webhook to the last email, per payment.
     used = cpu.per_item_ms(received)
-    print(f"  CPU per payment (ms): {used}", flush=True)
+    cores = cpu.cores()
+    print(f"  CPU per payment (ms): {used}; {cores} cores in all", flush=True)
     # After the last webhook: how long the backlog took to drain (a burst's tail).
     drain = round(max(last - first - count / rate, 0.0), 2)
     return {
         **throughput(count, received, first, last),
         "drain_seconds": drain,
         "cpu_ms_per_payment": used,
+        "cores_used": cores,
         "acks": asdict(acks),
     }
 
@@ -75,6 +77,7 @@ async def paid_baseline(baseline: Baseline, count: int, rate: float) -> dict[str
     run = uuid.uuid4().hex[:8]
     first: list[float] = []
     print(f"== baseline, paid: {count} no-op workflows at {rate:g}/s", flush=True)
+    cpu = CpuMeter(baseline.pids)
 
     async def start(i: int) -> bool:
         if i == 0:
@@ -92,7 +95,14 @@ async def paid_baseline(baseline: Baseline, count: int, rate: float) -> dict[str
     completed = baseline.query("NoopPaymentWorkflow", "ExecutionStatus='Completed'")
     done = await wait_for("no-op workflows completed", count, lambda: baseline.count(completed))
     last = await baseline.last_close(completed, first[0])
-    return {**throughput(count, done, first[0], last), "starts": asdict(starts)}
+    used, cores = cpu.per_item_ms(done), cpu.cores()
+    print(f"  CPU per payment (ms): {used}; {cores} cores in all", flush=True)
+    return {
+        **throughput(count, done, first[0], last),
+        "cpu_ms_per_payment": used,
+        "cores_used": cores,
+        "starts": asdict(starts),
+    }
 
 
 def compared(name: str, ours: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
@@ -137,14 +147,26 @@ async def main() -> None:
         help="mootaflow only (a long burst's drain time; the default output is then "
         "bench/results/e2e-burst.json)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="mootaflow worker processes in the stack (default 1, as `mootaflow dev` runs); "
+        "the no-op baseline always has one",
+    )
     parser.add_argument("--out", type=Path, help="default bench/results/e2e.json")
     args = parser.parse_args()
-    if args.count < 1 or args.rate <= 0:
-        parser.error("--count must be at least 1 and --rate above 0")
-    result: dict[str, Any] = {"rate": args.rate, "count": args.count, "goal": GOAL}
+    if args.count < 1 or args.rate <= 0 or args.workers < 1:
+        parser.error("--count and --workers must be at least 1 and --rate above 0")
+    result: dict[str, Any] = {
+        "rate": args.rate,
+        "count": args.count,
+        "goal": GOAL,
+        "workers": args.workers,
+    }
     with SmtpSink() as sink:
         print("starting a bench stack (Temporal dev server, worker, receiver) ...", flush=True)
-        async with bench_stack(smtp=(sink.host, sink.port)) as stack:
+        async with bench_stack(smtp=(sink.host, sink.port), workers=args.workers) as stack:
             print(f"stack up in {stack.workdir}; pids {stack.pids}", flush=True)
             baseline = await start_baseline(stack, f"bench-noop-{uuid.uuid4().hex[:8]}")
 

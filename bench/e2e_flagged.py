@@ -118,11 +118,13 @@ async def flagged_mootaflow(
     last = max(sink.sink.arrived(prefix), default=started[0])
     # Each process's CPU from the first approval to the last email, per approval.
     used = cpu.per_item_ms(received)
-    print(f"  CPU per approval (ms): {used}", flush=True)
+    cores = cpu.cores()
+    print(f"  CPU per approval (ms): {used}; {cores} cores in all", flush=True)
     # Top level: phase 2, the figure compared with the baseline.
     return {
         **throughput(count, received, started[0], last),
         "cpu_ms_per_approval": used,
+        "cores_used": cores,
         "phase1": phase1,
         "acks": asdict(acks),
         "approvals": asdict(answers),
@@ -157,6 +159,7 @@ async def flagged_baseline(baseline: Baseline, count: int, rate: float) -> dict[
     print(f"== baseline, flagged: {count} approve Updates at {rate:g}/s", flush=True)
     started: list[float] = []
     payload = {"by": "bench", "order_ref": "MF-BENCH", "difference": Difference.ACCEPT.value}
+    cpu = CpuMeter(baseline.pids)
 
     async def approve(i: int) -> bool:
         if i == 0:
@@ -171,8 +174,12 @@ async def flagged_baseline(baseline: Baseline, count: int, rate: float) -> dict[
     completed = baseline.query("NoopFlaggedWorkflow", "ExecutionStatus='Completed'")
     done = await wait_for("no-op workflows completed", count, lambda: baseline.count(completed))
     last = await baseline.last_close(completed, started[0])
+    used, cores = cpu.per_item_ms(done), cpu.cores()
+    print(f"  CPU per approval (ms): {used}; {cores} cores in all", flush=True)
     return {
         **throughput(count, done, started[0], last),
+        "cpu_ms_per_approval": used,
+        "cores_used": cores,
         "phase1": phase1,
         "starts": asdict(starts),
         "updates": asdict(updates),

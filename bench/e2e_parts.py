@@ -3,6 +3,7 @@ Moota-shaped transfers sent open-loop, waiting with a stall limit, the no-op bas
 worker, and the throughput figures."""
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -122,18 +123,26 @@ def throughput(count: int, completed: int, first: float, last: float) -> dict[st
 
 
 class CpuMeter:
-    """Each stack process's CPU from now on, per item done: steadier than items/s on a
-    shared machine, since it does not count time spent waiting."""
+    """Each stack process's CPU from now on, and this one's ("bench": the load generator
+    and the SMTP sink), per item done: steadier than items/s on a shared machine, since
+    it does not count time spent waiting."""
 
     def __init__(self, pids: dict[str, int]) -> None:
-        self._pids = pids
-        self._before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        self._pids = {**pids, "bench": os.getpid()}
+        self._before = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
+        self._began = time.monotonic()
 
     def per_item_ms(self, done: int) -> dict[str, float]:
         return {
             name: round(1000 * (cpu_seconds(pid) - self._before[name]) / max(done, 1), 1)
             for name, pid in self._pids.items()
         }
+
+    def cores(self) -> float:
+        """The CPU so far of all these processes, in cores: near the machine's count, the
+        run was bound by CPU, not by any one process."""
+        used = sum(cpu_seconds(pid) - self._before[name] for name, pid in self._pids.items())
+        return round(used / max(time.monotonic() - self._began, 1e-9), 2)
 
 
 def ratio(ours: float | None, baseline: float | None) -> float | None:
@@ -147,6 +156,8 @@ class Baseline:
 
     client: Client
     queue: str
+    # The stack's processes (Temporal and the no-op worker do the baseline's work).
+    pids: dict[str, int]
 
     def query(self, workflow_type: str, condition: str) -> str:
         return f"TaskQueue='{self.queue}' AND WorkflowType='{workflow_type}' AND {condition}"
@@ -176,4 +187,4 @@ async def start_baseline(stack: Stack, queue: str) -> Baseline:
         stack.check_alive()
         await asyncio.sleep(0.2)
     client = await Client.connect(stack.temporal_address, data_converter=DATA_CONVERTER)
-    return Baseline(client, queue)
+    return Baseline(client, queue, stack.pids)

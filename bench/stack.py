@@ -183,8 +183,10 @@ async def bench_stack(
     smtp: tuple[str, int] | None = None,
     overrides: Mapping[str, str] | None = None,
     keep: bool = False,
+    workers: int = 1,
 ) -> AsyncIterator[Stack]:
-    """Start the stack; `overrides` are extra MOOTAFLOW_* variables for worker and receiver."""
+    """Start the stack; `overrides` are extra MOOTAFLOW_* variables for worker and receiver;
+    `workers` worker processes polling the same task queue ("worker", "worker-2", ...)."""
     workdir = Path(tempfile.mkdtemp(prefix="mootaflow-bench-"))
     temporal_address = f"127.0.0.1:{free_port()}"
     receiver_port = free_port()
@@ -202,7 +204,9 @@ async def bench_stack(
         command = dev_server_command(workdir / "temporal.db", port=port, ui_port=None)
         stack.children["temporal"] = spawn(command, env, workdir / "temporal.log")
         await wait_for_temporal(temporal_address, stack.children["temporal"])
-        stack.children["worker"] = spawn([*me, "worker"], env, workdir / "worker.log")
+        for n in range(1, workers + 1):
+            name = "worker" if n == 1 else f"worker-{n}"
+            stack.children[name] = spawn([*me, "worker"], env, workdir / f"{name}.log")
         stack.children["receiver"] = spawn([*me, "receiver"], env, workdir / "receiver.log")
         await wait_ready(stack)
         yield stack

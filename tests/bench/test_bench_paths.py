@@ -47,14 +47,28 @@ def test_ratio_and_throughput():
 
 
 def test_cpu_meter_counts_a_process_cpu_per_item():
-    meter = CpuMeter({"bench": os.getpid()})
+    meter = CpuMeter({"me": os.getpid()})
     busy_until = time.process_time() + 0.2
     spins = 0
     while time.process_time() < busy_until:  # CPU, not a sleep: the meter counts CPU
         spins += 1
     # 200 ms over 10 items, counted in the kernel's 10 ms ticks (and this process's
     # other threads, if any ran).
-    assert 19 <= meter.per_item_ms(10)["bench"] <= 100
+    per_item = meter.per_item_ms(10)
+    assert 19 <= per_item["me"] <= 100
+    assert per_item["bench"] == per_item["me"]  # this process, always counted as "bench"
+
+
+def test_cpu_meter_tells_busy_cores_from_waiting():
+    busy = CpuMeter({})
+    spin_until = time.process_time() + 0.2
+    while time.process_time() < spin_until:
+        pass
+    # One process spinning keeps one core busy (ticks of 10 ms: a little either way).
+    assert 0.7 <= busy.cores() <= 1.3
+    waiting = CpuMeter({})
+    time.sleep(0.2)
+    assert waiting.cores() < 0.3
 
 
 def test_latency_summary():
