@@ -64,11 +64,14 @@ def test_cpu_meter_tells_busy_cores_from_waiting():
     spin_until = time.process_time() + 0.2
     while time.process_time() < spin_until:
         pass
-    # One process spinning keeps one core busy (ticks of 10 ms: a little either way).
-    assert 0.7 <= busy.cores() <= 1.3
+    spun = busy.cores()
     waiting = CpuMeter({})
     time.sleep(0.2)
-    assert waiting.cores() < 0.3
+    slept = waiting.cores()
+    # One thread spinning: at most one core (10 ms ticks: a little over), less on a
+    # machine busy with others; sleeping, next to nothing.
+    assert 0.1 <= spun <= 1.3
+    assert slept < spun / 2
 
 
 def test_latency_summary():
