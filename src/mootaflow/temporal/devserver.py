@@ -72,7 +72,7 @@ def dev_server_command(
         "synchronous=normal",
         # A checkpoint every 500 pages, not SQLite's 1000: each ends in a sync of the
         # file, and the webhook's commit, on the same disk, waits for what that sync
-        # flushes. Half the size: a quarter of the slow commits (bench.ack, README
+        # flushes. Half the size: under half the slow commits (bench.ack, README
         # "Results", 2026-11-28), for some more of Temporal's CPU (200 cost more).
         "--sqlite-pragma",
         "wal_autocheckpoint=500",
