@@ -59,16 +59,13 @@ async def paid_mootaflow(stack: Stack, sink: SmtpSink, count: int, rate: float) 
     received = await wait_for("customer emails", count, emails)
     last = max(sink.sink.arrived(who), default=first)
     # Each process's CPU from the first webhook to the last email, per payment.
-    used = cpu.per_item_ms(received)
-    cores = cpu.cores()
-    print(f"  CPU per payment (ms): {used}; {cores} cores in all", flush=True)
+    cpu_used = cpu.summary(received, "payment")
     # After the last webhook: how long the backlog took to drain (a burst's tail).
     drain = round(max(last - first - count / rate, 0.0), 2)
     return {
         **throughput(count, received, first, last),
         "drain_seconds": drain,
-        "cpu_ms_per_payment": used,
-        "cores_used": cores,
+        **cpu_used,
         "acks": asdict(acks),
     }
 
@@ -95,12 +92,9 @@ async def paid_baseline(baseline: Baseline, count: int, rate: float) -> dict[str
     completed = baseline.query("NoopPaymentWorkflow", "ExecutionStatus='Completed'")
     done = await wait_for("no-op workflows completed", count, lambda: baseline.count(completed))
     last = await baseline.last_close(completed, first[0])
-    used, cores = cpu.per_item_ms(done), cpu.cores()
-    print(f"  CPU per payment (ms): {used}; {cores} cores in all", flush=True)
     return {
         **throughput(count, done, first[0], last),
-        "cpu_ms_per_payment": used,
-        "cores_used": cores,
+        **cpu.summary(done, "payment"),
         "starts": asdict(starts),
     }
 

@@ -117,14 +117,11 @@ async def flagged_mootaflow(
     received = await wait_for("customer emails", count, emails)
     last = max(sink.sink.arrived(prefix), default=started[0])
     # Each process's CPU from the first approval to the last email, per approval.
-    used = cpu.per_item_ms(received)
-    cores = cpu.cores()
-    print(f"  CPU per approval (ms): {used}; {cores} cores in all", flush=True)
+    cpu_used = cpu.summary(received, "approval")
     # Top level: phase 2, the figure compared with the baseline.
     return {
         **throughput(count, received, started[0], last),
-        "cpu_ms_per_approval": used,
-        "cores_used": cores,
+        **cpu_used,
         "phase1": phase1,
         "acks": asdict(acks),
         "approvals": asdict(answers),
@@ -174,12 +171,9 @@ async def flagged_baseline(baseline: Baseline, count: int, rate: float) -> dict[
     completed = baseline.query("NoopFlaggedWorkflow", "ExecutionStatus='Completed'")
     done = await wait_for("no-op workflows completed", count, lambda: baseline.count(completed))
     last = await baseline.last_close(completed, started[0])
-    used, cores = cpu.per_item_ms(done), cpu.cores()
-    print(f"  CPU per approval (ms): {used}; {cores} cores in all", flush=True)
     return {
         **throughput(count, done, started[0], last),
-        "cpu_ms_per_approval": used,
-        "cores_used": cores,
+        **cpu.summary(done, "approval"),
         "phase1": phase1,
         "starts": asdict(starts),
         "updates": asdict(updates),

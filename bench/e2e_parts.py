@@ -144,6 +144,12 @@ class CpuMeter:
         used = sum(cpu_seconds(pid) - self._before[name] for name, pid in self._pids.items())
         return round(used / max(time.monotonic() - self._began, 1e-9), 2)
 
+    def summary(self, done: int, item: str) -> dict[str, Any]:
+        """Both figures, printed, as a result's fields (`cpu_ms_per_<item>`, `cores_used`)."""
+        used, cores = self.per_item_ms(done), self.cores()
+        print(f"  CPU per {item} (ms): {used}; {cores} cores in all", flush=True)
+        return {f"cpu_ms_per_{item}": used, "cores_used": cores}
+
 
 def ratio(ours: float | None, baseline: float | None) -> float | None:
     """ours / baseline, or None when either is missing or zero."""

@@ -46,12 +46,17 @@ def test_ratio_and_throughput():
     assert throughput(count=1, completed=0, first=5.0, last=5.0)["per_second"] is None
 
 
+def _spin(seconds: float) -> int:
+    """Use `seconds` of this thread's CPU (not a sleep: the meter counts CPU); the loop's turns."""
+    busy_until, spins = time.process_time() + seconds, 0
+    while time.process_time() < busy_until:
+        spins += 1
+    return spins
+
+
 def test_cpu_meter_counts_a_process_cpu_per_item():
     meter = CpuMeter({"me": os.getpid()})
-    busy_until = time.process_time() + 0.2
-    spins = 0
-    while time.process_time() < busy_until:  # CPU, not a sleep: the meter counts CPU
-        spins += 1
+    _spin(0.2)
     # 200 ms over 10 items, counted in the kernel's 10 ms ticks (and this process's
     # other threads, if any ran).
     per_item = meter.per_item_ms(10)
@@ -61,9 +66,7 @@ def test_cpu_meter_counts_a_process_cpu_per_item():
 
 def test_cpu_meter_tells_busy_cores_from_waiting():
     busy = CpuMeter({})
-    spin_until = time.process_time() + 0.2
-    while time.process_time() < spin_until:
-        pass
+    _spin(0.2)
     spun = busy.cores()
     waiting = CpuMeter({})
     time.sleep(0.2)
