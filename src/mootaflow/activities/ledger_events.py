@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
-from sqlmodel import col, select
 from temporalio.exceptions import ApplicationError
 
 from mootaflow.domain.allocations import AllocationKind
 from mootaflow.domain.payments import OrderStatus
-from mootaflow.store import allocations, invoices, orders
+from mootaflow.store import allocations, invoices
 from mootaflow.store.tables import Invoice, Order, Payment, Refund
 
 ORDER_PAID = "order.paid"
@@ -37,7 +36,8 @@ def read(session: Session, mutation_id: str) -> Told:
     for row in rows:
         if row.kind != AllocationKind.ORDER:
             continue
-        order = orders.get_order(session, row.order_ref)
+        # The ledger holds our reference: the order's key.
+        order = session.get(Order, row.order_ref)
         assert order is not None
         invoice = invoices.invoice_for_order(session, order.ref)
         if order.status == OrderStatus.PAID and order.paid_by_mutation_id == mutation_id:
@@ -45,9 +45,7 @@ def read(session: Session, mutation_id: str) -> Told:
                 paid.append((order, invoice))
         elif order.status == OrderStatus.PARTIALLY_PAID:
             partial.append(order)
-    refund = session.execute(
-        select(Refund).where(col(Refund.mutation_id) == mutation_id)
-    ).scalar_one_or_none()
+    refund = allocations.refund_of(session, mutation_id)
     if payment is None or not (paid or partial):
         raise ApplicationError(
             f"payment {mutation_id} has no invoice yet", type="NotInvoiced", non_retryable=True

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -79,6 +79,9 @@ def allocate(
     except DoesNotAddUp as exc:
         return Allocated(False, refusal="does_not_add_up", detail=str(exc))
     _store(session, payment, by_ref, made, by, reason, at, partial_extension)
+    # A session holds a row it has no change for only weakly: held here, the payment is
+    # still in it when this transaction's invoice reads it (invoicing), with no SELECT.
+    session.info["allocated"] = payment
     # Set on the locked row itself, so the invoice's reads in this transaction see it
     # as booked without reading it again.
     payment.status, payment.order_ref, payment.flag_reason = (
@@ -164,22 +167,23 @@ def _locked_order(session: Session, ref: str) -> Order | None:
     return session.get(Order, found.ref, with_for_update=True, populate_existing=True)
 
 
+# Built once, the value bound at execution (see store.db.built_once).
+_BY_ID = col(Allocation.id)
+_OF = select(Allocation).where(col(Allocation.mutation_id) == bindparam("id")).order_by(_BY_ID)
+_TO = select(Allocation).where(col(Allocation.order_ref) == bindparam("ref")).order_by(_BY_ID)
+_REFUND_OF = select(Refund).where(col(Refund.mutation_id) == bindparam("id"))
+
+
 def allocations_of(session: Session, mutation_id: str) -> list[Allocation]:
-    result = session.execute(
-        select(Allocation)
-        .where(col(Allocation.mutation_id) == mutation_id)
-        .order_by(col(Allocation.id))
-    )
-    return list(result.scalars())
+    return list(session.scalars(_OF, {"id": mutation_id}))
 
 
 def allocations_to(session: Session, order_ref: str) -> list[Allocation]:
-    result = session.execute(
-        select(Allocation)
-        .where(col(Allocation.order_ref) == order_ref)
-        .order_by(col(Allocation.id))
-    )
-    return list(result.scalars())
+    return list(session.scalars(_TO, {"ref": order_ref}))
+
+
+def refund_of(session: Session, mutation_id: str) -> Refund | None:
+    return session.scalars(_REFUND_OF, {"id": mutation_id}).one_or_none()
 
 
 async def refunds_page(

@@ -2,18 +2,33 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from mootaflow.domain.moota import JAKARTA
-from mootaflow.store.db import dialect_insert
+from mootaflow.store.db import built_once, table_of
 from mootaflow.store.tables import Invoice, InvoiceCounter
 
 
 def invoice_number(month: str, sequence: int) -> str:
     return f"INV-{month}-{sequence:05d}"
+
+
+# The month's first number, or the next one: one statement, which locks the row.
+_NEXT_NUMBER = built_once(
+    lambda insert: (
+        insert(table_of(InvoiceCounter))
+        .on_conflict_do_update(
+            index_elements=["month"], set_={"last_number": col(InvoiceCounter.last_number) + 1}
+        )
+        .returning(col(InvoiceCounter.last_number))
+    )
+)
+# Built once, the value bound at execution (see store.db.built_once).
+_OF_MUTATION = select(Invoice).where(col(Invoice.mutation_id) == bindparam("mutation_id"))
+_OF_ORDER = select(Invoice).where(col(Invoice.order_ref) == bindparam("order_ref"))
 
 
 def issue_invoice(session: Session, mutation_id: str, order_ref: str, paid_at: datetime) -> Invoice:
@@ -27,14 +42,7 @@ def issue_invoice(session: Session, mutation_id: str, order_ref: str, paid_at: d
     if existing is not None:
         return existing
     month = paid_at.astimezone(JAKARTA).strftime("%Y%m")
-    # The month's first number, or the next one: one statement, which locks the row.
-    counter = dialect_insert(session, InvoiceCounter).values(month=month, last_number=1)
-    bumped = session.execute(
-        counter.on_conflict_do_update(
-            index_elements=["month"],
-            set_={"last_number": col(InvoiceCounter.last_number) + 1},
-        ).returning(col(InvoiceCounter.last_number))
-    )
+    bumped = session.execute(_NEXT_NUMBER(session), {"month": month, "last_number": 1})
     invoice = Invoice(
         number=invoice_number(month, bumped.scalar_one()),
         mutation_id=mutation_id,
@@ -54,10 +62,8 @@ async def invoice_for_mutation(session: AsyncSession, mutation_id: str) -> Invoi
 
 
 def invoice_of_mutation(session: Session, mutation_id: str) -> Invoice | None:
-    result = session.execute(select(Invoice).where(col(Invoice.mutation_id) == mutation_id))
-    return result.scalars().first()
+    return session.scalars(_OF_MUTATION, {"mutation_id": mutation_id}).first()
 
 
 def invoice_for_order(session: Session, order_ref: str) -> Invoice | None:
-    result = session.execute(select(Invoice).where(col(Invoice.order_ref) == order_ref))
-    return result.scalars().first()
+    return session.scalars(_OF_ORDER, {"order_ref": order_ref}).first()

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from mootaflow.store.db import dialect_insert
+from mootaflow.store.db import DialectInsert, built_once, table_of
 from mootaflow.store.tables import Notification
 
 
@@ -19,19 +19,27 @@ def already_sent(session: Session, kind: str, mutation_id: str) -> Notification 
     return row if row is not None and row.status == "sent" else None
 
 
+def _record(insert: DialectInsert) -> Insert:
+    row = insert(table_of(Notification))
+    changed = {name: row.excluded[name] for name in ("status", "detail", "updated_at")}
+    return row.on_conflict_do_update(
+        index_elements=["key"], set_=changed, where=col(Notification.status) != "sent"
+    )
+
+
+_RECORD = built_once(_record)
+
+
 def record(
     session: Session, kind: str, mutation_id: str, status: str, detail: str, at: datetime
 ) -> None:
     """What the notification did; once sent it stays sent. One statement."""
-    values = {"status": status, "detail": detail[:1000], "updated_at": at}
-    row = dialect_insert(session, Notification).values(
-        key=notification_key(kind, mutation_id), kind=kind, mutation_id=mutation_id, **values
-    )
+    key = notification_key(kind, mutation_id)
     session.execute(
-        row.on_conflict_do_update(
-            index_elements=["key"], set_=values, where=col(Notification.status) != "sent"
-        )
-    )
+        _RECORD(session),
+        {"key": key, "kind": kind, "mutation_id": mutation_id, "status": status,
+         "detail": detail[:1000], "updated_at": at},
+    )  # fmt: skip
 
 
 def for_mutation(session: Session, mutation_id: str) -> list[Notification]:

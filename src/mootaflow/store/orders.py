@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -176,12 +176,15 @@ def orders_with_amount(session: Session, account_number: str, amount: object) ->
     return [facts(order) for order in result.scalars()]
 
 
+# Built once, the value bound at execution (see store.db.built_once).
+_COMPLETED_BY = (
+    select(Order).where(col(Order.paid_by_mutation_id) == bindparam("id")).order_by(col(Order.ref))
+)
+
+
 def completed_by(session: Session, mutation_id: str) -> list[Order]:
     """The orders whose last rupiah (or accepted shortfall) came from this mutation."""
-    result = session.execute(
-        select(Order).where(col(Order.paid_by_mutation_id) == mutation_id).order_by(col(Order.ref))
-    )
-    return list(result.scalars())
+    return list(session.scalars(_COMPLETED_BY, {"id": mutation_id}))
 
 
 def facts(order: Order) -> OrderFacts:

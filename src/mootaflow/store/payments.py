@@ -16,7 +16,7 @@ from mootaflow.domain.moota import Mutation
 from mootaflow.domain.payments import Booking, PaymentStatus
 from mootaflow.domain.reconcile import WEBHOOK
 from mootaflow.store import allocations, invoices, notifications
-from mootaflow.store.db import insert_ignore
+from mootaflow.store.db import built_once, insert_ignore, table_of
 from mootaflow.store.tables import (
     DecisionRecord,
     Invoice,
@@ -197,9 +197,15 @@ def set_status(session: Session, mutation_id: str, status: str, at: datetime) ->
     )
 
 
+_RECORD_DECISION = built_once(
+    lambda insert: insert(table_of(DecisionRecord)).on_conflict_do_nothing(
+        index_elements=["mutation_id"]
+    )
+)
+
+
 def record_decision(session: Session, decision: DecisionRecord) -> None:
-    values = decision.model_dump()
-    session.execute(insert_ignore(session, DecisionRecord, "mutation_id").values(values))
+    session.execute(_RECORD_DECISION(session), decision.model_dump())
 
 
 async def get_decision(session: AsyncSession, mutation_id: str) -> DecisionRecord | None:
