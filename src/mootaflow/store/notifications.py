@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -42,8 +42,8 @@ def record(
     )  # fmt: skip
 
 
+_FOR_MUTATION = select(Notification).where(col(Notification.mutation_id) == bindparam("id"))
+
+
 def for_mutation(session: Session, mutation_id: str) -> list[Notification]:
-    result = session.execute(
-        select(Notification).where(col(Notification.mutation_id) == mutation_id)
-    )
-    return list(result.scalars())
+    return list(session.scalars(_FOR_MUTATION, {"id": mutation_id}))

@@ -128,14 +128,17 @@ async def _held_amounts(
     return set(result.scalars())
 
 
+# Built once, the value bound at execution (see store.db.built_once).
+_BY_REF = select(Order).where(
+    (col(Order.ref_key) == bindparam("key")) | (col(Order.merchant_ref) == bindparam("ref"))
+)
+
+
 def get_order(session: Session, ref: str) -> Order | None:
     """By our reference (separators and case tolerated) or by the merchant's."""
     if len(ref) > 64 or not ref.isprintable():
         return None  # no stored reference looks like this (and NUL would upset PostgreSQL)
-    result = session.execute(
-        select(Order).where((col(Order.ref_key) == ref_key(ref)) | (col(Order.merchant_ref) == ref))
-    )
-    return result.scalars().first()
+    return session.scalars(_BY_REF, {"key": ref_key(ref), "ref": ref}).first()
 
 
 async def expire_overdue(session: AsyncSession, now: datetime) -> int:
@@ -176,7 +179,6 @@ def orders_with_amount(session: Session, account_number: str, amount: object) ->
     return [facts(order) for order in result.scalars()]
 
 
-# Built once, the value bound at execution (see store.db.built_once).
 _COMPLETED_BY = (
     select(Order).where(col(Order.paid_by_mutation_id) == bindparam("id")).order_by(col(Order.ref))
 )

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -91,13 +91,21 @@ def open_payment(
     return Opened(created, payment, decision, resent, again)
 
 
+# Built once, the value bound at execution (see store.db.built_once).
+_RESENDS = (
+    select(PaymentResend)
+    .where(col(PaymentResend.mutation_id) == bindparam("id"))
+    .order_by(col(PaymentResend.resent_at))
+)
+_WITH_DECISION = (
+    select(Payment, DecisionRecord)
+    .outerjoin(DecisionRecord, col(DecisionRecord.mutation_id) == col(Payment.mutation_id))
+    .where(col(Payment.mutation_id) == bindparam("id"))
+)
+
+
 def resends(session: Session, mutation_id: str) -> list[PaymentResend]:
-    result = session.execute(
-        select(PaymentResend)
-        .where(col(PaymentResend.mutation_id) == mutation_id)
-        .order_by(col(PaymentResend.resent_at))
-    )
-    return list(result.scalars())
+    return list(session.scalars(_RESENDS, {"id": mutation_id}))
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,8 @@ def payment_record(session: Session, mutation_id: str) -> PaymentRecord | None:
 def payment_and_decision(
     session: Session, mutation_id: str
 ) -> tuple[Payment | None, DecisionRecord | None]:
-    return session.get(Payment, mutation_id), session.get(DecisionRecord, mutation_id)
+    row = session.execute(_WITH_DECISION, {"id": mutation_id}).one_or_none()
+    return (None, None) if row is None else (row[0], row[1])
 
 
 async def get_payment(session: AsyncSession, mutation_id: str) -> Payment | None:
