@@ -56,8 +56,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.e2e --count 1000 --rate 100 --path both
 	@echo "== bench/latency: 30 payments one at a time on mootaflow dev, webhook to paid and to email"
 	$(BIN)/python -m bench.latency --stack dev --count 30
-	@echo "== bench/steps: the paid path's activities on their own, per payment"
+	@echo "== bench/steps: each path's activities on their own, per payment"
 	$(BIN)/python -m bench.steps --count 300
+	$(BIN)/python -m bench.steps --count 300 --path flagged
 	@echo "== bench/inline: the anti-pattern at the same rates and durations"
 	$(BIN)/python -m bench.inline --rates 100,300 --durations 60,15
 	@echo "== charts"

@@ -38,6 +38,7 @@ from bench.probe import wait_quiet
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
 from bench.stack import Stack, bench_stack, run_bench
+from mootaflow.cli.parser import DEV_WORKERS
 
 GOAL = 1.5  # issue 16: mootaflow at least 1.5x the no-op baseline on regular activities
 PATHS = {"paid": ("paid",), "flagged": ("flagged",), "both": ("paid", "flagged")}
@@ -144,9 +145,9 @@ async def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="mootaflow worker processes in the stack (default 1, as `mootaflow dev` runs); "
-        "the no-op baseline always has one",
+        default=DEV_WORKERS,
+        help=f"worker processes in the stack, mootaflow's and the no-op baseline's each "
+        f"(default {DEV_WORKERS}, as `mootaflow dev` runs)",
     )
     parser.add_argument("--out", type=Path, help="default bench/results/e2e.json")
     args = parser.parse_args()
@@ -162,7 +163,8 @@ async def main() -> None:
         print("starting a bench stack (Temporal dev server, worker, receiver) ...", flush=True)
         async with bench_stack(smtp=(sink.host, sink.port), workers=args.workers) as stack:
             print(f"stack up in {stack.workdir}; pids {stack.pids}", flush=True)
-            baseline = await start_baseline(stack, f"bench-noop-{uuid.uuid4().hex[:8]}")
+            queue = f"bench-noop-{uuid.uuid4().hex[:8]}"
+            baseline = await start_baseline(stack, queue, args.workers)
 
             async def quiet(label: str) -> None:
                 await wait_quiet(

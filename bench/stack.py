@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import uvloop
 
+from mootaflow.cli.parser import DEV_WORKERS
 from mootaflow.domain.settings import Settings
 from mootaflow.processes import stop_in_order
 from mootaflow.temporal.client import connect
@@ -183,7 +184,7 @@ async def bench_stack(
     smtp: tuple[str, int] | None = None,
     overrides: Mapping[str, str] | None = None,
     keep: bool = False,
-    workers: int = 1,
+    workers: int = DEV_WORKERS,
 ) -> AsyncIterator[Stack]:
     """Start the stack; `overrides` are extra MOOTAFLOW_* variables for worker and receiver;
     `workers` worker processes polling the same task queue ("worker", "worker-2", ...)."""
@@ -278,14 +279,17 @@ async def dev_stack(
     try:
         stack.children["dev"] = spawn(command, env, workdir / "dev.log", cwd=workdir)
         await wait_ready(stack)
-        # Its children (Temporal, worker, receiver): for the idle check and profilers.
+        # Its children (Temporal, workers, receiver): for the idle check and profilers.
         dev = stack.children["dev"].pid
-        names = {"temporal": "temporal", "worker": " worker", "receiver": " receiver"}
         for pid in child_pids(dev):
-            cmdline = command_line(pid)
-            for name, marker in names.items():
-                if marker in cmdline:
-                    stack.others[name] = pid
+            words = command_line(pid).split()
+            if "temporal" in words[0]:
+                stack.others["temporal"] = pid
+            elif words[-1] == "receiver":
+                stack.others["receiver"] = pid
+            elif words[-1] == "worker":
+                workers = sum(name.startswith("worker") for name in stack.others)
+                stack.others["worker" if not workers else f"worker-{workers + 1}"] = pid
         yield stack
     finally:
         stop(stack.children)

@@ -6,6 +6,7 @@ import os
 import time
 from decimal import Decimal
 
+import pytest
 from aiosmtpd.smtp import Envelope
 from bench.chart import e2e_paths
 from bench.e2e_flagged import approval
@@ -104,10 +105,12 @@ def test_e2e_chart_reads_either_path_alone():
     assert e2e_paths({"rate": 1}) == []
 
 
-async def test_steps_bench_pays_each_payment_and_counts_its_statements(tmp_path):
+@pytest.mark.parametrize("path", ["paid", "flagged"])
+async def test_steps_bench_pays_each_payment_and_counts_its_statements(tmp_path, path):
     with SmtpSink() as sink:
-        result = await steps.measure(3, tmp_path, sink)
+        result = await steps.measure(3, tmp_path, sink, path)
+    assert result["path"] == path
     assert result["count"] == 3 and result["cpu_ms_per_payment"] > 0
-    # Settling, invoicing and telling the customer take SQL; each email reached the sink.
+    # Booking, invoicing and telling the customer take SQL; each email reached the sink.
     assert result["statements_per_payment"] > 10
     assert len(sink.sink.arrived("steps-")) == 3 + steps.WARMUP

@@ -12,6 +12,7 @@ from bench.stack import child_pids, command_line
 from temporalio.client import Client
 
 from mootaflow.cli.dev import BACKGROUND_NICE
+from mootaflow.cli.parser import DEV_WORKERS
 from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment_types import PaymentState
@@ -90,20 +91,22 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
     env = clean_env(MOOTAFLOW_RECEIVER_PORT=str(stack.port))
     try:
         await stack.start()
-        # Everything on one machine: the worker yields the CPU to the receiver (once
-        # it has read its settings, which may be after the receiver is ready).
+        # Everything on one machine: the workers yield the CPU to the receiver (once
+        # they have read their settings, which may be after the receiver is ready).
         assert stack.process is not None
         mine = os.getpriority(os.PRIO_PROCESS, 0)
         async with asyncio.timeout(30):
             while True:
-                # Keyed by the last word of each child's command: worker, receiver, ...
-                niceness = {command_line(pid).split()[-1]: os.getpriority(os.PRIO_PROCESS, pid)
-                            for pid in child_pids(stack.process.pid)}  # fmt: skip
-                if niceness["worker"] != mine:
+                # By the last word of each child's command: worker (two), receiver, ...
+                children = [(command_line(pid).split()[-1], os.getpriority(os.PRIO_PROCESS, pid))
+                            for pid in child_pids(stack.process.pid)]  # fmt: skip
+                workers = [nice for name, nice in children if name == "worker"]
+                if len(workers) == DEV_WORKERS and mine not in workers:
                     break
                 await asyncio.sleep(0.2)
         background = min(mine + BACKGROUND_NICE, 19)
-        assert niceness["worker"] == background, niceness
+        assert workers == [background] * DEV_WORKERS, children
+        niceness = dict(children)
         assert niceness["receiver"] == mine, niceness
         # The Temporal dev server too, every thread of it (set before it started).
         [temporal] = [p for p in child_pids(stack.process.pid) if "start-dev" in command_line(p)]
@@ -175,6 +178,7 @@ async def test_dev_runs_everything_an_order_gets_paid_and_data_survives(
         assert code == 0, output
         assert "Traceback" not in output
         assert "webhook secret  mootaflow-dev-secret" in output
+        assert f"workers         {DEV_WORKERS} (--workers)" in output
         assert "emails are written to var/outbox/" in output
 
         # A second run finds the earlier payment, in Temporal and in the database.

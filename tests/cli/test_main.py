@@ -39,6 +39,9 @@ async def test_bad_arguments_are_refused_with_a_message(tmp_path: Path) -> None:
     result = await run_mootaflow("simulate", "--count", "0", cwd=tmp_path)
     assert result.code == 2
     assert "count must be a whole number from 1 to 1000" in result.stderr
+    result = await run_mootaflow("dev", "--workers", "9", cwd=tmp_path)
+    assert result.code == 2
+    assert "workers must be a whole number from 1 to 8: '9'" in result.stderr
 
 
 async def test_garbage_settings_stop_start_up_with_the_variable_named(tmp_path: Path) -> None:

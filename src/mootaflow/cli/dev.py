@@ -1,7 +1,7 @@
 """`mootaflow dev`: the whole system on embedded defaults, supervised in one terminal.
 
-Three child processes: the Temporal dev server (state under ./var), the worker
-and the receiver. Ctrl-C stops all of them; if one dies, the rest are stopped.
+Child processes: the Temporal dev server (state under ./var), the workers (two by
+default) and the receiver. Ctrl-C stops all of them; if one dies, the rest are stopped.
 """
 
 import asyncio
@@ -41,6 +41,7 @@ class DevStack:
     var: Path
     temporal_port: int
     ui_port: int
+    workers: int
     # `--fake-moota`: the fake Moota's port; the worker and receiver get its API URL and token.
     fake_moota_port: int | None = None
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -57,12 +58,17 @@ class DevStack:
         return env
 
     def spawn(
-        self, name: str, command: list[str], log_file: Path | None = None, nice: int = 0
+        self,
+        name: str,
+        command: list[str],
+        log_file: Path | None = None,
+        nice: int = 0,
+        env: dict[str, str] | None = None,
     ) -> None:
         output = log_file.open("ab") if log_file else None
         self.children[name] = subprocess.Popen(  # noqa: S603 (our own binaries)
             command,
-            env=self.child_env(),
+            env=self.child_env() | (env or {}),
             stdout=output,
             stderr=output,
             # Before exec, so every thread the process starts inherits it.
@@ -130,7 +136,8 @@ class DevStack:
                     ],
                     self.var / "fake-moota.log",
                 )
-            self.spawn("worker", [*me, "worker"])
+            for n in range(1, self.workers + 1):
+                self.spawn(_worker_name(n), [*me, "worker"], env=self._worker_env(n))
             self.spawn("receiver", [*me, "receiver"])
             self._banner()
             return self._supervise()
@@ -139,6 +146,11 @@ class DevStack:
             return 0
         finally:
             self._stop_all()
+
+    def _worker_env(self, n: int) -> dict[str, str]:
+        """Worker n's own metrics port, the configured one plus n - 1, when one is set."""
+        port = self.settings.worker_metrics_port
+        return {} if port is None else {"MOOTAFLOW_WORKER_METRICS_PORT": str(port + n - 1)}
 
     def _wait_for_temporal(self) -> bool:
         settings = self.settings.model_copy(
@@ -179,6 +191,7 @@ class DevStack:
             f"  health          http://127.0.0.1:{port}/readyz\n"
             f"  Temporal UI     http://127.0.0.1:{self.ui_port}\n"
             f"  Temporal gRPC   127.0.0.1:{self.temporal_port}\n"
+            f"  workers         {self.workers} (--workers)\n"
             f"  webhook secret  {shown}\n"
             f"  merchant API    key {api_key}  (Authorization: Bearer ...)\n"
             f"  finance API     token {finance}\n"
@@ -217,9 +230,14 @@ class DevStack:
             time.sleep(0.5)
 
     def _stop_all(self) -> None:
-        # Receiver first (stop accepting), then the worker, then Temporal.
-        order = ("receiver", "worker", "fake-moota", "temporal")
+        # Receiver first (stop accepting), then the workers, then Temporal.
+        workers = [_worker_name(n) for n in range(1, self.workers + 1)]
+        order = ("receiver", *workers, "fake-moota", "temporal")
         stop_in_order([self.children[name] for name in order if name in self.children])
+
+
+def _worker_name(n: int) -> str:
+    return "worker" if n == 1 else f"worker-{n}"
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -78,6 +78,7 @@ def _dev(args: argparse.Namespace, settings: Settings) -> int:
             args.var,
             args.temporal_port,
             args.ui_port,
+            args.workers,
             fake_moota_port=args.fake_moota_port if args.fake_moota else None,
         )
         return stack.run()
