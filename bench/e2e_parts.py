@@ -176,9 +176,9 @@ class Baseline:
         return max((c.timestamp() for c in closes if c is not None), default=default)
 
 
-async def start_baseline(stack: Stack, queue: str, workers: int = 1) -> Baseline:
-    """The no-op worker (bench/noop_worker.py) as a child of the stack, polling `queue`;
-    `workers` of them ("noop-worker", "noop-worker-2", ...), as many as mootaflow has."""
+async def start_baseline(stack: Stack, queue: str) -> Baseline:
+    """The no-op worker (bench/noop_worker.py) as a child of the stack, polling `queue`."""
+    log = stack.workdir / "noop-worker.log"
     # Spelled out: `mootaflow dev` sets these for its own children only.
     env = {
         **stack.env,
@@ -186,13 +186,10 @@ async def start_baseline(stack: Stack, queue: str, workers: int = 1) -> Baseline
         "MOOTAFLOW_TEMPORAL_ADDRESS": stack.temporal_address,
         "MOOTAFLOW_DATABASE_URL": stack.database_url,
     }
-    logs = []
-    for n in range(1, workers + 1):
-        name = "noop-worker" if n == 1 else f"noop-worker-{n}"
-        logs.append(stack.workdir / f"{name}.log")
-        command = [sys.executable, "-m", "bench.noop_worker", queue]
-        stack.children[name] = spawn(command, env, logs[-1])
-    while not all("polling" in log.read_text(errors="replace") for log in logs):
+    stack.children["noop-worker"] = spawn(
+        [sys.executable, "-m", "bench.noop_worker", queue], env, log
+    )
+    while "polling" not in log.read_text(errors="replace"):
         stack.check_alive()
         await asyncio.sleep(0.2)
     client = await Client.connect(stack.temporal_address, data_converter=DATA_CONVERTER)
