@@ -11,7 +11,7 @@ from mootaflow.domain.money import AmountError, parse_amount
 
 # `mootaflow dev`'s worker processes. A payment's steps run their Python in one thread
 # per process, so one worker keeps at most one core busy: on the README's 2-core
-# machine a second one took finance approvals from 17-20 to 21.6/s (Benchmarks).
+# machine a second one used the other core (README, Results, 2026-11-28 10:08).
 DEV_WORKERS = 2
 MAX_DEV_WORKERS = 8
 
