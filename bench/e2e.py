@@ -38,7 +38,7 @@ from bench.probe import wait_quiet
 from bench.results import write_result
 from bench.smtp_sink import SmtpSink
 from bench.stack import Stack, bench_stack, run_bench
-from mootaflow.cli.parser import DEV_WORKERS
+from mootaflow.processes import DEV_WORKERS
 
 GOAL = 1.5  # issue 16: mootaflow at least 1.5x the no-op baseline on regular activities
 PATHS = {"paid": ("paid",), "flagged": ("flagged",), "both": ("paid", "flagged")}

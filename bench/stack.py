@@ -29,9 +29,8 @@ from typing import Any
 import httpx
 import uvloop
 
-from mootaflow.cli.parser import DEV_WORKERS
 from mootaflow.domain.settings import Settings
-from mootaflow.processes import stop_in_order
+from mootaflow.processes import DEV_WORKERS, stop_in_order
 from mootaflow.temporal.client import connect
 from mootaflow.temporal.devserver import dev_server_command
 from mootaflow.temporal.setup import MIN_RETENTION, ensure_namespace

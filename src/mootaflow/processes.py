@@ -1,11 +1,16 @@
-"""Stopping child processes in order: `mootaflow dev` and the benchmarks' throw-away
-stacks (bench/stack.py) both supervise a Temporal server, a worker and a receiver."""
+"""Child processes: `mootaflow dev` and the benchmarks' throw-away stacks
+(bench/stack.py) both supervise a Temporal server, workers and a receiver, and stop
+them in order."""
 
 import signal
 import subprocess
 from collections.abc import Iterable
 
 STOP_TIMEOUT = 15.0
+# The stack's worker processes. A payment's steps run their Python in one thread per
+# process, so one worker keeps at most one core busy: on the README's 2-core machine
+# a second one used the other core (README, Results, 2026-11-28 10:08).
+DEV_WORKERS = 2
 
 
 def stop_in_order(

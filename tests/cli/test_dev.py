@@ -12,7 +12,7 @@ from bench.stack import child_pids, command_line
 from temporalio.client import Client
 
 from mootaflow.cli.dev import BACKGROUND_NICE
-from mootaflow.cli.parser import DEV_WORKERS
+from mootaflow.processes import DEV_WORKERS
 from mootaflow.temporal.client import DATA_CONVERTER
 from mootaflow.workflows import search_attributes as sa
 from mootaflow.workflows.payment_types import PaymentState

@@ -8,11 +8,8 @@ from pathlib import Path
 from mootaflow import __version__
 from mootaflow.cli import refunds_args
 from mootaflow.domain.money import AmountError, parse_amount
+from mootaflow.processes import DEV_WORKERS
 
-# `mootaflow dev`'s worker processes. A payment's steps run their Python in one thread
-# per process, so one worker keeps at most one core busy: on the README's 2-core
-# machine a second one used the other core (README, Results, 2026-11-28 10:08).
-DEV_WORKERS = 2
 MAX_DEV_WORKERS = 8
 
 
