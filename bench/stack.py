@@ -30,7 +30,7 @@ import httpx
 import uvloop
 
 from mootaflow.domain.settings import Settings
-from mootaflow.processes import DEV_WORKERS, stop_in_order
+from mootaflow.processes import DEV_WORKERS, stop_in_order, worker_name
 from mootaflow.temporal.client import connect
 from mootaflow.temporal.devserver import dev_server_command
 from mootaflow.temporal.setup import MIN_RETENTION, ensure_namespace
@@ -205,7 +205,7 @@ async def bench_stack(
         stack.children["temporal"] = spawn(command, env, workdir / "temporal.log")
         await wait_for_temporal(temporal_address, stack.children["temporal"])
         for n in range(1, workers + 1):
-            name = "worker" if n == 1 else f"worker-{n}"
+            name = worker_name(n)
             stack.children[name] = spawn([*me, "worker"], env, workdir / f"{name}.log")
         stack.children["receiver"] = spawn([*me, "receiver"], env, workdir / "receiver.log")
         await wait_ready(stack)
@@ -288,7 +288,7 @@ async def dev_stack(
                 stack.others["receiver"] = pid
             elif words[-1] == "worker":
                 workers = sum(name.startswith("worker") for name in stack.others)
-                stack.others["worker" if not workers else f"worker-{workers + 1}"] = pid
+                stack.others[worker_name(workers + 1)] = pid
         yield stack
     finally:
         stop(stack.children)

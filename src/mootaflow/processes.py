@@ -13,6 +13,11 @@ STOP_TIMEOUT = 15.0
 DEV_WORKERS = 2
 
 
+def worker_name(n: int) -> str:
+    """Worker n's name among a stack's processes: worker, worker-2, worker-3, ..."""
+    return "worker" if n == 1 else f"worker-{n}"
+
+
 def stop_in_order(
     children: Iterable[subprocess.Popen[bytes]], timeout: float = STOP_TIMEOUT
 ) -> None:

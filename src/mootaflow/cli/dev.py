@@ -21,7 +21,7 @@ from mootaflow.domain.settings import (
     Settings,
 )
 from mootaflow.fakemoota import DEFAULT_TOKEN as FAKE_MOOTA_TOKEN
-from mootaflow.processes import stop_in_order
+from mootaflow.processes import stop_in_order, worker_name
 from mootaflow.temporal.client import connect
 from mootaflow.temporal.devserver import dev_server_command
 from mootaflow.temporal.setup import MIN_RETENTION, ensure_namespace
@@ -137,7 +137,7 @@ class DevStack:
                     self.var / "fake-moota.log",
                 )
             for n in range(1, self.workers + 1):
-                self.spawn(_worker_name(n), [*me, "worker"], env=self._worker_env(n))
+                self.spawn(worker_name(n), [*me, "worker"], env=self._worker_env(n))
             self.spawn("receiver", [*me, "receiver"])
             self._banner()
             return self._supervise()
@@ -231,13 +231,9 @@ class DevStack:
 
     def _stop_all(self) -> None:
         # Receiver first (stop accepting), then the workers, then Temporal.
-        workers = [_worker_name(n) for n in range(1, self.workers + 1)]
+        workers = [worker_name(n) for n in range(1, self.workers + 1)]
         order = ("receiver", *workers, "fake-moota", "temporal")
         stop_in_order([self.children[name] for name in order if name in self.children])
-
-
-def _worker_name(n: int) -> str:
-    return "worker" if n == 1 else f"worker-{n}"
 
 
 def _interrupt(signum: int, frame: object) -> None:
