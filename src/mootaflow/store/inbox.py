@@ -1,20 +1,20 @@
 """The receiver's SQL: delivery audit rows and the mutation inbox (persist, then ack)."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Insert, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from mootaflow.domain.moota import Accepted, Mutation, ParsedDelivery, Quarantined
 from mootaflow.domain.payments import InboxState
 from mootaflow.domain.reconcile import WEBHOOK
 from mootaflow.domain.redact import redact, redact_headers
-from mootaflow.store.db import insert_ignore, table_of
+from mootaflow.store.db import built_once, table_of
 from mootaflow.store.tables import (
     Delivery,
     InboxMutation,
@@ -24,6 +24,28 @@ from mootaflow.store.tables import (
 
 # Stays well under SQLite's limit of bound parameters per statement.
 _CHUNK = 500
+
+# The webhook's statements, built once (see store.db.built_once): building and keying
+# them per delivery was about a third of the transaction's CPU.
+_DELIVERIES = table_of(Delivery)
+_INSERT_DELIVERIES = insert(_DELIVERIES).returning(_DELIVERIES.c.id, sort_by_parameter_order=True)
+_COUNT_DUPLICATES = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("key"))
+    .values(duplicates=bindparam("duplicates"))
+)
+_INSERT_INBOX = built_once(
+    lambda insert: (
+        insert(table_of(InboxMutation))
+        .on_conflict_do_nothing(index_elements=["mutation_id"])
+        .returning(col(InboxMutation.mutation_id), col(InboxMutation.delivery_id))
+    )
+)
+_INSERT_QUARANTINED = built_once(
+    lambda insert: insert(table_of(QuarantinedMutation)).on_conflict_do_nothing(
+        index_elements=["fingerprint"]
+    )
+)
 
 
 @dataclass
@@ -85,10 +107,9 @@ def save_accepted(connection: Connection, batch: Sequence[Incoming]) -> list[Sav
     """
     # Each item redacted and serialised once: for the stored body and for its own row.
     payloads = [[dump_json(redact(item)) for item in incoming.items] for incoming in batch]
-    deliveries = table_of(Delivery)
     # Core statements, not ORM objects: this is the receiver's hot path.
     result = connection.execute(
-        insert(deliveries).returning(deliveries.c.id, sort_by_parameter_order=True),
+        _INSERT_DELIVERIES,
         [
             _delivery_values(
                 incoming.facts,
@@ -124,12 +145,11 @@ def save_accepted(connection: Connection, batch: Sequence[Incoming]) -> list[Sav
             for q in incoming.parsed.quarantined
         )
 
-    returned = _insert_ignoring(
-        connection, InboxMutation, "mutation_id", rows,
-        col(InboxMutation.mutation_id), col(InboxMutation.delivery_id),
-    )  # fmt: skip
-    inserted = {(mutation_id, delivery_id) for mutation_id, delivery_id in returned}
-    _insert_ignoring(connection, QuarantinedMutation, "fingerprint", quarantine_rows)
+    inserted = {
+        (mutation_id, delivery_id)
+        for mutation_id, delivery_id in _insert_ignoring(connection, _INSERT_INBOX, rows)
+    }
+    _insert_ignoring(connection, _INSERT_QUARANTINED, quarantine_rows)
 
     saved: list[Saved] = []
     for incoming, delivery_id in zip(batch, delivery_ids, strict=True):
@@ -144,12 +164,7 @@ def save_accepted(connection: Connection, batch: Sequence[Incoming]) -> list[Sav
         saved.append(Saved(delivery_id=delivery_id, new=new, duplicates=duplicates))
     counted = [{"key": s.delivery_id, "duplicates": s.duplicates} for s in saved if s.duplicates]
     if counted:
-        connection.execute(
-            update(deliveries)
-            .where(deliveries.c.id == bindparam("key"))
-            .values(duplicates=bindparam("duplicates")),
-            counted,
-        )
+        connection.execute(_COUNT_DUPLICATES, counted)
     return saved
 
 
@@ -268,9 +283,7 @@ def insert_listed(
         _inbox_row(delivery_id, received_at, a.mutation, dump_json(redact(a.raw)), source=source)
         for a in accepted
     ]
-    returned = _insert_ignoring(
-        connection, InboxMutation, "mutation_id", rows, col(InboxMutation.mutation_id)
-    )
+    returned = _insert_ignoring(connection, _INSERT_INBOX, rows)
     quarantine_rows = [
         {
             "fingerprint": q.fingerprint,
@@ -282,24 +295,20 @@ def insert_listed(
         }
         for q in quarantined
     ]
-    _insert_ignoring(connection, QuarantinedMutation, "fingerprint", quarantine_rows)
-    return [mutation_id for (mutation_id,) in returned]
+    _insert_ignoring(connection, _INSERT_QUARANTINED, quarantine_rows)
+    return [mutation_id for mutation_id, _ in returned]
 
 
 def _insert_ignoring(
     connection: Connection,
-    model: type[SQLModel],
-    key: str,
+    statement: Callable[[Connection], Insert],
     rows: list[dict[str, Any]],
-    *returning: Any,
 ) -> list[tuple[Any, ...]]:
-    """Insert-or-ignore `rows`, returning `returning` of the rows inserted. Executed as
-    one statement with many parameter sets: compiled once whatever the number of rows
-    (SQLAlchemy compiles a multi-row VALUES anew each time) and batched for us."""
+    """Insert-or-ignore `rows` with the dialect's `statement`, returning what it returns
+    of the rows inserted. One statement with many parameter sets: compiled once whatever
+    the number of rows (SQLAlchemy compiles a multi-row VALUES anew each time) and
+    batched for us."""
     if not rows:
         return []
-    statement = insert_ignore(connection, model, key)
-    if not returning:
-        connection.execute(statement, rows)
-        return []
-    return [tuple(row) for row in connection.execute(statement.returning(*returning), rows)]
+    result = connection.execute(statement(connection), rows)
+    return [tuple(row) for row in result] if result.returns_rows else []
