@@ -79,29 +79,6 @@ async def test_every_statement_of_a_call_runs_on_the_one_thread_its_database_use
         assert set(threads) == {loop_thread}, threads
 
 
-def synchronous_then_add(connection: Connection, bank_id: str, fail: bool = False) -> int:
-    level = int(connection.exec_driver_sql("PRAGMA synchronous").scalar_one())
-    add_account(connection, bank_id, fail)
-    return level
-
-
-FULL, NORMAL = 2, 1  # what PRAGMA synchronous reads
-
-
-async def test_an_unsynced_call_commits_without_the_sync_and_leaves_the_next_call_synced(
-    one_call: OneCall, sessions: Sessions
-) -> None:
-    if one_call.sync_engine.dialect.name != "sqlite":
-        pytest.skip("synchronous is SQLite's; on PostgreSQL run_unsynced is run")
-    assert await one_call.run(synchronous_then_add, "bank-j") == FULL
-    assert await one_call.run_unsynced(synchronous_then_add, "bank-k") == NORMAL
-    assert await one_call.run(synchronous_then_add, "bank-l") == FULL
-    with pytest.raises(RuntimeError, match="failed after its insert"):
-        await one_call.run_unsynced(synchronous_then_add, "bank-m", fail=True)
-    assert await one_call.run(synchronous_then_add, "bank-n") == FULL
-    assert sorted(await stored(sessions)) == ["bank-j", "bank-k", "bank-l", "bank-n"]
-
-
 def add_account_row(session: Session, bank_id: str, fail: bool = False) -> str:
     session.add(MootaAccount(bank_id=bank_id, account_number="1234567890", updated_at=NOW))
     if fail:

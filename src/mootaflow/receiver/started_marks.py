@@ -2,10 +2,7 @@
 
 Bookkeeping, not on anyone's path: under load the receiver's own writes stay one
 or two at a time instead of one per workflow. A mark that fails is harmless: the
-redrive repeats the start, which finds the workflow (no second run). So a mark's
-commit does not wait for the disk (OneCall.run_unsynced): it shares the one thread
-that writes the webhooks' transactions, and a delivery arriving during its sync
-waited for it.
+redrive repeats the start, which finds the workflow (no second run).
 """
 
 import asyncio
@@ -53,7 +50,7 @@ class StartedMarks:
             self._ready.clear()
             ids, self._ids = self._ids, []
             try:
-                await self._writes.run_unsynced(inbox.mark_started, ids, datetime.now(UTC))
+                await self._writes.run(inbox.mark_started, ids, datetime.now(UTC))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

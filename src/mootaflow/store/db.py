@@ -65,9 +65,6 @@ def create_engine(url: str, pool: PoolLimits | None = None) -> AsyncEngine:
     return engine
 
 
-SQLITE_SYNCHRONOUS = "FULL"
-
-
 def configure_sqlite(engine: Engine, lock_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -77,7 +74,7 @@ def configure_sqlite(engine: Engine, lock_timeout: float) -> None:
         # WAL lets readers proceed during a write; FULL sync so an acknowledged
         # delivery survives a power cut, not only a process crash.
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.close()

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
-from mootaflow.store.db import READ_ONLY, SQLITE_SYNCHRONOUS, configure_sqlite
+from mootaflow.store.db import READ_ONLY, configure_sqlite
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -72,37 +72,6 @@ class OneCall:
         def transaction() -> T:
             with sync.begin() as connection:
                 return fn(connection, *args, **kwargs)
-
-        return await self._on_thread(transaction)
-
-    async def run_unsynced(
-        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """As `run`, for bookkeeping a power cut may undo: on SQLite its COMMIT does not
-        wait for the disk's sync (synchronous=NORMAL for this transaction only); the
-        next synced commit on the file makes it durable with its own rows. A crash of
-        the process loses nothing. On PostgreSQL it is `run`."""
-        if self._sync is None:
-            return await self.run(fn, *args, **kwargs)
-        sync = self._sync
-
-        def transaction() -> T:
-            with sync.connect() as connection:
-                # On the driver's connection, outside any transaction: SQLAlchemy
-                # would begin one (BEGIN IMMEDIATE) for its own execute.
-                driver = connection.connection.driver_connection
-                assert driver is not None
-                driver.execute("PRAGMA synchronous=NORMAL")
-                try:
-                    with connection.begin():
-                        return fn(connection, *args, **kwargs)
-                finally:
-                    try:
-                        driver.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
-                    except BaseException:
-                        # Never back to the pool unsynced: a webhook's commit uses it next.
-                        connection.invalidate()
-                        raise
 
         return await self._on_thread(transaction)
 
