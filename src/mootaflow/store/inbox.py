@@ -84,7 +84,7 @@ async def save_rejected(
     session: AsyncSession, facts: RequestFacts, verdict: str, status_code: int, detail: str
 ) -> None:
     values = _delivery_values(facts, verdict=verdict, status_code=status_code, detail=detail)
-    await session.execute(insert(table_of(Delivery)).values(values))
+    await session.execute(insert(_DELIVERIES).values(values))
 
 
 @dataclass(frozen=True)
