@@ -204,7 +204,9 @@ async def settle(
     print(
         f"  backlog drained {quiet.get('backlog_drained_s')} s after the phase; "
         f"lost {loss.lost} of {loss.sent} (no inbox row {loss.no_inbox_row}, "
-        f"not started {loss.not_started}, workflows {loss.workflows})",
+        f"not started {loss.not_started}, workflows {loss.workflows}"
+        + (f", {loss.found_by_id} of them not yet listed" if loss.found_by_id else "")
+        + ")",
         flush=True,
     )
     return {"quiet": quiet, "loss": {**asdict(loss), "lost": loss.lost}}

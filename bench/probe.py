@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
+from mootaflow.domain.moota import workflow_id_for
 from mootaflow.domain.settings import Settings
 from mootaflow.store.tables import InboxMutation
 
@@ -117,6 +119,7 @@ class Loss:
     no_inbox_row: int
     not_started: int  # inbox row still pending: no workflow start succeeded
     workflows: int | None  # workflows Temporal has for the run (None: not countable)
+    found_by_id: int = 0  # of those, not yet in Temporal's list (eventually consistent)
 
     @property
     def lost(self) -> int:
@@ -143,13 +146,42 @@ async def check_loss(
     finally:
         await engine.dispose()
     try:
-        counted = await client.count_workflows(f"WorkflowId STARTS_WITH '{workflow_prefix}'")
-        workflows: int | None = counted.count
+        workflows, unlisted = await workflows_found(client, mutation_ids, workflow_prefix)
     except Exception:
-        workflows = None
+        workflows, unlisted = None, 0
     return Loss(
         sent=len(mutation_ids),
         no_inbox_row=sum(1 for m in mutation_ids if m not in states),
         not_started=sum(1 for state in states.values() if state != "started"),
         workflows=workflows,
+        found_by_id=unlisted,
     )
+
+
+async def workflows_found(
+    client: Client, mutation_ids: Sequence[str], workflow_prefix: str
+) -> tuple[int, int]:
+    """How many of the mutations' workflows Temporal has, and how many of those only a
+    lookup by id found. Temporal's count and list are eventually consistent (a workflow
+    started a moment ago may not be in them yet), so each one they miss is asked for
+    by id: describe reads the workflow itself."""
+    query = f"WorkflowId STARTS_WITH '{workflow_prefix}'"
+    if (await client.count_workflows(query)).count >= len(mutation_ids):
+        return len(mutation_ids), 0
+    listed = {execution.id async for execution in client.list_workflows(query)}
+    unlisted = [workflow_id_for(m) for m in mutation_ids if workflow_id_for(m) not in listed]
+    missing = await missing_workflows(client, unlisted)
+    return len(mutation_ids) - len(missing), len(unlisted) - len(missing)
+
+
+async def missing_workflows(client: Client, workflow_ids: Iterable[str]) -> list[str]:
+    """Those of `workflow_ids` that Temporal has no workflow for."""
+    missing = []
+    for workflow_id in workflow_ids:
+        try:
+            await client.get_workflow_handle(workflow_id).describe()
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            missing.append(workflow_id)
+    return missing
