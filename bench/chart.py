@@ -23,6 +23,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "bench"
 COLOURS = {
     "mootaflow receiver": "tab:blue",
     "start_workflow (bare)": "tab:orange",
+    "start_workflow (workers running them)": "tab:purple",
     "minimal HMAC endpoint": "tab:green",
     "inline processing": "tab:red",
 }
@@ -55,6 +56,7 @@ def provenance(*documents: dict[str, Any] | None) -> str:
 BENCH_STACK_COLOURS = {
     "mootaflow receiver": "tab:cyan",
     "start_workflow (bare)": "tab:brown",
+    "start_workflow (workers running them)": "tab:pink",
     "minimal HMAC endpoint": "tab:olive",
 }
 # The ack results: `mootaflow dev` as users run it, and the bench's own stack.
@@ -87,10 +89,10 @@ def ack_chart(
     fig, ax = plt.subplots(figsize=(12, 6))
     for name, points in series.items():
         rates = [p[0] for p in points]
-        base = name.split(": ", 1)[-1].split(" (")[0]
-        colour = COLOURS.get(base, "tab:gray")
-        if name.startswith("bench stack"):
-            colour = BENCH_STACK_COLOURS.get(base, "tab:gray")
+        # The series' own name (without its stack), else its kind (without the shape).
+        own = name.split(": ", 1)[-1]
+        colours = BENCH_STACK_COLOURS if name.startswith("bench stack") else COLOURS
+        colour = colours.get(own) or colours.get(own.split(" (")[0], "tab:gray")
         ax.plot(rates, [p[3] for p in points], "o-", color=colour, label=f"{name} p99")
         ax.plot(rates, [p[1] for p in points], "s--", color=colour, alpha=0.6, label=f"{name} p50")
     ax.axhline(5000, color="black", linestyle=":", linewidth=1)
