@@ -40,7 +40,7 @@ from bench.payloads import MOOTA, SHAPES, delivery, mutation_id
 from bench.probe import check_loss, wait_quiet
 from bench.results import RESULTS, write_result
 from bench.stack import bench_stack, dev_stack, free_port, run_bench, spawn, stop
-from mootaflow.domain.moota import parse_mutation, workflow_id_for
+from mootaflow.domain.moota import Mutation, parse_mutation, workflow_id_for
 from mootaflow.domain.settings import DEV_WEBHOOK_SECRET, Settings
 from mootaflow.domain.signature import sign
 from mootaflow.temporal.client import DATA_CONVERTER
@@ -145,12 +145,14 @@ async def bench_webhook(
         await client.close()
 
 
+def moota_mutations(run: str, count: int) -> list[Mutation]:
+    """The mutations of `count` Moota-shaped single deliveries, as the receiver parses them."""
+    return [parse_mutation(json.loads(delivery(i, run, shape=MOOTA))[0]) for i in range(count)]
+
+
 async def bench_start_workflow(client: Client, rate: float, duration: float) -> Figures:
     run = uuid.uuid4().hex[:8]
-    inputs = [
-        PaymentInput(parse_mutation(json.loads(delivery(i, run, shape=MOOTA))[0]))
-        for i in range(int(rate * duration))
-    ]
+    inputs = [PaymentInput(m) for m in moota_mutations(run, int(rate * duration))]
 
     async def call(i: int) -> bool:
         await client.start_workflow(
@@ -172,10 +174,7 @@ async def bench_start_payment(client: Client, rate: float, duration: float) -> F
     meanwhile, as they run mootaflow's during its phase."""
     run = uuid.uuid4().hex[:8]
     settings = Settings(_env_file=None)  # the task queue and run settings the stack uses
-    mutations = [
-        parse_mutation(json.loads(delivery(i, run, shape=MOOTA))[0])
-        for i in range(int(rate * duration))
-    ]
+    mutations = moota_mutations(run, int(rate * duration))
 
     async def call(i: int) -> bool:
         await start_payment(client, mutations[i], settings)

@@ -169,7 +169,8 @@ async def workflows_found(
     if (await client.count_workflows(query)).count >= len(mutation_ids):
         return len(mutation_ids), 0
     listed = {execution.id async for execution in client.list_workflows(query)}
-    unlisted = [workflow_id_for(m) for m in mutation_ids if workflow_id_for(m) not in listed]
+    ids = (workflow_id_for(m) for m in mutation_ids)
+    unlisted = [workflow_id for workflow_id in ids if workflow_id not in listed]
     missing = await missing_workflows(client, unlisted)
     return len(mutation_ids) - len(missing), len(unlisted) - len(missing)
 
