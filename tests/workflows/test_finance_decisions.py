@@ -313,3 +313,36 @@ async def test_unresolved_payment_is_still_decidable(
     async with sessions.begin() as session:
         decision = await payments.get_decision(session, item["mutation_id"])
     assert decision is not None and (decision.decided_by, decision.note) == ("Sari", "late")
+
+
+async def test_a_decision_for_a_payment_whose_run_is_gone_starts_one(
+    receiver: RunningReceiver,
+    client: Client,
+    settings: Settings,
+    sessions: Sessions,
+    databases: Databases,
+) -> None:
+    """The database says awaiting approval, but its run is gone (terminated here; or a
+    Temporal that lost its state): the decision is sent as a plain Update first, then,
+    refused for want of a run, with a start that resumes the payment."""
+    async with running_worker(client, settings, databases):
+        order = await create_order(receiver)
+        item = transfer(order, amount=order["amount"] - 9, note=order["ref"])  # underpaid
+        [state] = await pay(receiver, client, item)
+        assert state.status == "awaiting_approval"
+        workflow_id = f"moota-mutation-{item['mutation_id']}"
+        await client.get_workflow_handle(workflow_id).terminate("lost")
+
+        answered = await receiver.http.post(
+            f"/api/payments/{item['mutation_id']}/approve",
+            json={"note": "after the outage", "difference": "accept"},
+            headers=SARI,
+        )
+        assert answered.status_code == 200, answered.text
+        assert (answered.json()["result"], answered.json()["order_ref"]) == ("booked", order["ref"])
+        final = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
+    assert (final.status, final.resent) == ("paid", True)
+    assert await count_runs(client, workflow_id) == 2
+    async with sessions.begin() as session:
+        decision = await payments.get_decision(session, item["mutation_id"])
+    assert decision is not None and decision.note == "after the outage"
