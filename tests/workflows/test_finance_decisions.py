@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Interceptor
 
+from mootaflow.activities import contracts as steps
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
 from mootaflow.store.databases import Databases
@@ -346,3 +347,34 @@ async def test_a_decision_for_a_payment_whose_run_is_gone_starts_one(
     async with sessions.begin() as session:
         decision = await payments.get_decision(session, item["mutation_id"])
     assert decision is not None and decision.note == "after the outage"
+
+
+async def test_a_decision_taken_but_still_booking_is_answered_202_then_completes(
+    client: Client, settings: Settings, databases: Databases
+) -> None:
+    """The workflow accepts the approval at once, but booking it takes longer than the
+    API waits for acceptance and then for the outcome: 202 "accepted" (it will
+    complete), never 503 "not applied"; it completes once booking goes on."""
+    quick = settings.model_copy(
+        update={"decision_accept_seconds": 0.5, "decision_result_seconds": 1.0}
+    )
+    slow_booking = PauseAfter(steps.ALLOCATE.name)
+    async with (
+        running_receiver(quick) as receiver,
+        running_worker(client, quick, databases, slow_booking),
+    ):
+        order = await create_order(receiver)
+        item = transfer(order, amount=order["amount"] - 9, note=order["ref"])  # underpaid
+        [state] = await pay(receiver, client, item)
+        assert state.status == "awaiting_approval"
+        answered = await receiver.http.post(
+            f"/api/payments/{item['mutation_id']}/approve",
+            json={"difference": "accept"},
+            headers=SARI,
+        )
+        assert (answered.status_code, answered.json()["result"]) == (202, "accepted")
+        assert slow_booking.reached.is_set()
+        slow_booking.released.set()
+        workflow_id = f"moota-mutation-{item['mutation_id']}"
+        final = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
+    assert (final.status, final.order_ref) == ("paid", order["ref"])
