@@ -142,9 +142,8 @@ class Settings(BaseSettings):
     # The API and the CLI wait this long for a worker to take a decision; then 503,
     # and the decision expires unapplied (a worker coming back later refuses it).
     decision_accept_seconds: float = Field(default=5.0, gt=0, le=60)
-    # Once taken, how much longer (after the wait above) they wait for its outcome
-    # (booked with the invoice, or rejected) before answering 202: the decision is
-    # then durable and completes.
+    # Once taken, how long they wait for its outcome (booked with the invoice, or
+    # rejected) before answering 202: the decision is then durable and completes.
     decision_result_seconds: float = Field(default=30.0, gt=0, le=600)
     # A partially paid order stays open at least this long after each part arrives.
     partial_payment_extend_days: float = Field(default=7, gt=0, le=365)

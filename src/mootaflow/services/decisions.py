@@ -197,8 +197,7 @@ def _fits(session: Session, payment: Payment, decision: Decision, payload: dict[
 async def _send(
     client: Client, settings: Settings, kind: Kind, payment: Payment, payload: dict[str, Any]
 ) -> WorkflowUpdateHandle[DecisionOutcome]:
-    """The Update, accepted by the workflow (started again if it had ended); sent
-    alone, it is waited for until it completes."""
+    """The Update, accepted by the workflow (started again if it had ended)."""
     # Ours, so the Update can be found again if we stop waiting before its fate is known.
     update_id = str(uuid.uuid4())
     try:
@@ -273,16 +272,13 @@ class _RunEnded(Exception):
 async def _update(
     client: Client, workflow_id: str, kind: Kind, payload: dict[str, Any], update_id: str
 ) -> WorkflowUpdateHandle[DecisionOutcome]:
-    """The Update, waited for until it completes: one call, where waiting for its
-    acceptance took a second one for the outcome. Cut short by the wait for acceptance,
-    _taken_late finds it by its id if it was accepted."""
     try:
         # By name: the Updates are called like the decisions (and the signals).
         return await client.get_workflow_handle(workflow_id).start_update(
             kind,
             payload,
             id=update_id,
-            wait_for_stage=WorkflowUpdateStage.COMPLETED,
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
             result_type=DecisionOutcome,
         )
     except RPCError as exc:
