@@ -353,8 +353,8 @@ async def test_a_decision_taken_but_still_booking_is_answered_202_then_completes
     client: Client, settings: Settings, databases: Databases
 ) -> None:
     """The workflow accepts the approval at once, but booking it takes longer than the
-    API waits for acceptance and then for the outcome: 202 "accepted" (it will
-    complete), never 503 "not applied"; it completes once booking goes on."""
+    API waits for the outcome: 202 "accepted" (it will complete), never 503 "not
+    applied"; it completes once booking goes on."""
     quick = settings.model_copy(
         update={"decision_accept_seconds": 0.5, "decision_result_seconds": 1.0}
     )
@@ -367,14 +367,16 @@ async def test_a_decision_taken_but_still_booking_is_answered_202_then_completes
         item = transfer(order, amount=order["amount"] - 9, note=order["ref"])  # underpaid
         [state] = await pay(receiver, client, item)
         assert state.status == "awaiting_approval"
-        answered = await receiver.http.post(
-            f"/api/payments/{item['mutation_id']}/approve",
-            json={"difference": "accept"},
-            headers=SARI,
-        )
-        assert (answered.status_code, answered.json()["result"]) == (202, "accepted")
-        assert slow_booking.reached.is_set()
-        slow_booking.released.set()
+        try:
+            answered = await receiver.http.post(
+                f"/api/payments/{item['mutation_id']}/approve",
+                json={"difference": "accept"},
+                headers=SARI,
+            )
+            assert (answered.status_code, answered.json()["result"]) == (202, "accepted")
+            assert slow_booking.reached.is_set()
+        finally:
+            slow_booking.released.set()
         workflow_id = f"moota-mutation-{item['mutation_id']}"
         final = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
     assert (final.status, final.order_ref) == ("paid", order["ref"])

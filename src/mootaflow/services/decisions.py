@@ -16,7 +16,6 @@ database, then sent to the payment's workflow as an Update, whose answer is the 
 """
 
 import asyncio
-import contextlib
 import math
 import uuid
 from dataclasses import dataclass
@@ -203,12 +202,13 @@ async def _send(
     try:
         try:
             async with asyncio.timeout(settings.decision_accept_seconds):
+                # Awaiting approval, its run is waiting for it, nearly always: the Update
+                # alone, with no start request for us to build and the server to check
+                # (README, Benchmarks).
                 if payment.status == PaymentStatus.AWAITING_APPROVAL:
-                    # Its run is waiting for it, nearly always: the Update alone, without
-                    # a start request for the server to build and check (Temporal's CPU
-                    # per approval, README, Benchmarks).
-                    with contextlib.suppress(_RunEnded):
-                        return await _update(client, payment.workflow_id, kind, payload, update_id)
+                    handle = await _update(client, payment.workflow_id, kind, payload, update_id)
+                    if handle is not None:
+                        return handle
                 return await _update_with_start(client, settings, kind, payment, payload, update_id)
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             # (The SDK turns the cancellation by our timeout into its own error.)
@@ -265,13 +265,11 @@ async def _taken_late(
         raise
 
 
-class _RunEnded(Exception):
-    """The payment's workflow has no open run (it ended, or Temporal forgot it)."""
-
-
 async def _update(
     client: Client, workflow_id: str, kind: Kind, payload: dict[str, Any], update_id: str
-) -> WorkflowUpdateHandle[DecisionOutcome]:
+) -> WorkflowUpdateHandle[DecisionOutcome] | None:
+    """The Update, accepted by the open run; None if there is none (it ended, or
+    Temporal lost it)."""
     try:
         # By name: the Updates are called like the decisions (and the signals).
         return await client.get_workflow_handle(workflow_id).start_update(
@@ -283,7 +281,7 @@ async def _update(
         )
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise _RunEnded from None
+            return None
         raise
 
 
