@@ -62,6 +62,35 @@ async def payment(receiver: RunningReceiver, mutation_id: str) -> dict[str, Any]
     return body
 
 
+async def approved_in_a_new_run(
+    receiver: RunningReceiver,
+    client: Client,
+    sessions: Sessions,
+    item: dict[str, Any],
+    order: dict[str, Any],
+    note: str,
+) -> PaymentState:
+    """Sari approves the payment, whose run has ended: booked at once, by a second run
+    that resumes it; the decision is recorded."""
+    answered = await receiver.http.post(
+        f"/api/payments/{item['mutation_id']}/approve",
+        json={"note": note, "difference": "accept"},
+        headers=SARI,
+    )
+    assert answered.status_code == 200, answered.text
+    assert (answered.json()["result"], answered.json()["order_ref"]) == ("booked", order["ref"])
+    workflow_id = f"moota-mutation-{item['mutation_id']}"
+    final: PaymentState = await client.get_workflow_handle(
+        workflow_id, result_type=PaymentState
+    ).result()
+    assert (final.status, final.resent) == ("paid", True)
+    assert await count_runs(client, workflow_id) == 2
+    async with sessions.begin() as session:
+        decision = await payments.get_decision(session, item["mutation_id"])
+    assert decision is not None and (decision.decided_by, decision.note) == ("Sari", note)
+    return final
+
+
 async def test_two_finance_users_deciding_at_once_one_wins_the_other_gets_409_naming_who(
     receiver: RunningReceiver,
     client: Client,
@@ -299,21 +328,10 @@ async def test_unresolved_payment_is_still_decidable(
         scraped = (await receiver.http.get("/metrics")).text
         assert 'mootaflow_payments_waiting{status="unresolved"} 1.0' in scraped
 
-        answered = await receiver.http.post(
-            f"/api/payments/{item['mutation_id']}/approve",
-            json={"note": "late", "difference": "accept"},
-            headers=SARI,
-        )
-        assert answered.status_code == 200, answered.text
-        assert (answered.json()["result"], answered.json()["order_ref"]) == ("booked", order["ref"])
-        final = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
+        final = await approved_in_a_new_run(receiver, client, sessions, item, order, "late")
         shown = await payment(receiver, item["mutation_id"])
-    assert (final.status, final.resent, final.flag_reason) == ("paid", True, "underpaid")
-    assert await count_runs(client, workflow_id) == 2
+    assert final.flag_reason == "underpaid"
     assert shown["resends"] == [{"at": shown["resends"][0]["at"], "status_found": "unresolved"}]
-    async with sessions.begin() as session:
-        decision = await payments.get_decision(session, item["mutation_id"])
-    assert decision is not None and (decision.decided_by, decision.note) == ("Sari", "late")
 
 
 async def test_a_decision_for_a_payment_whose_run_is_gone_starts_one(
@@ -333,20 +351,7 @@ async def test_a_decision_for_a_payment_whose_run_is_gone_starts_one(
         assert state.status == "awaiting_approval"
         workflow_id = f"moota-mutation-{item['mutation_id']}"
         await client.get_workflow_handle(workflow_id).terminate("lost")
-
-        answered = await receiver.http.post(
-            f"/api/payments/{item['mutation_id']}/approve",
-            json={"note": "after the outage", "difference": "accept"},
-            headers=SARI,
-        )
-        assert answered.status_code == 200, answered.text
-        assert (answered.json()["result"], answered.json()["order_ref"]) == ("booked", order["ref"])
-        final = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
-    assert (final.status, final.resent) == ("paid", True)
-    assert await count_runs(client, workflow_id) == 2
-    async with sessions.begin() as session:
-        decision = await payments.get_decision(session, item["mutation_id"])
-    assert decision is not None and decision.note == "after the outage"
+        await approved_in_a_new_run(receiver, client, sessions, item, order, "after the outage")
 
 
 async def test_a_decision_taken_but_still_booking_is_answered_202_then_completes(
