@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Interceptor
 
 from mootaflow.activities import contracts as steps
+from mootaflow.domain.moota import workflow_id_for
 from mootaflow.domain.settings import Settings
 from mootaflow.store import payments
 from mootaflow.store.databases import Databases
@@ -79,7 +80,7 @@ async def approved_in_a_new_run(
     )
     assert answered.status_code == 200, answered.text
     assert (answered.json()["result"], answered.json()["order_ref"]) == ("booked", order["ref"])
-    workflow_id = f"moota-mutation-{item['mutation_id']}"
+    workflow_id = workflow_id_for(item["mutation_id"])
     final: PaymentState = await client.get_workflow_handle(
         workflow_id, result_type=PaymentState
     ).result()
@@ -349,7 +350,7 @@ async def test_a_decision_for_a_payment_whose_run_is_gone_starts_one(
         item = transfer(order, amount=order["amount"] - 9, note=order["ref"])  # underpaid
         [state] = await pay(receiver, client, item)
         assert state.status == "awaiting_approval"
-        workflow_id = f"moota-mutation-{item['mutation_id']}"
+        workflow_id = workflow_id_for(item["mutation_id"])
         await client.get_workflow_handle(workflow_id).terminate("lost")
         await approved_in_a_new_run(receiver, client, sessions, item, order, "after the outage")
 
@@ -383,6 +384,6 @@ async def test_a_decision_taken_but_still_booking_is_answered_202_then_completes
             assert slow_booking.reached.is_set()
         finally:
             slow_booking.released.set()
-        workflow_id = f"moota-mutation-{item['mutation_id']}"
+        workflow_id = workflow_id_for(item["mutation_id"])
         final = await client.get_workflow_handle(workflow_id, result_type=PaymentState).result()
     assert (final.status, final.order_ref) == ("paid", order["ref"])
