@@ -2,7 +2,9 @@
 baselines measured in the same run at the same rate: (a) the Temporal start_workflow call,
 bare (a task queue no worker polls: only the start) and as a receiver that starts each
 workflow before it answers would make it (the stack's own start, its workers running the
-workflows meanwhile), (b) a minimal Starlette endpoint that only verifies the HMAC.
+workflows meanwhile), (b) a minimal Starlette endpoint that only verifies the HMAC, and
+the same endpoint committing each body to SQLite with a sync before it answers (the floor
+of any acknowledgement that survives a power cut).
 
 By default it starts its own stack (bench/stack.py) in a temporary folder:
     .venv/bin/python -m bench.ack --rates 100,300 --durations 60,15
@@ -50,6 +52,7 @@ from mootaflow.workflows.payment_types import PaymentInput
 
 MINIMAL = Path(__file__).resolve().parent / "minimal_receiver.py"
 WORKERS_RUNNING = "start_workflow (workers running them)"
+SYNCED = "minimal endpoint, synced commit"
 
 
 @dataclass
@@ -246,6 +249,13 @@ async def run_phases(
     log = Path(tempfile.gettempdir()) / f"bench-minimal-{port}.log"
     command = [sys.executable, str(MINIMAL), str(port), target.secret]
     minimal = {"minimal": spawn(command, os.environ, log)}
+    # The same endpoint committing each body with a sync, in the temporary folder, where
+    # the stacks this bench starts keep their databases.
+    synced_port = free_port()
+    synced_dir = Path(tempfile.mkdtemp(prefix="bench-synced-"))
+    command = [sys.executable, str(MINIMAL), str(synced_port), target.secret]
+    command.append(str(synced_dir / "inbox.db"))
+    minimal["synced"] = spawn(command, os.environ, synced_dir / "endpoint.log")
     phases: list[dict[str, Any]] = []
     try:
         await asyncio.sleep(2)
@@ -298,7 +308,17 @@ async def run_phases(
                 duration,
                 run,
             )
-            report([*shaped.values(), bare, busy, minimal_figures])
+            print(f"== {rate:g}/s: {SYNCED}", flush=True)
+            synced = await bench_webhook(
+                SYNCED,
+                f"http://127.0.0.1:{synced_port}/webhooks/moota",
+                target.secret,
+                rate,
+                duration,
+                run,
+            )
+            baselines = (bare, busy, minimal_figures, synced)
+            report([*shaped.values(), *baselines])
             for shape, figures in shaped.items():
                 print(
                     f"{shape}: mootaflow p99 / start_workflow p99 = "
@@ -308,13 +328,17 @@ async def run_phases(
                     f"{figures.p99_ms / minimal_figures.p99_ms:.2f}",
                     flush=True,
                 )
+            print(
+                f"{SYNCED} p99 / start_workflow (bare) p99 = {synced.p99_ms / bare.p99_ms:.2f}",
+                flush=True,
+            )
             phases.append(
                 {
                     "rate": rate,
                     "duration": duration,
                     "batch": size,
                     "shapes": list(shaped),
-                    "figures": [asdict(f) for f in (*shaped.values(), bare, busy, minimal_figures)],
+                    "figures": [asdict(f) for f in (*shaped.values(), *baselines)],
                     "mootaflow_after": after,
                 }
             )
@@ -326,6 +350,7 @@ async def run_phases(
     finally:
         stop(minimal)
         log.unlink(missing_ok=True)
+        shutil.rmtree(synced_dir, ignore_errors=True)
 
 
 def numbers(text: str) -> list[float]:

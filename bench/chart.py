@@ -25,6 +25,7 @@ COLOURS = {
     "start_workflow (bare)": "tab:orange",
     "start_workflow (workers running them)": "tab:purple",
     "minimal HMAC endpoint": "tab:green",
+    "minimal endpoint, synced commit": "yellowgreen",
     "inline processing": "tab:red",
 }
 
@@ -58,6 +59,7 @@ BENCH_STACK_COLOURS = {
     "start_workflow (bare)": "tab:brown",
     "start_workflow (workers running them)": "tab:pink",
     "minimal HMAC endpoint": "tab:olive",
+    "minimal endpoint, synced commit": "darkkhaki",
 }
 # The ack results: `mootaflow dev` as users run it, and the bench's own stack.
 ACK_RESULTS = {"ack-dev-batch1": "dev", "ack-bench-batch1": "bench stack"}
