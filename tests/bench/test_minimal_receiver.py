@@ -2,6 +2,7 @@
 only for a body it has committed there, and a bad signature writes nothing."""
 
 import asyncio
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ from mootaflow.domain.signature import sign
 async def test_the_synced_endpoint_answers_for_what_it_committed(tmp_path: Path) -> None:
     port, database = free_port(), tmp_path / "inbox.db"
     command = [sys.executable, str(MINIMAL), str(port), "s3cret", str(database)]
-    endpoint = spawn(command, {"PYTHONPATH": ":".join(sys.path)}, tmp_path / "endpoint.log")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    endpoint = spawn(command, env, tmp_path / "endpoint.log")
     url = f"http://127.0.0.1:{port}/webhooks/moota"
     body = delivery(0, "run")
     try:
