@@ -250,13 +250,7 @@ async def _taken_late(
         wait += timeout.total_seconds()
     try:
         async with asyncio.timeout(wait):
-            return await workflow.start_update(
-                kind,
-                payload,
-                id=update_id,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=DecisionOutcome,
-            )
+            return await _update(client, workflow_id, kind, payload, update_id)
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
         return None
     except WorkflowUpdateFailedError as failed:
