@@ -4,7 +4,9 @@ bare (a task queue no worker polls: only the start) and as a receiver that start
 workflow before it answers would make it (the stack's own start, its workers running the
 workflows meanwhile), (b) a minimal Starlette endpoint that only verifies the HMAC, and
 the same endpoint committing each body to SQLite with a sync before it answers (the floor
-of any acknowledgement that survives a power cut).
+of any acknowledgement that survives a power cut), each timed on the idle stack and again
+while the stack runs the payments of (a)'s second start (in a process of its own,
+bench/start_load.py): the best any receiver sharing the machine with that work can do.
 
 By default it starts its own stack (bench/stack.py) in a temporary folder:
     .venv/bin/python -m bench.ack --rates 100,300 --durations 60,15
@@ -41,18 +43,20 @@ from bench.loadgen import Figures, open_loop, percentile, report
 from bench.payloads import MOOTA, SHAPES, delivery, mutation_id
 from bench.probe import check_loss, wait_quiet
 from bench.results import RESULTS, write_result
-from bench.stack import bench_stack, dev_stack, free_port, run_bench, spawn, stop
-from mootaflow.domain.moota import Mutation, parse_mutation, workflow_id_for
-from mootaflow.domain.settings import DEV_WEBHOOK_SECRET, Settings
+from bench.stack import bench_stack, dev_stack, free_port, run_bench, spawn, stop, tail
+from bench.start_load import WORKERS_RUNNING, moota_mutations
+from mootaflow.domain.moota import workflow_id_for
+from mootaflow.domain.settings import DEV_WEBHOOK_SECRET
 from mootaflow.domain.signature import sign
 from mootaflow.temporal.client import DATA_CONVERTER
-from mootaflow.temporal.starts import start_payment
 from mootaflow.workflows.payment import PaymentWorkflow
 from mootaflow.workflows.payment_types import PaymentInput
 
 MINIMAL = Path(__file__).resolve().parent / "minimal_receiver.py"
-WORKERS_RUNNING = "start_workflow (workers running them)"
+MINIMAL_NAME = "minimal HMAC endpoint"
 SYNCED = "minimal endpoint, synced commit"
+# The two endpoints again, timed while the stack runs the payments of WORKERS_RUNNING.
+BESIDE = " (stack working)"
 
 
 @dataclass
@@ -148,11 +152,6 @@ async def bench_webhook(
         await client.close()
 
 
-def moota_mutations(run: str, count: int) -> list[Mutation]:
-    """The mutations of `count` Moota-shaped single deliveries, as the receiver parses them."""
-    return [parse_mutation(json.loads(delivery(i, run, shape=MOOTA))[0]) for i in range(count)]
-
-
 async def bench_start_workflow(client: Client, rate: float, duration: float) -> Figures:
     run = uuid.uuid4().hex[:8]
     inputs = [PaymentInput(m) for m in moota_mutations(run, int(rate * duration))]
@@ -171,19 +170,33 @@ async def bench_start_workflow(client: Client, rate: float, duration: float) -> 
     return await open_loop("start_workflow (bare)", rate, duration, call)
 
 
-async def bench_start_payment(client: Client, rate: float, duration: float) -> Figures:
-    """What a receiver that starts each workflow before it answers would wait for: the
-    stack's own start call (`start_payment`), its workflows run by the stack's workers
-    meanwhile, as they run mootaflow's during its phase."""
-    run = uuid.uuid4().hex[:8]
-    settings = Settings(_env_file=None)  # the task queue and run settings the stack uses
-    mutations = moota_mutations(run, int(rate * duration))
-
-    async def call(i: int) -> bool:
-        await start_payment(client, mutations[i], settings)
-        return True
-
-    return await open_loop(WORKERS_RUNNING, rate, duration, call)
+async def beside_the_work(
+    target: Target, rate: float, duration: float, run: str, endpoints: Sequence[str]
+) -> list[Figures]:
+    """The WORKERS_RUNNING load (bench/start_load.py, a process of its own) and, while the
+    stack works on its payments, each endpoint at the same rate in turn: what any
+    receiver sharing the machine with that work could do at best. Returns the starts'
+    figures, then each endpoint's."""
+    out = Path(tempfile.mkdtemp(prefix="bench-start-load-"))
+    command = [sys.executable, "-m", "bench.start_load", target.temporal, f"{rate:g}"]
+    command += [f"{duration:g}", str(out / "figures.json")]
+    starts = spawn(command, os.environ, out / "start-load.log", cwd=Path(__file__).parent.parent)
+    try:
+        # The first fifth lets the workers get busy; each endpoint then gets a share.
+        await asyncio.sleep(duration / 5)
+        share = duration * 0.7 / len(endpoints)
+        beside = []
+        for n, (name, url) in enumerate(zip((MINIMAL_NAME, SYNCED), endpoints, strict=True)):
+            beside.append(
+                await bench_webhook(name + BESIDE, url, target.secret, rate, share, f"{run}-b{n}")
+            )
+        if await asyncio.to_thread(starts.wait) != 0:
+            raise RuntimeError(f"bench.start_load failed:\n{tail(out / 'start-load.log')}")
+        busy = Figures(**json.loads((out / "figures.json").read_text()))
+        return [busy, *beside]
+    finally:
+        stop({"start load": starts})
+        shutil.rmtree(out, ignore_errors=True)
 
 
 async def bench_largest(target: Target, client: Client, count: int, size: int) -> dict[str, Any]:
@@ -295,29 +308,21 @@ async def run_phases(
             bare = await bench_start_workflow(client, rate, duration)
             report([bare])
             await target.quiet(" after start_workflow")
-            print(f"== {rate:g}/s: {WORKERS_RUNNING}", flush=True)
-            busy = await bench_start_payment(client, rate, duration)
-            report([busy])
+            minimal_url = f"http://127.0.0.1:{port}/webhooks/moota"
+            synced_url = f"http://127.0.0.1:{synced_port}/webhooks/moota"
+            print(f"== {rate:g}/s: {WORKERS_RUNNING}; beside it, both endpoints", flush=True)
+            busy, *beside = await beside_the_work(
+                target, rate, duration, run, [minimal_url, synced_url]
+            )
+            report([busy, *beside])
             await target.quiet(" after start_workflow with workers")
-            print(f"== {rate:g}/s: minimal HMAC endpoint", flush=True)
+            print(f"== {rate:g}/s: {MINIMAL_NAME}", flush=True)
             minimal_figures = await bench_webhook(
-                "minimal HMAC endpoint",
-                f"http://127.0.0.1:{port}/webhooks/moota",
-                target.secret,
-                rate,
-                duration,
-                run,
+                MINIMAL_NAME, minimal_url, target.secret, rate, duration, run
             )
             print(f"== {rate:g}/s: {SYNCED}", flush=True)
-            synced = await bench_webhook(
-                SYNCED,
-                f"http://127.0.0.1:{synced_port}/webhooks/moota",
-                target.secret,
-                rate,
-                duration,
-                run,
-            )
-            baselines = (bare, busy, minimal_figures, synced)
+            synced = await bench_webhook(SYNCED, synced_url, target.secret, rate, duration, run)
+            baselines = (bare, busy, minimal_figures, synced, *beside)
             report([*shaped.values(), *baselines])
             for shape, figures in shaped.items():
                 print(
@@ -328,10 +333,12 @@ async def run_phases(
                     f"{figures.p99_ms / minimal_figures.p99_ms:.2f}",
                     flush=True,
                 )
-            print(
-                f"{SYNCED} p99 / start_workflow (bare) p99 = {synced.p99_ms / bare.p99_ms:.2f}",
-                flush=True,
-            )
+            for endpoint in (synced, *beside):
+                print(
+                    f"{endpoint.name} p99 / start_workflow (bare) p99 = "
+                    f"{endpoint.p99_ms / bare.p99_ms:.2f}",
+                    flush=True,
+                )
             phases.append(
                 {
                     "rate": rate,

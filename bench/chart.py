@@ -26,6 +26,8 @@ COLOURS = {
     "start_workflow (workers running them)": "tab:purple",
     "minimal HMAC endpoint": "tab:green",
     "minimal endpoint, synced commit": "yellowgreen",
+    "minimal HMAC endpoint (stack working)": "darkgreen",
+    "minimal endpoint, synced commit (stack working)": "olive",
     "inline processing": "tab:red",
 }
 
@@ -60,6 +62,8 @@ BENCH_STACK_COLOURS = {
     "start_workflow (workers running them)": "tab:pink",
     "minimal HMAC endpoint": "tab:olive",
     "minimal endpoint, synced commit": "darkkhaki",
+    "minimal HMAC endpoint (stack working)": "darkseagreen",
+    "minimal endpoint, synced commit (stack working)": "khaki",
 }
 # The ack results: `mootaflow dev` as users run it, and the bench's own stack.
 ACK_RESULTS = {"ack-dev-batch1": "dev", "ack-bench-batch1": "bench stack"}
