@@ -171,10 +171,10 @@ async def bench_start_workflow(client: Client, rate: float, duration: float) -> 
 
 
 async def beside_the_work(
-    target: Target, rate: float, duration: float, run: str, endpoints: Sequence[str]
+    target: Target, rate: float, duration: float, run: str, endpoints: dict[str, str]
 ) -> list[Figures]:
     """The WORKERS_RUNNING load (bench/start_load.py, a process of its own) and, while the
-    stack works on its payments, each endpoint at the same rate in turn: what any
+    stack works on its payments, each endpoint (name: URL) at the same rate in turn: what any
     receiver sharing the machine with that work could do at best. Returns the starts'
     figures, then each endpoint's."""
     out = Path(tempfile.mkdtemp(prefix="bench-start-load-"))
@@ -186,7 +186,7 @@ async def beside_the_work(
         await asyncio.sleep(duration / 5)
         share = duration * 0.7 / len(endpoints)
         beside = []
-        for n, (name, url) in enumerate(zip((MINIMAL_NAME, SYNCED), endpoints, strict=True)):
+        for n, (name, url) in enumerate(endpoints.items()):
             beside.append(
                 await bench_webhook(name + BESIDE, url, target.secret, rate, share, f"{run}-b{n}")
             )
@@ -311,9 +311,8 @@ async def run_phases(
             minimal_url = f"http://127.0.0.1:{port}/webhooks/moota"
             synced_url = f"http://127.0.0.1:{synced_port}/webhooks/moota"
             print(f"== {rate:g}/s: {WORKERS_RUNNING}; beside it, both endpoints", flush=True)
-            busy, *beside = await beside_the_work(
-                target, rate, duration, run, [minimal_url, synced_url]
-            )
+            endpoints = {MINIMAL_NAME: minimal_url, SYNCED: synced_url}
+            busy, *beside = await beside_the_work(target, rate, duration, run, endpoints)
             report([busy, *beside])
             await target.quiet(" after start_workflow with workers")
             print(f"== {rate:g}/s: {MINIMAL_NAME}", flush=True)
