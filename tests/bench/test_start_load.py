@@ -26,7 +26,7 @@ async def test_it_starts_each_payment_on_the_stacks_task_queue(
     figures = json.loads(out.read_text())
     assert (figures["name"], figures["sent"], figures["errors"]) == (WORKERS_RUNNING, 10, 0)
     query = f"TaskQueue = '{task_queue}'"
-    for _ in range(50):  # visibility follows the starts
+    for _ in range(200):  # visibility follows the starts
         if (await client.count_workflows(query)).count == 10:
             break
         await asyncio.sleep(0.1)
