@@ -11,6 +11,8 @@ starts make, without the starts' Python holding up the bench's own load generato
 import argparse
 import asyncio
 import json
+import os
+import sys
 import uuid
 from dataclasses import asdict
 from pathlib import Path
@@ -61,3 +63,8 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    # Done, without interpreter finalisation: the SDK's native runtime can crash there
+    # (sdk-python#300, "PyGILState_Release"), as `mootaflow` itself avoids (cli/main.py).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
