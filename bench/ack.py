@@ -269,6 +269,9 @@ async def run_phases(
     command = [sys.executable, str(MINIMAL), str(synced_port), target.secret]
     command.append(str(synced_dir / "inbox.db"))
     minimal["synced"] = spawn(command, os.environ, synced_dir / "endpoint.log")
+    minimal_url = f"http://127.0.0.1:{port}/webhooks/moota"
+    synced_url = f"http://127.0.0.1:{synced_port}/webhooks/moota"
+    endpoints = {MINIMAL_NAME: minimal_url, SYNCED: synced_url}
     phases: list[dict[str, Any]] = []
     try:
         await asyncio.sleep(2)
@@ -308,10 +311,7 @@ async def run_phases(
             bare = await bench_start_workflow(client, rate, duration)
             report([bare])
             await target.quiet(" after start_workflow")
-            minimal_url = f"http://127.0.0.1:{port}/webhooks/moota"
-            synced_url = f"http://127.0.0.1:{synced_port}/webhooks/moota"
             print(f"== {rate:g}/s: {WORKERS_RUNNING}; beside it, both endpoints", flush=True)
-            endpoints = {MINIMAL_NAME: minimal_url, SYNCED: synced_url}
             busy, *beside = await beside_the_work(target, rate, duration, run, endpoints)
             report([busy, *beside])
             await target.quiet(" after start_workflow with workers")
