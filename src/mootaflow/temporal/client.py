@@ -1,37 +1,32 @@
 """Connecting to Temporal, with the one data converter every client and worker uses."""
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 
-from pydantic import TypeAdapter
 from temporalio.client import Client
-from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, PydanticPayloadConverter
-from temporalio.converter import DataConverter
+from temporalio.contrib.pydantic import PydanticPayloadConverter
+from temporalio.converter import CompositePayloadConverter, DataConverter
 from temporalio.runtime import Runtime
 
 from mootaflow.domain.settings import Settings
 
 log = logging.getLogger("mootaflow.temporal")
 
-# One cache for the whole process. The SDK caches TypeAdapters per converter
-# instance (sdk-python#1695, #1703), but the worker makes a new payload converter for
-# every workflow run, so its cache would rebuild a pydantic TypeAdapter (milliseconds
-# of CPU) for each payload of each run. No public option shares one across instances,
-# so PayloadConverter fills the SDK's own slot; tests/temporal/test_client.py fails if
-# that slot is renamed.
-_type_adapter = functools.lru_cache(maxsize=256)(TypeAdapter)
+# The worker makes a new payload converter for every workflow activation (several,
+# sdk-python's _CommandAwareDataConverter): each would build its own pydantic
+# serializer and its own TypeAdapter cache (sdk-python#1695, #1703), rebuilding an
+# adapter (milliseconds of CPU) for each payload of each run. So every instance holds
+# the same converters, built once: one cache for the process, and an instance costs
+# a dict of five entries. (Converters are stateless apart from that cache.)
+_CONVERTERS = list(PydanticPayloadConverter().converters.values())
 
 
-class PayloadConverter(PydanticPayloadConverter):
-    """Pydantic JSON (the default converter cannot serialise Decimal), cache shared."""
+class PayloadConverter(CompositePayloadConverter):
+    """Pydantic JSON (the default converter cannot serialise Decimal), built once."""
 
     def __init__(self) -> None:
-        super().__init__()
-        for converter in self.converters.values():
-            if isinstance(converter, PydanticJSONPlainPayloadConverter):
-                converter._type_adapter = _type_adapter  # the SDK's own cache slot
+        super().__init__(*_CONVERTERS)
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=PayloadConverter)
