@@ -4,7 +4,7 @@ from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import WorkflowSerializationContext
 
 from mootaflow.domain.moota import parse_mutation
-from mootaflow.temporal.client import DATA_CONVERTER
+from mootaflow.temporal.client import DATA_CONVERTER, PayloadConverter
 from mootaflow.workflows.payment_types import PaymentInput
 from tests.support.moota import mutation
 
@@ -12,12 +12,13 @@ from tests.support.moota import mutation
 def test_converters_share_one_type_adapter_cache() -> None:
     # The worker builds converters per workflow activation; none may rebuild adapters.
     value = PaymentInput(parse_mutation(mutation(amount="150123.45")))
-    payloads = DATA_CONVERTER.payload_converter_class().to_payloads([value])
-    json_plain = DATA_CONVERTER.payload_converter_class().converters[b"json/plain"]
+    assert DATA_CONVERTER.payload_converter_class is PayloadConverter
+    payloads = PayloadConverter().to_payloads([value])
+    json_plain = PayloadConverter().converters[b"json/plain"]
     assert isinstance(json_plain, PydanticJSONPlainPayloadConverter)
     json_plain._type_adapter.cache_clear()  # the SDK's cache, one per instance
     for _ in range(5):
-        converter = DATA_CONVERTER.payload_converter_class()
+        converter = PayloadConverter()
         assert converter.converters[b"json/plain"] is json_plain
         [decoded] = converter.from_payloads(payloads, [PaymentInput])
         assert decoded == value
