@@ -12,6 +12,7 @@ appears. What it answers: is the acknowledgement's tail the CPU the work takes?
 
 import ast
 import contextlib
+import itertools
 import os
 import subprocess
 import sys
@@ -32,6 +33,12 @@ def stack_pids(line: str) -> dict[str, int] | None:
         return None
     pids = ast.literal_eval(line.split("; pids ", 1)[1].strip())
     return {str(name): int(pid) for name, pid in pids.items()}
+
+
+def on_dev_stack(args: list[str]) -> bool:
+    """Whether bench/ack's arguments ask for `mootaflow dev`, whose processes this moves."""
+    pairs = itertools.pairwise(args)
+    return "--stack=dev" in args or any(pair == ("--stack", "dev") for pair in pairs)
 
 
 def pin(pid: int, cpus: Iterable[int]) -> bool:
@@ -61,9 +68,11 @@ def start_loads() -> list[int]:
 
 def main() -> int:
     args = sys.argv[1:]
-    if "-h" in args or "--help" in args or "--stack" not in args:
+    if "-h" in args or "--help" in args:
         print(__doc__)
-        print("Give bench/ack's arguments, --stack dev among them.")
+        return 0
+    if not on_dev_stack(args):
+        print("bench.pinned: give bench/ack's arguments, --stack dev among them")
         return 2
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:

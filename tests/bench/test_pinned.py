@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from bench.pinned import pin, stack_pids, start_loads
+from bench.pinned import on_dev_stack, pin, stack_pids, start_loads
 
 SLEEPER = (
     "import threading, time; "
@@ -34,6 +34,13 @@ def test_it_reads_the_stacks_processes_from_bench_acks_line() -> None:
     line = "dev up in /tmp/x; pids {'dev': 10, 'temporal': 11, 'receiver': 14}\n"
     assert stack_pids(line) == {"dev": 10, "temporal": 11, "receiver": 14}
     assert stack_pids("== 100/s: bare start_workflow\n") is None
+
+
+def test_it_runs_on_mootaflow_dev_only() -> None:
+    assert on_dev_stack(["--stack", "dev", "--rates", "100"])
+    assert on_dev_stack(["--rates", "100", "--stack=dev"])
+    assert not on_dev_stack(["--stack", "bench"])  # its processes are named otherwise
+    assert not on_dev_stack(["--rates", "100"])
 
 
 def test_it_moves_every_thread_of_a_process(sleeper: subprocess.Popen[bytes]) -> None:
