@@ -57,6 +57,7 @@ MINIMAL_NAME = "minimal HMAC endpoint"
 SYNCED = "minimal endpoint, synced commit"
 # The two endpoints again, timed while the stack runs the payments of WORKERS_RUNNING.
 BESIDE = " (stack working)"
+DEV_UP = "dev up in "
 
 
 @dataclass
@@ -359,6 +360,11 @@ async def run_phases(
         shutil.rmtree(synced_dir, ignore_errors=True)
 
 
+def dev_up(workdir: Path, pids: dict[str, int]) -> str:
+    """The line saying `mootaflow dev` is up, with its processes (bench/pinned reads it)."""
+    return f"{DEV_UP}{workdir}; pids {pids}"
+
+
 def numbers(text: str) -> list[float]:
     return [float(part) for part in text.split(",") if part.strip()]
 
@@ -371,7 +377,7 @@ async def target_of(args: argparse.Namespace) -> AsyncIterator[Target]:
     if args.stack == "dev":
         print("starting `mootaflow dev` in a fresh folder ...", flush=True)
         async with dev_stack() as dev:
-            print(f"dev up in {dev.workdir}; pids {dev.pids}", flush=True)
+            print(dev_up(dev.workdir, dev.pids), flush=True)
             yield Target(
                 dev.webhook_url,
                 dev.temporal_address,

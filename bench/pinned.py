@@ -20,16 +20,16 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-# bench/ack's line once `mootaflow dev` is up: "dev up in DIR; pids {'dev': 1, ...}".
-STACK_UP = "dev up in "
+from bench.ack import DEV_UP
+
 # The stack's processes that keep the receiver's CPU (the receiver itself).
 STAYS = {"receiver"}
 START_LOAD = b"bench.start_load"
 
 
 def stack_pids(line: str) -> dict[str, int] | None:
-    """The stack's processes by name, from bench/ack's line saying it is up."""
-    if not line.startswith(STACK_UP) or "; pids " not in line:
+    """The stack's processes by name, from bench/ack's line saying it is up (ack.dev_up)."""
+    if not line.startswith(DEV_UP) or "; pids " not in line:
         return None
     pids = ast.literal_eval(line.split("; pids ", 1)[1].strip())
     return {str(name): int(pid) for name, pid in pids.items()}

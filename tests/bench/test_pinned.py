@@ -5,8 +5,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from bench.ack import dev_up
 from bench.pinned import on_dev_stack, pin, stack_pids, start_loads
 
 SLEEPER = (
@@ -31,8 +33,8 @@ def sleeper() -> Iterator[subprocess.Popen[bytes]]:
 
 
 def test_it_reads_the_stacks_processes_from_bench_acks_line() -> None:
-    line = "dev up in /tmp/x; pids {'dev': 10, 'temporal': 11, 'receiver': 14}\n"
-    assert stack_pids(line) == {"dev": 10, "temporal": 11, "receiver": 14}
+    pids = {"dev": 10, "temporal": 11, "receiver": 14}
+    assert stack_pids(dev_up(Path("var/dev"), pids) + "\n") == pids
     assert stack_pids("== 100/s: bare start_workflow\n") is None
 
 
